@@ -1,0 +1,3 @@
+using Xent.Cli;
+
+return XentApp.Run(args, CliConsole.System());

@@ -1,0 +1,53 @@
+using System.CommandLine;
+using Xent.Cli.Commands;
+
+namespace Xent.Cli;
+
+/// <summary>Builds the <c>xent</c> command tree and runs it with one-line errors and stable exit codes.</summary>
+public static class XentApp
+{
+    /// <summary>Exit code for a bad option, value, or input file.</summary>
+    public const int UsageError = 2;
+
+    public static RootCommand CreateRoot(CliConsole console)
+    {
+        var root = new RootCommand("xent: neural-network classifiers with softmax and cross entropy, trained by backpropagation, with every step of the math shown.");
+        root.Subcommands.Add(TrainCommand.Create(console));
+        return root;
+    }
+
+    public static int Run(string[] args, CliConsole console)
+    {
+        RootCommand root = CreateRoot(console);
+        ParseResult? parse = null;
+        try
+        {
+            parse = root.Parse(args);
+            if (parse.Errors.Count > 0)
+            {
+                string command = CommandName(parse);
+                console.Error.WriteLine($"{command}: error: {parse.Errors[0].Message} (see '{command} --help')");
+                return UsageError;
+            }
+            return parse.Invoke(new InvocationConfiguration { Output = console.Out, Error = console.Error, EnableDefaultExceptionHandler = false });
+        }
+        catch (UserError e)
+        {
+            console.Error.WriteLine($"{CommandName(parse)}: error: {e.Message}");
+            return e.ExitCode;
+        }
+        catch (OperationCanceledException)
+        {
+            console.Error.WriteLine($"{CommandName(parse)}: cancelled");
+            return 130;
+        }
+        catch (Exception e) when (Environment.GetEnvironmentVariable("XENT_DEBUG") is null)
+        {
+            console.Error.WriteLine($"{CommandName(parse)}: internal error: {e.GetType().Name}: {e.Message} (set XENT_DEBUG=1 for the stack trace)");
+            return 1;
+        }
+    }
+
+    private static string CommandName(ParseResult? parse) =>
+        parse is null || parse.CommandResult.Command is RootCommand ? "xent" : $"xent {parse.CommandResult.Command.Name}";
+}

@@ -1,0 +1,69 @@
+namespace Xent.Data;
+
+/// <summary>
+/// Per-feature standardisation x′ = (x − mean) / deviation, fitted on training rows only (population deviation,
+/// as scikit-learn's StandardScaler); a constant feature gets deviation 1 so it maps to 0.
+/// </summary>
+public sealed class Standardizer
+{
+    public Standardizer(float[] mean, float[] deviation)
+    {
+        if (mean.Length != deviation.Length) throw new ArgumentException("mean and deviation differ in length", nameof(deviation));
+        foreach (float d in deviation)
+            if (!(d > 0) || !float.IsFinite(d)) throw new ArgumentException($"every deviation must be positive and finite, got {d}", nameof(deviation));
+        foreach (float m in mean)
+            if (!float.IsFinite(m)) throw new ArgumentException($"every mean must be finite, got {m}", nameof(mean));
+        Mean = mean;
+        Deviation = deviation;
+    }
+
+    public float[] Mean { get; }
+    public float[] Deviation { get; }
+    public int FeatureCount => Mean.Length;
+
+    // features [rows, columns] -> mean [columns], deviation [columns], accumulated in double
+    public static Standardizer Fit(ReadOnlySpan<float> features, int rows, int columns)
+    {
+        if (rows < 1) throw new ArgumentException("needs at least one row to fit", nameof(rows));
+        var sum = new double[columns];
+        for (int r = 0; r < rows; r++)
+            for (int c = 0; c < columns; c++) sum[c] += features[r * columns + c];
+        var mean = new double[columns];
+        for (int c = 0; c < columns; c++) mean[c] = sum[c] / rows;
+        var squares = new double[columns];
+        for (int r = 0; r < rows; r++)
+            for (int c = 0; c < columns; c++)
+            {
+                double d = features[r * columns + c] - mean[c];
+                squares[c] += d * d;
+            }
+        var deviation = new float[columns];
+        for (int c = 0; c < columns; c++)
+        {
+            double sd = Math.Sqrt(squares[c] / rows);
+            deviation[c] = sd > 1e-12 * Math.Max(1, Math.Abs(mean[c])) ? (float)sd : 1f;
+        }
+        return new Standardizer(mean.Select(m => (float)m).ToArray(), deviation);
+    }
+
+    public static Standardizer Fit(Dataset data) => Fit(data.Features, data.RowCount, data.FeatureCount);
+
+    // features [rows, columns] -> destination [rows, columns]; may be the same buffer
+    public void Transform(ReadOnlySpan<float> features, Span<float> destination)
+    {
+        int columns = Mean.Length;
+        if (features.Length % columns != 0) throw new ArgumentException($"length {features.Length} is not a multiple of {columns} features", nameof(features));
+        for (int i = 0; i < features.Length; i++)
+        {
+            int c = i % columns;
+            destination[i] = (features[i] - Mean[c]) / Deviation[c];
+        }
+    }
+
+    public Dataset Transform(Dataset data)
+    {
+        var features = new float[data.Features.Length];
+        Transform(data.Features, features);
+        return data.WithFeatures(features);
+    }
+}

@@ -1,0 +1,156 @@
+using System.Numerics.Tensors;
+using Xent.Numerics;
+
+namespace Xent.Layers;
+
+/// <summary>
+/// A sequence of <see cref="Dense"/> layers whose last layer produces logits (raw outputs, never probabilities).
+/// The network owns its activation buffers, sized once for the largest batch seen, so repeated Forward and
+/// Backward calls on the same batch shape allocate nothing.
+/// </summary>
+public sealed class Network
+{
+    private readonly Dense[] _layers;
+    private readonly Parameter[] _parameters;
+    private int _capacity;
+    private float[][] _preActivations = [];
+    private float[][] _outputs = [];
+    private float[][] _gradients = [];
+    private float[] _scratch = [];
+
+    public Network(params Dense[] layers)
+    {
+        if (layers.Length == 0) throw new ArgumentException("a network needs at least one layer", nameof(layers));
+        for (int i = 1; i < layers.Length; i++)
+            if (layers[i].Inputs != layers[i - 1].Outputs)
+                throw new ArgumentException($"layer {i} takes {layers[i].Inputs} inputs but layer {i - 1} gives {layers[i - 1].Outputs}", nameof(layers));
+        if (layers.Select(l => l.Name).Distinct().Count() != layers.Length)
+            throw new ArgumentException("layer names must be distinct", nameof(layers));
+        _layers = layers;
+        _parameters = layers.SelectMany(l => new[] { l.Weight, l.Bias }).ToArray();
+    }
+
+    /// <summary>
+    /// A multilayer perceptron <c>inputs → hidden[0] → … → classes</c>: hidden layers named hidden1, hidden2, …
+    /// with <paramref name="activation"/>, an output layer named output with no activation, initialised from
+    /// <paramref name="seed"/>.
+    /// </summary>
+    public static Network CreateClassifier(int inputs, IReadOnlyList<int> hidden, int classes, Activation activation = Activation.Relu, long seed = 0)
+    {
+        var layers = new List<Dense>();
+        int previous = inputs;
+        for (int i = 0; i < hidden.Count; i++)
+        {
+            layers.Add(new Dense(previous, hidden[i], activation, $"hidden{i + 1}"));
+            previous = hidden[i];
+        }
+        layers.Add(new Dense(previous, classes, Activation.Identity, "output"));
+        var network = new Network(layers.ToArray());
+        network.Initialize(new RandomSource(seed));
+        return network;
+    }
+
+    public IReadOnlyList<Dense> Layers => _layers;
+    public IReadOnlyList<Parameter> Parameters => _parameters;
+    public int InputCount => _layers[0].Inputs;
+    public int ClassCount => _layers[^1].Outputs;
+    public int ParameterCount => _layers.Sum(l => l.ParameterCount);
+
+    public void Initialize(RandomSource random)
+    {
+        foreach (Dense layer in _layers) layer.Initialize(random);
+    }
+
+    public Parameter GetParameter(string name) =>
+        _parameters.FirstOrDefault(p => p.Name == name) ?? throw new KeyNotFoundException($"no parameter named '{name}'; the network has {string.Join(", ", _parameters.Select(p => p.Name))}");
+
+    /// <summary>Grows the activation buffers to hold <paramref name="batch"/> rows; smaller batches reuse them.</summary>
+    public void EnsureCapacity(int batch)
+    {
+        if (batch <= _capacity) return;
+        _preActivations = _layers.Select(l => new float[batch * l.Outputs]).ToArray();
+        _outputs = _layers.Select(l => new float[batch * l.Outputs]).ToArray();
+        _gradients = _layers.Select(l => new float[batch * l.Outputs]).ToArray();
+        _scratch = new float[batch * _layers.Max(l => Math.Max(l.Inputs, l.Outputs))];
+        _capacity = batch;
+    }
+
+    // input [batch, inputs] -> logits [batch, classes]; the span is the network's own buffer, valid until the next Forward.
+    public ReadOnlySpan<float> Forward(ReadOnlySpan<float> input, int batch)
+    {
+        if (batch < 0) throw new ArgumentOutOfRangeException(nameof(batch));
+        if (input.Length < batch * InputCount) throw new ArgumentException($"needs {batch * InputCount} values for {batch} rows of {InputCount} features, has {input.Length}", nameof(input));
+        EnsureCapacity(Math.Max(batch, 1));
+        ReadOnlySpan<float> x = input[..(batch * InputCount)];
+        for (int i = 0; i < _layers.Length; i++)
+        {
+            _layers[i].Forward(x, batch, _preActivations[i], _outputs[i]);
+            x = _outputs[i].AsSpan(0, batch * _layers[i].Outputs);
+        }
+        return x;
+    }
+
+    /// <summary>The activation y of layer <paramref name="index"/> from the last Forward, [batch, outputs].</summary>
+    public ReadOnlySpan<float> LayerOutput(int index, int batch) => _outputs[index].AsSpan(0, batch * _layers[index].Outputs);
+
+    /// <summary>The pre-activation z of layer <paramref name="index"/> from the last Forward, [batch, outputs].</summary>
+    public ReadOnlySpan<float> LayerPreActivation(int index, int batch) => _preActivations[index].AsSpan(0, batch * _layers[index].Outputs);
+
+    // input [batch, inputs] (the one given to the last Forward), logitsGrad [batch, classes] -> adds into every parameter's gradient
+    public void Backward(ReadOnlySpan<float> input, ReadOnlySpan<float> logitsGrad, int batch)
+    {
+        if (batch > _capacity) throw new InvalidOperationException("Backward needs a Forward of the same batch first");
+        ReadOnlySpan<float> outputGrad = logitsGrad[..(batch * ClassCount)];
+        for (int i = _layers.Length - 1; i >= 0; i--)
+        {
+            Dense layer = _layers[i];
+            ReadOnlySpan<float> layerInput = i == 0 ? input : _outputs[i - 1].AsSpan(0, batch * layer.Inputs);
+            // The input gradient of layer i is the output gradient of layer i − 1; the first layer has none to give.
+            Span<float> inputGrad = i == 0 ? Span<float>.Empty : _gradients[i - 1].AsSpan(0, batch * layer.Inputs);
+            layer.Backward(layerInput, _preActivations[i], _outputs[i], outputGrad, batch, _scratch, inputGrad);
+            if (i > 0) outputGrad = _gradients[i - 1].AsSpan(0, batch * layer.Inputs);
+        }
+    }
+
+    public void ZeroGrad()
+    {
+        foreach (Parameter p in _parameters) p.Gradient.AsSpan().Clear();
+    }
+
+    // input [batch, inputs] -> probabilities [batch, classes]
+    public void PredictProbabilities(ReadOnlySpan<float> input, int batch, Span<float> probabilities)
+    {
+        ReadOnlySpan<float> logits = Forward(input, batch);
+        Softmax.Rows(logits, batch, ClassCount, probabilities);
+    }
+
+    // input [batch, inputs] -> classes [batch] (argmax of the logits, which is the argmax of the probabilities)
+    public void Predict(ReadOnlySpan<float> input, int batch, Span<int> classes)
+    {
+        ReadOnlySpan<float> logits = Forward(input, batch);
+        for (int r = 0; r < batch; r++) classes[r] = TensorPrimitives.IndexOfMax(logits.Slice(r * ClassCount, ClassCount));
+    }
+
+    /// <summary>A deep copy of the architecture and the current parameter values.</summary>
+    public Network Clone()
+    {
+        var copy = new Network(_layers.Select(l => new Dense(l.Inputs, l.Outputs, l.Activation, l.Name)).ToArray());
+        for (int i = 0; i < _parameters.Length; i++) _parameters[i].Value.CopyTo(copy._parameters[i].Value, 0);
+        return copy;
+    }
+
+    /// <summary>Copies parameter values from a network of the same architecture.</summary>
+    public void CopyParametersFrom(Network other)
+    {
+        if (other._parameters.Length != _parameters.Length) throw new ArgumentException("architectures differ", nameof(other));
+        for (int i = 0; i < _parameters.Length; i++)
+        {
+            if (other._parameters[i].Length != _parameters[i].Length) throw new ArgumentException("architectures differ", nameof(other));
+            other._parameters[i].Value.CopyTo(_parameters[i].Value, 0);
+        }
+    }
+
+    /// <summary>Reads like <c>Dense(4 => 16, Relu) → Dense(16 => 3)  [131 parameters]</c>.</summary>
+    public override string ToString() =>
+        $"{string.Join(" → ", _layers.Select(l => l.ToString()))}  [{ParameterCount} parameters]";
+}

@@ -1,0 +1,116 @@
+using Xent.Numerics;
+
+namespace Xent.Losses;
+
+/// <summary>
+/// Softmax cross entropy on logits with class-index targets, with PyTorch's <c>CrossEntropyLoss</c> semantics.
+/// With log p the log-softmax of a row (row maximum subtracted), ε the label smoothing and w the class weights:
+/// ℓn = (1−ε)·w[yn]·(−log p[n,yn]) + (ε/C)·Σc w[c]·(−log p[n,c]), 0 for ignored rows;
+/// <c>mean</c> divides the sum by Σ w[yn] over the rows not ignored.
+/// </summary>
+public sealed class SoftmaxCrossEntropy : IClassificationLoss
+{
+    public SoftmaxCrossEntropy(CrossEntropyOptions? options = null)
+    {
+        Options = options ?? new CrossEntropyOptions();
+        Options.Validate();
+    }
+
+    public CrossEntropyOptions Options { get; }
+
+    public double Forward(ReadOnlySpan<float> logits, ReadOnlySpan<int> targets, int batch, int classes, Span<float> rowLosses)
+    {
+        Check(logits, targets, batch, classes);
+        double sum = 0, denominator = 0;
+        for (int n = 0; n < batch; n++)
+        {
+            double loss = RowLoss(logits.Slice(n * classes, classes), targets[n], n, out double weight);
+            if (!rowLosses.IsEmpty) rowLosses[n] = (float)loss;
+            sum += loss;
+            denominator += weight;
+        }
+        return Reduce(sum, denominator);
+    }
+
+    // logits [batch, classes], targets [batch] -> logitsGrad [batch, classes]
+    /// <summary>
+    /// The fused softmax-cross-entropy backward: ∂loss/∂logits = [(1−ε)·w[y]·(p − onehot) + (ε/C)·(p·Σw − w)] / denominator,
+    /// where denominator is Σ w[yn] for <c>mean</c> and 1 otherwise; zero for ignored rows. Returns the reduced loss.
+    /// </summary>
+    public double ForwardBackward(ReadOnlySpan<float> logits, ReadOnlySpan<int> targets, int batch, int classes, Span<float> logitsGrad)
+    {
+        Check(logits, targets, batch, classes);
+        if (logitsGrad.Length < batch * classes) throw new ArgumentException($"needs {batch * classes} elements", nameof(logitsGrad));
+        float[]? w = Options.Weights;
+        if (w is not null && w.Length != classes) throw new ArgumentException($"Weights has {w.Length} values but the logits have {classes} classes", nameof(logits));
+        float epsilon = Options.LabelSmoothing;
+        double weightSum = w is null ? classes : w.Sum(v => (double)v);
+        double sum = 0, denominator = 0;
+        for (int n = 0; n < batch; n++)
+        {
+            ReadOnlySpan<float> x = logits.Slice(n * classes, classes);
+            Span<float> g = logitsGrad.Slice(n * classes, classes);
+            int y = targets[n];
+            double loss = RowLoss(x, y, n, out double rowWeight);
+            sum += loss;
+            denominator += rowWeight;
+            if (y == Options.IgnoreIndex) { g.Clear(); continue; }
+            // p = softmax(x), written straight into the gradient row
+            Softmax.Rows(x, 1, classes, g);
+            float wy = w?[y] ?? 1f;
+            for (int c = 0; c < classes; c++)
+            {
+                float p = g[c];
+                float wc = w?[c] ?? 1f;
+                // (1−ε)·w[y]·(p − onehot) + (ε/C)·(p·Σw − w[c])
+                double grad = (1 - epsilon) * wy * (p - (c == y ? 1 : 0));
+                if (epsilon > 0) grad += epsilon / classes * (p * weightSum - wc);
+                g[c] = (float)grad;
+            }
+        }
+        double scale = Options.Reduction == Reduction.Mean ? 1.0 / denominator : 1.0;
+        if (Options.Reduction == Reduction.Mean && denominator == 0) scale = 0; // every row ignored: loss NaN, gradient zero
+        if (scale != 1.0)
+            for (int i = 0; i < batch * classes; i++) logitsGrad[i] = (float)(logitsGrad[i] * scale);
+        return Reduce(sum, denominator);
+    }
+
+    private double Reduce(double sum, double denominator) => Options.Reduction switch
+    {
+        Reduction.Mean => denominator == 0 ? double.NaN : sum / denominator,
+        _ => sum,
+    };
+
+    // One row's loss; rowWeight is its share of the mean's denominator (w[y], or 0 when ignored).
+    private double RowLoss(ReadOnlySpan<float> x, int y, int row, out double rowWeight)
+    {
+        rowWeight = 0;
+        if (y == Options.IgnoreIndex) return 0;
+        int classes = x.Length;
+        if ((uint)y >= (uint)classes)
+            throw new ArgumentException($"row {row}: target {y} is outside [0, {classes}) and is not the ignore index {Options.IgnoreIndex}", "targets");
+        float[]? w = Options.Weights;
+        float epsilon = Options.LabelSmoothing;
+        double logSumExp = Softmax.LogSumExp(x);
+        double wy = w?[y] ?? 1.0;
+        rowWeight = wy;
+        // −log p[y] = logsumexp(x) − x[y]
+        double loss = (1 - epsilon) * wy * (logSumExp - x[y]);
+        if (epsilon > 0)
+        {
+            double smooth = 0;
+            for (int c = 0; c < classes; c++) smooth += (w?[c] ?? 1.0) * (logSumExp - x[c]);
+            loss += epsilon / classes * smooth;
+        }
+        return loss;
+    }
+
+    private void Check(ReadOnlySpan<float> logits, ReadOnlySpan<int> targets, int batch, int classes)
+    {
+        if (classes < 1) throw new ArgumentOutOfRangeException(nameof(classes));
+        if (batch < 0) throw new ArgumentOutOfRangeException(nameof(batch));
+        if (logits.Length < batch * classes) throw new ArgumentException($"needs {batch * classes} logits, has {logits.Length}", nameof(logits));
+        if (targets.Length < batch) throw new ArgumentException($"needs {batch} targets, has {targets.Length}", nameof(targets));
+        if (Options.Weights is { } w && w.Length != classes) throw new ArgumentException($"Weights has {w.Length} values but the logits have {classes} classes", nameof(logits));
+    }
+}

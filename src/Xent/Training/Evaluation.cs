@@ -1,0 +1,32 @@
+using System.Numerics.Tensors;
+using Xent.Data;
+using Xent.Layers;
+using Xent.Losses;
+
+namespace Xent.Training;
+
+/// <summary>Loss and accuracy of a network on a data set, computed in chunks so memory stays bounded.</summary>
+public static class Evaluation
+{
+    private const int Chunk = 1024;
+
+    /// <summary>Mean cross entropy (log loss) and the fraction of rows whose argmax is the label.</summary>
+    public static (double Loss, double Accuracy) LossAndAccuracy(Network network, Dataset data)
+    {
+        if (data.RowCount == 0) return (double.NaN, double.NaN);
+        var loss = new SoftmaxCrossEntropy(new CrossEntropyOptions { Reduction = Reduction.Sum });
+        int features = data.FeatureCount, classes = network.ClassCount;
+        double lossSum = 0;
+        int correct = 0;
+        for (int start = 0; start < data.RowCount; start += Chunk)
+        {
+            int batch = Math.Min(Chunk, data.RowCount - start);
+            ReadOnlySpan<float> logits = network.Forward(data.Features.AsSpan(start * features, batch * features), batch);
+            ReadOnlySpan<int> labels = data.Labels.AsSpan(start, batch);
+            lossSum += loss.Forward(logits, labels, batch, classes, Span<float>.Empty);
+            for (int r = 0; r < batch; r++)
+                if (TensorPrimitives.IndexOfMax(logits.Slice(r * classes, classes)) == labels[r]) correct++;
+        }
+        return (lossSum / data.RowCount, (double)correct / data.RowCount);
+    }
+}
