@@ -7,25 +7,39 @@ namespace Xent.Cli;
 /// <summary>Shared validators and list parsers for command options; every message names the option.</summary>
 internal static class OptionParsing
 {
+    /// <summary>
+    /// Adds a validator that runs only when the value itself parsed (a value that does not parse already has its
+    /// own error, and reading it would throw).
+    /// </summary>
+    public static void Check<T>(this Option<T> option, Func<T, string?> problem) =>
+        option.Validators.Add(r =>
+        {
+            T value;
+            try { value = r.GetValueOrDefault<T>(); }
+            catch (InvalidOperationException) { return; }
+            if (problem(value) is { } message) r.AddError($"{option.Name} {message}");
+        });
+
     public static void MustBePositive(this Option<int> option) =>
-        option.Validators.Add(r => { if (r.GetValueOrDefault<int>() < 1) r.AddError($"{option.Name} must be a positive whole number, got {r.GetValueOrDefault<int>()}"); });
+        option.Check(v => v < 1 ? $"must be a positive whole number, got {v}" : null);
 
     public static void MustBeNonNegative(this Option<int> option) =>
-        option.Validators.Add(r => { if (r.GetValueOrDefault<int>() < 0) r.AddError($"{option.Name} must be zero or a positive whole number, got {r.GetValueOrDefault<int>()}"); });
+        option.Check(v => v < 0 ? $"must be zero or a positive whole number, got {v}" : null);
 
     public static void MustBePositive(this Option<float> option) =>
-        option.Validators.Add(r =>
-        {
-            float v = r.GetValueOrDefault<float>();
-            if (!(v > 0) || !float.IsFinite(v)) r.AddError($"{option.Name} must be a positive number, got {v.ToString(CultureInfo.InvariantCulture)}");
-        });
+        option.Check(v => !(v > 0) || !float.IsFinite(v) ? $"must be a positive number, got {v.ToString(CultureInfo.InvariantCulture)}" : null);
 
     public static void MustBeInRange(this Option<float> option, float min, float maxExclusive) =>
-        option.Validators.Add(r =>
-        {
-            float v = r.GetValueOrDefault<float>();
-            if (!(v >= min && v < maxExclusive)) r.AddError($"{option.Name} must be in [{min.ToString(CultureInfo.InvariantCulture)}, {maxExclusive.ToString(CultureInfo.InvariantCulture)}), got {v.ToString(CultureInfo.InvariantCulture)}");
-        });
+        option.Check(v => !(v >= min && v < maxExclusive)
+            ? $"must be in [{min.ToString(CultureInfo.InvariantCulture)}, {maxExclusive.ToString(CultureInfo.InvariantCulture)}), got {v.ToString(CultureInfo.InvariantCulture)}"
+            : null);
+
+    /// <summary>Makes System.CommandLine's parse messages read as plain English ("a number" rather than "System.Single").</summary>
+    public static string Humanize(string message) => message
+        .Replace("as expected type 'System.Single'", "as a number")
+        .Replace("as expected type 'System.Double'", "as a number")
+        .Replace("as expected type 'System.Int32'", "as a whole number")
+        .Replace("as expected type 'System.Int64'", "as a whole number");
 
     /// <summary>Parses "16,8" into layer sizes; an empty string or "none" means no hidden layer.</summary>
     public static int[] ParseLayerSizes(string text, string optionName)

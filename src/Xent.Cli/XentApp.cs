@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.CommandLine.Parsing;
 using Xent.Cli.Commands;
 
 namespace Xent.Cli;
@@ -26,7 +27,9 @@ public static class XentApp
             if (parse.Errors.Count > 0)
             {
                 string command = CommandName(parse);
-                console.Error.WriteLine($"{command}: error: {parse.Errors[0].Message} (see '{command} --help')");
+                // Prefer the most specific message: an unknown word explains a missing command better than "required command".
+                ParseError error = parse.Errors.FirstOrDefault(e => e.Message.StartsWith("Unrecognized", StringComparison.Ordinal)) ?? parse.Errors[0];
+                console.Error.WriteLine($"{command}: error: {OptionParsing.Humanize(error.Message)} (see '{command} --help')");
                 return UsageError;
             }
             return parse.Invoke(new InvocationConfiguration { Output = console.Out, Error = console.Error, EnableDefaultExceptionHandler = false });
@@ -43,7 +46,8 @@ public static class XentApp
         }
         catch (Exception e) when (Environment.GetEnvironmentVariable("XENT_DEBUG") is null)
         {
-            console.Error.WriteLine($"{CommandName(parse)}: internal error: {e.GetType().Name}: {e.Message} (set XENT_DEBUG=1 for the stack trace)");
+            string message = e.Message.ReplaceLineEndings(" ").Trim();
+            console.Error.WriteLine($"{CommandName(parse)}: internal error: {e.GetType().Name}: {message} (set XENT_DEBUG=1 for the stack trace)");
             return 1;
         }
     }

@@ -43,7 +43,7 @@ public static class TrainCommand
     public static readonly Option<long> Seed = new("--seed")
     {
         Description = "Seeds the initial weights, the validation split and the shuffling",
-        DefaultValueFactory = _ => 0,
+        DefaultValueFactory = _ => 42,
     };
 
     public static readonly Option<bool> Json = new("--json")

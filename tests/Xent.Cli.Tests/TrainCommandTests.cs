@@ -1,0 +1,58 @@
+using System.Text.Json;
+
+namespace Xent.Cli.Tests;
+
+public class TrainCommandTests
+{
+    [Fact]
+    public void DefaultsTrainIrisToAtLeast93PercentValidationAccuracy()
+    {
+        CliRunner.Result result = CliRunner.Run("train", "--json");
+        Assert.Equal(0, result.ExitCode);
+        Assert.Equal("", result.Error);
+        using JsonDocument json = JsonDocument.Parse(result.Output);
+        JsonElement root = json.RootElement;
+        foreach (string key in new[] { "epochs", "stopReason", "trainLoss", "trainAccuracy", "validationLoss", "validationAccuracy", "lossHistory" })
+            Assert.True(root.TryGetProperty(key, out _), $"missing key {key}");
+        Assert.True(root.GetProperty("validationAccuracy").GetDouble() >= 0.93, result.Output);
+        Assert.Equal(root.GetProperty("epochs").GetInt32(), root.GetProperty("lossHistory").GetArrayLength());
+    }
+
+    [Fact]
+    public void SameSeedPrintsIdenticalJson()
+    {
+        CliRunner.Result a = CliRunner.Run("train", "--json", "--seed", "7", "--epochs", "60");
+        CliRunner.Result b = CliRunner.Run("train", "--json", "--seed", "7", "--epochs", "60");
+        Assert.Equal(0, a.ExitCode);
+        Assert.Equal(a.Output, b.Output);
+        CliRunner.Result c = CliRunner.Run("train", "--json", "--seed", "8", "--epochs", "60");
+        Assert.NotEqual(a.Output, c.Output);
+    }
+
+    [Fact]
+    public void HumanOutputEndsWithASummary()
+    {
+        CliRunner.Result result = CliRunner.Run("train", "--hidden", "8,4", "--activation", "tanh", "--epochs", "40");
+        Assert.Equal(0, result.ExitCode);
+        Assert.Contains("Dense(4 => 8, Tanh) → Dense(8 => 4, Tanh) → Dense(4 => 3)", result.Output);
+        Assert.Contains("Stopped after", result.Output);
+        Assert.Contains("validation", result.Output);
+        Assert.Contains("epoch ", result.Output); // plain progress lines when not interactive
+    }
+
+    [Theory]
+    [InlineData("--hidden", "abc", "--hidden")]
+    [InlineData("--hidden", "16,0", "--hidden")]
+    [InlineData("--epochs", "-1", "--epochs")]
+    [InlineData("--epochs=-1", null, "--epochs")]
+    [InlineData("--learning-rate", "0", "--learning-rate")]
+    [InlineData("--learning-rate", "abc", "--learning-rate")]
+    [InlineData("--batch-size", "-3", "--batch-size")]
+    [InlineData("--activation", "swish", "--activation")]
+    [InlineData("--no-such-option", null, "--no-such-option")]
+    public void BadOptionsGiveOneLineNamingTheOptionAndExitCode2(string option, string? value, string mention)
+    {
+        string[] args = value is null ? ["train", option] : ["train", option, value];
+        CliRunner.AssertOneLineError(CliRunner.Run(args), mention);
+    }
+}
