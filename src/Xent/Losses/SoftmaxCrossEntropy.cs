@@ -75,6 +75,74 @@ public sealed class SoftmaxCrossEntropy : IClassificationLoss
         return Reduce(sum, denominator);
     }
 
+    // logits [batch, classes], targetProbabilities [batch, classes] -> rowLosses [batch]; returns the reduced loss
+    /// <summary>
+    /// Cross entropy against class probabilities (soft targets): with q = (1−ε)·t + ε/C,
+    /// ℓn = −Σc w[c]·q[n,c]·log p[n,c]; <c>mean</c> divides by the number of rows. A class with q = 0 contributes 0
+    /// even when its probability is 0 (the limit 0·log 0 = 0).
+    /// </summary>
+    public double ForwardProbabilities(ReadOnlySpan<float> logits, ReadOnlySpan<float> targetProbabilities, int batch, int classes, Span<float> rowLosses)
+    {
+        CheckProbabilities(logits, targetProbabilities, batch, classes);
+        double sum = 0;
+        for (int n = 0; n < batch; n++)
+        {
+            ReadOnlySpan<float> x = logits.Slice(n * classes, classes);
+            ReadOnlySpan<float> t = targetProbabilities.Slice(n * classes, classes);
+            double logSumExp = Softmax.LogSumExp(x);
+            double loss = 0;
+            for (int c = 0; c < classes; c++)
+            {
+                double q = SmoothedTarget(t[c], classes);
+                // −log p[c] = logsumexp(x) − x[c]
+                if (q != 0) loss += (Options.Weights?[c] ?? 1.0) * q * (logSumExp - x[c]);
+            }
+            if (!rowLosses.IsEmpty) rowLosses[n] = (float)loss;
+            sum += loss;
+        }
+        return Options.Reduction == Reduction.Mean ? sum / batch : sum;
+    }
+
+    // logits [batch, classes], targetProbabilities [batch, classes] -> logitsGrad [batch, classes]
+    /// <summary>
+    /// The fused backward for soft targets: ∂ℓn/∂x[j] = p[j]·Σc w[c]·q[c] − w[j]·q[j], divided by the number of rows
+    /// for <c>mean</c>. Returns the reduced loss.
+    /// </summary>
+    public double ForwardBackwardProbabilities(ReadOnlySpan<float> logits, ReadOnlySpan<float> targetProbabilities, int batch, int classes, Span<float> logitsGrad)
+    {
+        CheckProbabilities(logits, targetProbabilities, batch, classes);
+        if (logitsGrad.Length < batch * classes) throw new ArgumentException($"needs {batch * classes} elements", nameof(logitsGrad));
+        double loss = ForwardProbabilities(logits, targetProbabilities, batch, classes, Span<float>.Empty);
+        double scale = Options.Reduction == Reduction.Mean ? 1.0 / batch : 1.0;
+        for (int n = 0; n < batch; n++)
+        {
+            ReadOnlySpan<float> t = targetProbabilities.Slice(n * classes, classes);
+            Span<float> g = logitsGrad.Slice(n * classes, classes);
+            Softmax.Rows(logits.Slice(n * classes, classes), 1, classes, g);
+            double weightedMass = 0;
+            for (int c = 0; c < classes; c++) weightedMass += (Options.Weights?[c] ?? 1.0) * SmoothedTarget(t[c], classes);
+            for (int c = 0; c < classes; c++)
+            {
+                double wq = (Options.Weights?[c] ?? 1.0) * SmoothedTarget(t[c], classes);
+                g[c] = (float)((g[c] * weightedMass - wq) * scale);
+            }
+        }
+        return loss;
+    }
+
+    // q = (1 − ε)·t + ε/C
+    private double SmoothedTarget(float t, int classes) =>
+        Options.LabelSmoothing == 0 ? t : (1 - Options.LabelSmoothing) * (double)t + Options.LabelSmoothing / (double)classes;
+
+    private void CheckProbabilities(ReadOnlySpan<float> logits, ReadOnlySpan<float> targets, int batch, int classes)
+    {
+        if (classes < 1) throw new ArgumentOutOfRangeException(nameof(classes));
+        if (batch < 0) throw new ArgumentOutOfRangeException(nameof(batch));
+        if (logits.Length < batch * classes) throw new ArgumentException($"needs {batch * classes} logits, has {logits.Length}", nameof(logits));
+        if (targets.Length < batch * classes) throw new ArgumentException($"needs {batch * classes} target probabilities, has {targets.Length}", nameof(targets));
+        if (Options.Weights is { } w && w.Length != classes) throw new ArgumentException($"Weights has {w.Length} values but the logits have {classes} classes", nameof(logits));
+    }
+
     private double Reduce(double sum, double denominator) => Options.Reduction switch
     {
         Reduction.Mean => denominator == 0 ? double.NaN : sum / denominator,
