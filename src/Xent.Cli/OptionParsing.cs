@@ -35,7 +35,7 @@ internal static class OptionParsing
             : null);
 
     /// <summary>Makes System.CommandLine's parse messages read as plain English ("a number" rather than "System.Single").</summary>
-    public static string Humanize(string message) => message
+    public static string Humanize(string message) => System.Text.RegularExpressions.Regex.Replace(message, @"\s*[\r\n\t]+\s*", " ")
         .Replace("as expected type 'System.Single'", "as a number")
         .Replace("as expected type 'System.Double'", "as a number")
         .Replace("as expected type 'System.Int32'", "as a whole number")

@@ -14,6 +14,7 @@ public static class XentApp
     {
         var root = new RootCommand("xent: neural-network classifiers with softmax and cross entropy, trained by backpropagation, with every step of the math shown.");
         root.Subcommands.Add(TrainCommand.Create(console));
+        root.Subcommands.Add(LossCommand.Create(console));
         return root;
     }
 
