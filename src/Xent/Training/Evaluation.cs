@@ -9,12 +9,12 @@ namespace Xent.Training;
 public static class Evaluation
 {
     private const int Chunk = 1024;
+    private static readonly SoftmaxCrossEntropy SumLoss = new(new CrossEntropyOptions { Reduction = Reduction.Sum });
 
     /// <summary>Mean cross entropy (log loss) and the fraction of rows whose argmax is the label.</summary>
     public static (double Loss, double Accuracy) LossAndAccuracy(Network network, Dataset data)
     {
         if (data.RowCount == 0) return (double.NaN, double.NaN);
-        var loss = new SoftmaxCrossEntropy(new CrossEntropyOptions { Reduction = Reduction.Sum });
         int features = data.FeatureCount, classes = network.ClassCount;
         double lossSum = 0;
         int correct = 0;
@@ -23,7 +23,7 @@ public static class Evaluation
             int batch = Math.Min(Chunk, data.RowCount - start);
             ReadOnlySpan<float> logits = network.Forward(data.Features.AsSpan(start * features, batch * features), batch);
             ReadOnlySpan<int> labels = data.Labels.AsSpan(start, batch);
-            lossSum += loss.Forward(logits, labels, batch, classes, Span<float>.Empty);
+            lossSum += SumLoss.Forward(logits, labels, batch, classes, Span<float>.Empty);
             for (int r = 0; r < batch; r++)
                 if (TensorPrimitives.IndexOfMax(logits.Slice(r * classes, classes)) == labels[r]) correct++;
         }

@@ -1,3 +1,4 @@
+using System.Numerics.Tensors;
 using Xent.Data;
 using Xent.Layers;
 using Xent.Losses;
@@ -7,62 +8,102 @@ using Xent.Optimizers;
 namespace Xent.Training;
 
 /// <summary>
-/// Mini-batch (or full-batch) gradient descent: each epoch reshuffles the training rows from the seed, and each
-/// batch runs forward, the fused loss backward, backpropagation and one optimizer step. Buffers are sized once,
-/// so steady-state steps allocate nothing.
+/// Mini-batch (or full-batch) gradient descent: each epoch reshuffles the training rows from the seed, and each batch
+/// runs forward, the fused loss backward, backpropagation, optional gradient clipping and one optimizer step; after the
+/// epoch the schedule sets the next learning rate and early stopping looks at the validation data. Buffers are sized
+/// once, so steady-state steps allocate nothing. The trainer's whole state (epoch, generator, optimizer buffers,
+/// schedule, best weights) can be captured and restored, so a resumed run continues bit for bit.
 /// </summary>
 public sealed class Trainer
 {
     private readonly Network _network;
     private readonly IClassificationLoss _loss;
-    private readonly IOptimizer _optimizer;
     private readonly TrainerOptions _options;
+    private readonly Parameter[] _parameters;
+    private RandomSource _random;
+    private readonly List<double> _history = [];
+    private readonly List<double> _validationLoss = [];
+    private readonly List<double> _validationAccuracy = [];
+    private readonly float[][] _bestWeights;
+    private double _best = double.NaN;
+    private int _bestEpoch;
+    private int _sinceBest;
+
+    public Trainer(Network network, TrainerOptions options)
+        : this(network, CreateLoss(options), CreateOptimizer(network, options), options)
+    {
+    }
 
     public Trainer(Network network, IClassificationLoss loss, IOptimizer optimizer, TrainerOptions options)
     {
         options.Validate();
         _network = network;
         _loss = loss;
-        _optimizer = optimizer;
+        Optimizer = optimizer;
         _options = options;
+        _parameters = network.Parameters.ToArray();
+        _random = new RandomSource(options.Seed ^ 0x5EED0F5A11L);
+        _bestWeights = _parameters.Select(p => new float[p.Length]).ToArray();
+        Schedule = new LearningRateSchedule(options.Schedule, options.LearningRate, options.Epochs, options.ScheduleStepSize,
+            options.ScheduleGamma, options.MinimumLearningRate, options.PlateauPatience, options.ScheduleGamma);
     }
 
-    /// <summary>A trainer with gradient descent (learning rate and momentum from <paramref name="options"/>) and cross entropy.</summary>
-    public static Trainer Create(Network network, TrainerOptions options) =>
-        new(network, new SoftmaxCrossEntropy(), new Sgd(network.Parameters, options.LearningRate, options.Momentum), options);
+    /// <summary>A trainer with the optimizer, loss and schedule that <paramref name="options"/> name.</summary>
+    public static Trainer Create(Network network, TrainerOptions options) => new(network, options);
 
+    public Network Network => _network;
+    public IOptimizer Optimizer { get; }
+    public LearningRateSchedule Schedule { get; }
+    public TrainerOptions Options => _options;
+
+    /// <summary>Epochs completed so far.</summary>
+    public int Epoch { get; private set; }
+
+    /// <summary>Called after every completed epoch (for checkpoints); the trainer's state is consistent there.</summary>
+    public Action<Trainer>? EpochCompleted { get; set; }
+
+    public static IClassificationLoss CreateLoss(TrainerOptions options) =>
+        new SoftmaxCrossEntropy(new CrossEntropyOptions { Weights = options.ClassWeights, LabelSmoothing = options.LabelSmoothing });
+
+    public static IOptimizer CreateOptimizer(Network network, TrainerOptions options) => options.Optimizer switch
+    {
+        OptimizerKind.Sgd => new Sgd(network.Parameters, options.LearningRate, options.Momentum, options.Nesterov, options.WeightDecay),
+        OptimizerKind.Adam => new Adam(network.Parameters, options.LearningRate, options.Beta1, options.Beta2, options.AdamEpsilon, options.WeightDecay),
+        OptimizerKind.AdamW => new Adam(network.Parameters, options.LearningRate, options.Beta1, options.Beta2, options.AdamEpsilon, options.WeightDecay, decoupledWeightDecay: true),
+        _ => throw new ArgumentOutOfRangeException(nameof(options), options.Optimizer, "unknown optimizer"),
+    };
+
+    /// <summary>Trains from the current epoch until the maximum number of epochs or a stopping rule.</summary>
     public TrainingResult Fit(Dataset train, Dataset? validation = null, IProgress<EpochReport>? progress = null, CancellationToken cancellationToken = default)
     {
         if (train.FeatureCount != _network.InputCount)
             throw new ArgumentException($"the data has {train.FeatureCount} features but the network takes {_network.InputCount}", nameof(train));
         if (train.RowCount == 0) throw new ArgumentException("the training data has no rows", nameof(train));
+        if (validation is { RowCount: 0 }) validation = null;
         int rows = train.RowCount, features = train.FeatureCount, classes = _network.ClassCount;
         int batchSize = _options.BatchSize == 0 ? rows : Math.Min(_options.BatchSize, rows);
-        var random = new RandomSource(_options.Seed ^ 0x5EED_0F_5A11L);
-        int[] order = Enumerable.Range(0, rows).ToArray();
+        int[] order = new int[rows];
         var batchFeatures = new float[batchSize * features];
         var batchLabels = new int[batchSize];
         var logitsGrad = new float[batchSize * classes];
         _network.EnsureCapacity(batchSize);
+        bool validationStopping = validation is not null && _options.EarlyStopping;
 
-        var history = new List<double>(_options.Epochs);
-        var validationHistory = new List<double>();
-        double best = double.PositiveInfinity;
-        int sinceBest = 0;
         StopReason reason = StopReason.MaxEpochs;
-        int epoch = 0;
-        while (epoch < _options.Epochs)
+        while (Epoch < _options.Epochs)
         {
             if (cancellationToken.IsCancellationRequested) { reason = StopReason.Cancelled; break; }
-            epoch++;
-            if (batchSize < rows) random.Shuffle(order);
+            Optimizer.LearningRate = Schedule.Current;
+            // Each epoch shuffles the identity permutation, so the generator's state alone determines the order.
+            for (int i = 0; i < rows; i++) order[i] = i;
+            if (batchSize < rows) _random.Shuffle(order);
             double lossSum = 0;
             for (int start = 0; start < rows; start += batchSize)
             {
                 int batch = Math.Min(batchSize, rows - start);
                 ReadOnlySpan<float> x;
                 ReadOnlySpan<int> y;
-                if (batch == rows && batchSize == rows)
+                if (batch == rows)
                 {
                     // Full batch: the data set's own buffers, no copy.
                     x = train.Features;
@@ -79,37 +120,166 @@ public sealed class Trainer
                     x = batchFeatures.AsSpan(0, batch * features);
                     y = batchLabels.AsSpan(0, batch);
                 }
-                lossSum += Step(x, y, batch, logitsGrad) * batch;
+                double batchLoss = Step(x, y, batch, logitsGrad);
+                lossSum += batchLoss * batch;
+                if (!double.IsFinite(batchLoss)) break;
             }
+            Epoch++;
             double epochLoss = lossSum / rows;
-            history.Add(epochLoss);
+            _history.Add(epochLoss);
             double? validationLoss = null, validationAccuracy = null;
-            if (validation is { RowCount: > 0 })
+            if (validation is not null)
             {
                 (double vl, double va) = Evaluation.LossAndAccuracy(_network, validation);
                 validationLoss = vl;
                 validationAccuracy = va;
-                validationHistory.Add(vl);
+                _validationLoss.Add(vl);
+                _validationAccuracy.Add(va);
             }
-            progress?.Report(new EpochReport(epoch, _options.Epochs, epochLoss, validationLoss, validationAccuracy));
-            if (!double.IsFinite(epochLoss)) { reason = StopReason.NonFiniteLoss; break; }
-            // Predictions stopped improving: no drop larger than the tolerance for Patience epochs in a row.
-            if (epochLoss < best - _options.Tolerance) sinceBest = 0;
-            else if (++sinceBest >= _options.Patience) { reason = StopReason.NoImprovement; if (epochLoss < best) best = epochLoss; break; }
-            if (epochLoss < best) best = epochLoss;
+            progress?.Report(new EpochReport(Epoch, _options.Epochs, epochLoss, validationLoss, validationAccuracy, Optimizer.LearningRate));
+            if (!double.IsFinite(epochLoss) || validationLoss is double v && !double.IsFinite(v)) { reason = StopReason.NonFiniteLoss; break; }
+
+            bool stop;
+            if (validationStopping || (validation is not null && _options.RestoreBestWeights))
+            {
+                // Lower is better for the loss, higher for accuracy: compare on a "lower is better" scale.
+                double monitored = _options.Monitor == MonitorKind.ValidationLoss ? validationLoss!.Value : -validationAccuracy!.Value;
+                stop = Track(monitored, snapshot: true) && validationStopping;
+                if (stop) reason = StopReason.EarlyStopped;
+            }
+            else
+            {
+                stop = Track(epochLoss, snapshot: false);
+                if (stop) reason = StopReason.NoImprovement;
+            }
+            Schedule.EpochEnded(Epoch, validationLoss ?? epochLoss);
+            EpochCompleted?.Invoke(this);
+            if (stop) break;
         }
-        return new TrainingResult { Epochs = epoch, StopReason = reason, LossHistory = history, ValidationLossHistory = validationHistory };
+
+        bool restored = false;
+        if (validation is not null && _options.RestoreBestWeights && _bestEpoch > 0 && _bestEpoch != Epoch)
+        {
+            for (int i = 0; i < _parameters.Length; i++) _bestWeights[i].CopyTo(_parameters[i].Value, 0);
+            restored = true;
+        }
+        return new TrainingResult
+        {
+            Epochs = Epoch,
+            StopReason = reason,
+            LossHistory = _history.ToArray(),
+            ValidationLossHistory = _validationLoss.ToArray(),
+            ValidationAccuracyHistory = _validationAccuracy.ToArray(),
+            BestEpoch = restored ? _bestEpoch : Epoch,
+            RestoredBestWeights = restored,
+        };
+    }
+
+    // Records one epoch's monitored value (lower is better); true when Patience epochs in a row brought no improvement beyond MinDelta.
+    private bool Track(double monitored, bool snapshot)
+    {
+        if (double.IsNaN(_best) || monitored < _best - _options.MinDelta)
+        {
+            _best = monitored;
+            _bestEpoch = Epoch;
+            _sinceBest = 0;
+            if (snapshot)
+                for (int i = 0; i < _parameters.Length; i++) _parameters[i].Value.CopyTo(_bestWeights[i], 0);
+            return false;
+        }
+        return ++_sinceBest >= _options.Patience;
     }
 
     // x [batch, features], y [batch]; logitsGrad is scratch of at least [batch, classes]. Returns the batch's loss.
-    /// <summary>One gradient step on one batch: zero the gradients, forward, fused loss backward, backpropagate, update.</summary>
+    /// <summary>One gradient step on one batch: zero the gradients, forward, fused loss backward, backpropagate, clip, update.</summary>
     public double Step(ReadOnlySpan<float> x, ReadOnlySpan<int> y, int batch, Span<float> logitsGrad)
     {
         _network.ZeroGrad();
         ReadOnlySpan<float> logits = _network.Forward(x, batch);
         double loss = _loss.ForwardBackward(logits, y, batch, _network.ClassCount, logitsGrad);
         _network.Backward(x, logitsGrad, batch);
-        _optimizer.Step();
+        if (_options.GradientClipNorm > 0) ClipGradients(_options.GradientClipNorm);
+        Optimizer.Step();
         return loss;
     }
+
+    /// <summary>Scales every gradient by min(1, maxNorm / (‖g‖ + 1e-6)), ‖g‖ the L2 norm over all parameters (PyTorch's clip_grad_norm_).</summary>
+    private void ClipGradients(float maxNorm)
+    {
+        double squares = 0;
+        foreach (Parameter p in _parameters) squares += TensorPrimitives.SumOfSquares<float>(p.Gradient);
+        double norm = Math.Sqrt(squares);
+        if (norm <= maxNorm) return;
+        float scale = (float)(maxNorm / (norm + 1e-6));
+        foreach (Parameter p in _parameters) TensorPrimitives.Multiply(p.Gradient, scale, p.Gradient);
+    }
+
+    /// <summary>A deep copy of everything that determines how training continues.</summary>
+    public TrainingState CaptureState() => new()
+    {
+        Epoch = Epoch,
+        RandomState = _random.GetState(),
+        OptimizerStepCount = Optimizer.StepCount,
+        OptimizerState = Optimizer.State.Select(s => (s.Name, (float[])s.Buffer.Clone())).ToArray(),
+        LearningRate = Schedule.Current,
+        PlateauBest = Schedule.PlateauBest,
+        PlateauWait = Schedule.PlateauWait,
+        Best = _best,
+        BestEpoch = _bestEpoch,
+        SinceBest = _sinceBest,
+        BestWeights = _bestWeights.Select(w => (float[])w.Clone()).ToArray(),
+        LossHistory = _history.ToArray(),
+        ValidationLossHistory = _validationLoss.ToArray(),
+        ValidationAccuracyHistory = _validationAccuracy.ToArray(),
+    };
+
+    /// <summary>Puts back a state from <see cref="CaptureState"/> (the network's weights are restored separately).</summary>
+    public void RestoreState(TrainingState state)
+    {
+        if (state.OptimizerState.Count != Optimizer.State.Count || state.BestWeights.Length != _bestWeights.Length)
+            throw new ArgumentException("the saved state belongs to a different network or optimizer", nameof(state));
+        for (int i = 0; i < state.OptimizerState.Count; i++)
+        {
+            (string name, float[] buffer) = Optimizer.State[i];
+            if (state.OptimizerState[i].Name != name || state.OptimizerState[i].Buffer.Length != buffer.Length)
+                throw new ArgumentException($"the saved optimizer state '{state.OptimizerState[i].Name}' does not match '{name}'", nameof(state));
+            state.OptimizerState[i].Buffer.CopyTo(buffer, 0);
+        }
+        for (int i = 0; i < _bestWeights.Length; i++)
+        {
+            if (state.BestWeights[i].Length != _bestWeights[i].Length) throw new ArgumentException("the saved best weights have other shapes", nameof(state));
+            state.BestWeights[i].CopyTo(_bestWeights[i], 0);
+        }
+        Epoch = state.Epoch;
+        _random = RandomSource.FromState(state.RandomState);
+        Optimizer.StepCount = state.OptimizerStepCount;
+        Schedule.Current = state.LearningRate;
+        Schedule.PlateauBest = state.PlateauBest;
+        Schedule.PlateauWait = state.PlateauWait;
+        _best = state.Best;
+        _bestEpoch = state.BestEpoch;
+        _sinceBest = state.SinceBest;
+        _history.Clear(); _history.AddRange(state.LossHistory);
+        _validationLoss.Clear(); _validationLoss.AddRange(state.ValidationLossHistory);
+        _validationAccuracy.Clear(); _validationAccuracy.AddRange(state.ValidationAccuracyHistory);
+    }
+}
+
+/// <summary>Everything besides the weights that a resumed run needs to continue exactly.</summary>
+public sealed record TrainingState
+{
+    public int Epoch { get; init; }
+    public ulong[] RandomState { get; init; } = [];
+    public long OptimizerStepCount { get; init; }
+    public IReadOnlyList<(string Name, float[] Buffer)> OptimizerState { get; init; } = [];
+    public float LearningRate { get; init; }
+    public double PlateauBest { get; init; }
+    public int PlateauWait { get; init; }
+    public double Best { get; init; }
+    public int BestEpoch { get; init; }
+    public int SinceBest { get; init; }
+    public float[][] BestWeights { get; init; } = [];
+    public double[] LossHistory { get; init; } = [];
+    public double[] ValidationLossHistory { get; init; } = [];
+    public double[] ValidationAccuracyHistory { get; init; } = [];
 }

@@ -3,17 +3,19 @@ namespace Xent.Training;
 /// <summary>Why training ended.</summary>
 public enum StopReason
 {
-    /// <summary>The loss did not improve by more than the tolerance for <see cref="TrainerOptions.Patience"/> epochs.</summary>
+    /// <summary>No validation data: the training loss did not fall by more than the minimum delta for the patience's number of epochs.</summary>
     NoImprovement,
+    /// <summary>The monitored validation value did not improve by more than the minimum delta for the patience's number of epochs.</summary>
+    EarlyStopped,
     /// <summary>The maximum number of epochs ran.</summary>
     MaxEpochs,
-    /// <summary>The loss became NaN or infinite; the model is not usable.</summary>
+    /// <summary>The loss became NaN or infinite; the best weights seen before it were restored where there were any.</summary>
     NonFiniteLoss,
     Cancelled,
 }
 
 /// <summary>What one epoch produced, for progress reports.</summary>
-public readonly record struct EpochReport(int Epoch, int MaxEpochs, double TrainLoss, double? ValidationLoss, double? ValidationAccuracy);
+public readonly record struct EpochReport(int Epoch, int MaxEpochs, double TrainLoss, double? ValidationLoss, double? ValidationAccuracy, float LearningRate);
 
 /// <summary>The outcome of <see cref="Trainer.Fit"/>.</summary>
 public sealed record TrainingResult
@@ -23,12 +25,17 @@ public sealed record TrainingResult
     /// <summary>The mean training loss of each epoch (averaged over its mini-batches, weighted by rows).</summary>
     public required IReadOnlyList<double> LossHistory { get; init; }
     public IReadOnlyList<double> ValidationLossHistory { get; init; } = [];
+    public IReadOnlyList<double> ValidationAccuracyHistory { get; init; } = [];
+    /// <summary>The epoch whose weights the network holds at the end (the best one when they were restored), 1-based; 0 if none.</summary>
+    public int BestEpoch { get; init; }
+    public bool RestoredBestWeights { get; init; }
 
     public string Describe() => StopReason switch
     {
-        StopReason.NoImprovement => $"the training loss stopped improving (no drop larger than the tolerance for the patience's number of epochs) after {Epochs} epochs",
-        StopReason.MaxEpochs => $"reached the maximum of {Epochs} epochs",
-        StopReason.NonFiniteLoss => $"the loss became NaN or infinite at epoch {Epochs}; lower the learning rate or check the data",
+        StopReason.NoImprovement => $"the training loss stopped improving (no drop larger than the minimum delta for the patience's number of epochs) after {Epochs} epochs",
+        StopReason.EarlyStopped => $"early stopping: the validation metric stopped improving after epoch {BestEpoch}; stopped at epoch {Epochs}" + (RestoredBestWeights ? $" and restored epoch {BestEpoch}'s weights" : ""),
+        StopReason.MaxEpochs => $"reached the maximum of {Epochs} epochs" + (RestoredBestWeights ? $"; restored the best epoch's weights (epoch {BestEpoch})" : ""),
+        StopReason.NonFiniteLoss => $"the loss became NaN or infinite at epoch {Epochs}; lower the learning rate, turn on --clip-norm, or check the data for extreme values" + (RestoredBestWeights ? $" (restored epoch {BestEpoch}'s weights)" : ""),
         StopReason.Cancelled => $"cancelled after {Epochs} epochs",
         _ => StopReason.ToString(),
     };

@@ -69,7 +69,7 @@ public class TrainerTests
         TrainingResult limited = Trainer.Create(Network.CreateClassifier(4, [8], 3), new TrainerOptions { Epochs = 5 }).Fit(train);
         Assert.Equal(StopReason.MaxEpochs, limited.StopReason);
         Assert.Equal(5, limited.Epochs);
-        var patient = new TrainerOptions { Epochs = 5000, Tolerance = 0.01, Patience = 3 };
+        var patient = new TrainerOptions { Epochs = 5000, MinDelta = 0.01, Patience = 3 };
         TrainingResult stopped = Trainer.Create(Network.CreateClassifier(4, [8], 3), patient).Fit(train);
         Assert.Equal(StopReason.NoImprovement, stopped.StopReason);
         Assert.True(stopped.Epochs < 5000);
@@ -82,7 +82,7 @@ public class TrainerTests
     public void ADivergingRunStopsWithANonFiniteLossReason()
     {
         (Dataset train, _) = IrisSplit(3);
-        var options = new TrainerOptions { LearningRate = 1e30f, Momentum = 0, Epochs = 50 };
+        var options = new TrainerOptions { Optimizer = OptimizerKind.Sgd, LearningRate = 1e30f, Momentum = 0, Epochs = 50 };
         TrainingResult result = Trainer.Create(Network.CreateClassifier(4, [8], 3), options).Fit(train);
         Assert.Equal(StopReason.NonFiniteLoss, result.StopReason);
         Assert.Contains("NaN or infinite", result.Describe());
