@@ -15,6 +15,8 @@ public static class XentApp
         var root = new RootCommand("xent: neural-network classifiers with softmax and cross entropy, trained by backpropagation, with every step of the math shown.");
         root.Subcommands.Add(TrainCommand.Create(console));
         root.Subcommands.Add(LossCommand.Create(console));
+        root.Subcommands.Add(EvaluateCommand.Create(console));
+        root.Subcommands.Add(PredictCommand.Create(console));
         return root;
     }
 
@@ -39,6 +41,16 @@ public static class XentApp
         {
             console.Error.WriteLine($"{CommandName(parse)}: error: {e.Message}");
             return e.ExitCode;
+        }
+        catch (Exception e) when (e is Xent.Data.DataFormatException or Xent.Models.ModelFileException)
+        {
+            console.Error.WriteLine($"{CommandName(parse)}: error: {e.Message}");
+            return UsageError;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            console.Error.WriteLine($"{CommandName(parse)}: error: {e.Message.ReplaceLineEndings(" ")}");
+            return 1;
         }
         catch (OperationCanceledException)
         {

@@ -1,0 +1,106 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Numerics.Tensors;
+using System.Text;
+using Spectre.Console;
+using Xent.Data;
+using Xent.Models;
+
+namespace Xent.Cli.Commands;
+
+/// <summary><c>xent predict</c>: the predicted class (and optionally every class probability) for each row of a CSV file.</summary>
+public static class PredictCommand
+{
+    public static readonly Option<string> Model = new("--model") { Description = "A model saved by 'xent train --out'", Required = true };
+    public static readonly Option<string> Data = new("--data") { Description = "CSV with the model's feature columns (a label column is allowed and ignored)", Required = true };
+    public static readonly Option<string?> Out = new("--out") { Description = "Write the predictions to this CSV file instead of the console" };
+    public static readonly Option<bool> Force = new("--force") { Description = "Overwrite an existing --out file" };
+    public static readonly Option<bool> Probabilities = new("--probabilities") { Description = "Add one probability column per class" };
+    public static readonly Option<string> Delimiter = new("--delimiter") { Description = "Field separator: one character, or 'tab'", DefaultValueFactory = _ => "," };
+    public static readonly Option<bool> Json = new("--json") { Description = "Print {\"predictions\": [{\"class\", \"probabilities\"}]} as JSON" };
+
+    static PredictCommand()
+    {
+        Delimiter.Check(v => v is "tab" || v?.Length == 1 ? null : $"must be one character or 'tab'; got '{v}'");
+    }
+
+    public static Command Create(CliConsole console)
+    {
+        var command = new Command("predict", "Predict the class of every row of a CSV file with a saved model.");
+        foreach (Option o in new Option[] { Model, Data, Out, Force, Probabilities, Delimiter, Json }) command.Options.Add(o);
+        command.SetAction(parse => Run(parse, console));
+        return command;
+    }
+
+    private static int Run(ParseResult parse, CliConsole console)
+    {
+        string? outPath = parse.GetValue(Out);
+        if (outPath is not null && File.Exists(outPath) && !parse.GetValue(Force))
+            throw new UserError($"{outPath} already exists; pass --force to overwrite it or choose another --out");
+        Classifier model = Classifier.Load(parse.GetValue(Model)!);
+        char delimiter = EvaluateCommand.ParseDelimiter(parse.GetValue(Delimiter)!);
+        CsvTable table = CsvData.Read(parse.GetValue(Data)!, new CsvOptions
+        {
+            Delimiter = delimiter,
+            LabelRequired = false,
+            FeatureNames = model.FeatureNames,
+            ClassNames = model.ClassNames,
+        });
+        int classes = model.ClassNames.Count;
+        var p = new float[table.RowCount * classes];
+        model.PredictProbabilities(table.Features, table.RowCount, p);
+
+        if (parse.GetValue(Json))
+        {
+            console.Out.WriteLine(JsonOutput.Write(w =>
+            {
+                w.WriteStartObject();
+                w.WriteStartArray("predictions");
+                for (int r = 0; r < table.RowCount; r++)
+                {
+                    ReadOnlySpan<float> row = p.AsSpan(r * classes, classes);
+                    w.WriteStartObject();
+                    w.WriteString("class", model.ClassNames[TensorPrimitives.IndexOfMax(row)]);
+                    w.WriteStartArray("probabilities");
+                    foreach (float v in row) w.WriteNumberValue(v);
+                    w.WriteEndArray();
+                    w.WriteEndObject();
+                }
+                w.WriteEndArray();
+                w.WriteEndObject();
+            }));
+        }
+        bool withProbabilities = parse.GetValue(Probabilities);
+        if (outPath is not null)
+        {
+            AtomicFile.Write(outPath, stream =>
+            {
+                using var writer = new StreamWriter(stream, new UTF8Encoding(false), leaveOpen: true);
+                WriteCsv(writer, model, p, table.RowCount, withProbabilities, delimiter);
+            });
+            if (!parse.GetValue(Json)) console.Ansi.MarkupLineInterpolated($"Wrote {table.RowCount} predictions to [bold]{outPath}[/].");
+        }
+        else if (!parse.GetValue(Json))
+        {
+            WriteCsv(console.Out, model, p, table.RowCount, withProbabilities, delimiter);
+        }
+        return 0;
+    }
+
+    private static void WriteCsv(TextWriter writer, Classifier model, float[] p, int rows, bool withProbabilities, char delimiter)
+    {
+        int classes = model.ClassNames.Count;
+        var line = new StringBuilder("predicted");
+        if (withProbabilities)
+            foreach (string c in model.ClassNames) line.Append(delimiter).Append(CsvData.Escape("p_" + c, delimiter));
+        writer.WriteLine(line);
+        for (int r = 0; r < rows; r++)
+        {
+            ReadOnlySpan<float> row = p.AsSpan(r * classes, classes);
+            line.Clear().Append(CsvData.Escape(model.ClassNames[TensorPrimitives.IndexOfMax(row)], delimiter));
+            if (withProbabilities)
+                foreach (float v in row) line.Append(delimiter).Append(v.ToString("R", CultureInfo.InvariantCulture));
+            writer.WriteLine(line);
+        }
+    }
+}

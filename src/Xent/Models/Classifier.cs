@@ -1,0 +1,161 @@
+using System.Reflection;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Xent.Data;
+using Xent.Layers;
+using Xent.Training;
+
+namespace Xent.Models;
+
+/// <summary>What <see cref="Classifier.Train"/> builds and how it trains it.</summary>
+public sealed record ClassifierOptions
+{
+    /// <summary>Hidden layer sizes; empty for a linear softmax classifier.</summary>
+    public int[] Hidden { get; init; } = [16];
+
+    public Activation Activation { get; init; } = Activation.Relu;
+
+    /// <summary>The fraction of rows held out (stratified) for validation and early stopping, when no validation set is given; 0 for none.</summary>
+    public double ValidationFraction { get; init; } = 0.2;
+
+    /// <summary>Standardise features with the training rows' mean and deviation (stored with the model, applied when predicting).</summary>
+    public bool Standardize { get; init; } = true;
+
+    /// <summary>Weight classes by rows / (classes · count) in the loss (scikit-learn's "balanced").</summary>
+    public bool BalancedClassWeights { get; init; }
+
+    public TrainerOptions Trainer { get; init; } = new();
+
+    public void Validate()
+    {
+        if (Hidden.Any(h => h < 1)) throw new ArgumentException("every hidden layer needs at least one unit", nameof(Hidden));
+        if (!(ValidationFraction >= 0 && ValidationFraction < 1)) throw new ArgumentException($"ValidationFraction must be in [0, 1), got {ValidationFraction}", nameof(ValidationFraction));
+        if (!Enum.IsDefined(Activation)) throw new ArgumentException($"unknown activation {Activation}", nameof(Activation));
+        Trainer.Validate();
+    }
+}
+
+/// <summary>
+/// A trained classifier: the network, the standardisation fitted on its training rows, and the names of its features and
+/// classes. <c>Classifier.Train(data, options)</c>, then <c>PredictProbabilities</c>, <c>Predict</c>, <c>Evaluate</c>,
+/// <c>Save(path)</c> and <c>Classifier.Load(path)</c>.
+/// </summary>
+public sealed class Classifier
+{
+    /// <summary>The JSON conventions of model metadata and checkpoints: camelCase, enums as names, NaN and infinities as strings.</summary>
+    public static readonly JsonSerializerOptions JsonOptions = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
+    };
+
+    public Classifier(Network network, Standardizer? standardizer, IReadOnlyList<string> featureNames, IReadOnlyList<string> classNames, ClassifierOptions? options = null)
+    {
+        if (featureNames.Count != network.InputCount) throw new ArgumentException($"{featureNames.Count} feature names for a network with {network.InputCount} inputs", nameof(featureNames));
+        if (classNames.Count != network.ClassCount) throw new ArgumentException($"{classNames.Count} class names for a network with {network.ClassCount} outputs", nameof(classNames));
+        if (standardizer is not null && standardizer.FeatureCount != network.InputCount) throw new ArgumentException("the standardizer's length differs from the network's inputs", nameof(standardizer));
+        Network = network;
+        Standardizer = standardizer;
+        FeatureNames = featureNames;
+        ClassNames = classNames;
+        Options = options ?? new ClassifierOptions();
+    }
+
+    public Network Network { get; }
+    public Standardizer? Standardizer { get; }
+    public IReadOnlyList<string> FeatureNames { get; }
+    public IReadOnlyList<string> ClassNames { get; }
+    public ClassifierOptions Options { get; }
+    public TrainingResult? TrainingResult { get; private set; }
+
+    /// <summary>The Xent version that wrote a model (informational version of the library).</summary>
+    public static string Version => typeof(Classifier).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0";
+
+    /// <summary>Hooks for checkpointing a training run: called after each epoch with the trainer.</summary>
+    public sealed record TrainingHooks
+    {
+        public Action<Trainer>? EpochCompleted { get; init; }
+        /// <summary>Called once before training starts, e.g. to restore a checkpoint into the fresh trainer.</summary>
+        public Action<Trainer>? BeforeTraining { get; init; }
+    }
+
+    /// <summary>
+    /// Splits off a stratified validation part (unless one is given), fits the standardisation on the training part,
+    /// builds the network and trains it.
+    /// </summary>
+    public static Classifier Train(Dataset data, ClassifierOptions? options = null, Dataset? validation = null,
+        IProgress<EpochReport>? progress = null, TrainingHooks? hooks = null, CancellationToken cancellationToken = default)
+    {
+        options ??= new ClassifierOptions();
+        options.Validate();
+        Dataset train = data;
+        if (validation is null && options.ValidationFraction > 0)
+            (train, validation) = Split.Stratified(data, options.ValidationFraction, options.Trainer.Seed);
+        if (validation is not null && validation.FeatureCount != train.FeatureCount)
+            throw new ArgumentException($"the validation data has {validation.FeatureCount} features, the training data {train.FeatureCount}", nameof(validation));
+        Standardizer? standardizer = options.Standardize ? Standardizer.Fit(train) : null;
+        if (standardizer is not null)
+        {
+            train = standardizer.Transform(train);
+            if (validation is not null) validation = standardizer.Transform(validation);
+        }
+        TrainerOptions trainerOptions = options.Trainer;
+        if (options.BalancedClassWeights) trainerOptions = trainerOptions with { ClassWeights = ClassWeighting.Balanced(train.Labels, train.ClassCount) };
+        Network network = Network.CreateClassifier(train.FeatureCount, options.Hidden, train.ClassCount, options.Activation, options.Trainer.Seed);
+        var trainer = new Trainer(network, trainerOptions) { EpochCompleted = hooks?.EpochCompleted };
+        hooks?.BeforeTraining?.Invoke(trainer);
+        TrainingResult result = trainer.Fit(train, validation, progress, cancellationToken);
+        return new Classifier(network, standardizer, data.FeatureNames, data.ClassNames, options) { TrainingResult = result };
+    }
+
+    // features [rows, inputs] (raw, unstandardised) -> probabilities [rows, classes]
+    public void PredictProbabilities(ReadOnlySpan<float> features, int rows, Span<float> probabilities)
+    {
+        int inputs = Network.InputCount;
+        if (features.Length != rows * inputs) throw new ArgumentException($"needs {rows * inputs} values for {rows} rows of {inputs} features, has {features.Length}", nameof(features));
+        const int chunk = 1024;
+        float[]? scratch = Standardizer is null ? null : new float[Math.Min(rows, chunk) * inputs];
+        for (int start = 0; start < rows; start += chunk)
+        {
+            int batch = Math.Min(chunk, rows - start);
+            ReadOnlySpan<float> x = features.Slice(start * inputs, batch * inputs);
+            if (Standardizer is not null)
+            {
+                Standardizer.Transform(x, scratch!);
+                x = scratch.AsSpan(0, batch * inputs);
+            }
+            Network.PredictProbabilities(x, batch, probabilities.Slice(start * Network.ClassCount, batch * Network.ClassCount));
+        }
+    }
+
+    /// <summary>The class probabilities of one raw row.</summary>
+    public float[] PredictProbabilities(ReadOnlySpan<float> row)
+    {
+        var p = new float[Network.ClassCount];
+        PredictProbabilities(row, 1, p);
+        return p;
+    }
+
+    /// <summary>The most probable class name for one raw row.</summary>
+    public string Predict(ReadOnlySpan<float> row)
+    {
+        float[] p = PredictProbabilities(row);
+        return ClassNames[System.Numerics.Tensors.TensorPrimitives.IndexOfMax<float>(p)];
+    }
+
+    /// <summary>Accuracy, log loss, confusion matrix and per-class metrics on labelled raw data.</summary>
+    public ClassificationMetrics Evaluate(Dataset data)
+    {
+        var p = new float[data.RowCount * Network.ClassCount];
+        PredictProbabilities(data.Features, data.RowCount, p);
+        return ClassificationMetrics.Compute(data.Labels, p, ClassNames);
+    }
+
+    public override string ToString() => $"{Network} on {FeatureNames.Count} features → {string.Join(", ", ClassNames)}";
+
+    /// <summary>Writes the model atomically as one .safetensors file (see <see cref="ModelFile"/>).</summary>
+    public void Save(string path, bool overwrite = true) => ModelFile.Save(this, path, overwrite);
+
+    public static Classifier Load(string path) => ModelFile.Load(path);
+}

@@ -1,0 +1,110 @@
+using System.Text.Json;
+using Xent.Data;
+using Xent.Layers;
+
+namespace Xent.Models;
+
+/// <summary>
+/// The Xent model file: one safetensors file holding every weight and bias under its parameter name
+/// (<c>hidden1.weight</c> [outputs, inputs], <c>hidden1.bias</c> [outputs], ...) and, in <c>__metadata__</c>:
+/// <c>format</c> ("xent-classifier"), <c>format_version</c>, <c>xent_version</c>, <c>architecture</c> (JSON: the layers
+/// with sizes and activations), <c>features</c> and <c>classes</c> (JSON arrays of names), <c>standardization</c>
+/// (JSON: mean and deviation per feature, or null) and <c>training</c> (JSON: the options it was trained with).
+/// </summary>
+public static class ModelFile
+{
+    public const string Format = "xent-classifier";
+    private const int MaxLayers = 64;
+    private const int MaxWidth = 1 << 20;
+
+    private sealed record LayerSpec(string Name, int Inputs, int Outputs, string Activation);
+    private sealed record Architecture(int Inputs, LayerSpec[] Layers);
+    private sealed record StandardizationSpec(float[] Mean, float[] Deviation);
+
+    public static Dictionary<string, string> Metadata(Classifier model) => new()
+    {
+        ["format"] = Format,
+        ["format_version"] = "1",
+        ["xent_version"] = Classifier.Version,
+        ["architecture"] = JsonSerializer.Serialize(new Architecture(model.Network.InputCount,
+            model.Network.Layers.Select(l => new LayerSpec(l.Name, l.Inputs, l.Outputs, l.Activation.ToString().ToLowerInvariant())).ToArray()), Classifier.JsonOptions),
+        ["features"] = JsonSerializer.Serialize(model.FeatureNames, Classifier.JsonOptions),
+        ["classes"] = JsonSerializer.Serialize(model.ClassNames, Classifier.JsonOptions),
+        ["standardization"] = model.Standardizer is null ? "null" : JsonSerializer.Serialize(new StandardizationSpec(model.Standardizer.Mean, model.Standardizer.Deviation), Classifier.JsonOptions),
+        ["training"] = JsonSerializer.Serialize(model.Options, Classifier.JsonOptions),
+    };
+
+    public static void Save(Classifier model, string path, bool overwrite = true)
+    {
+        var tensors = model.Network.Parameters.Select(p => new Tensor(p.Name, p.Shape, p.Value)).ToList();
+        if (!overwrite && File.Exists(path)) throw new IOException($"{path} already exists");
+        SafeTensors.Write(path, tensors, Metadata(model));
+    }
+
+    public static Classifier Load(string path)
+    {
+        (Dictionary<string, Tensor> tensors, Dictionary<string, string> metadata) = SafeTensors.Read(path);
+        return FromTensors(tensors, metadata, Path.GetFileName(path));
+    }
+
+    internal static Classifier FromTensors(Dictionary<string, Tensor> tensors, Dictionary<string, string> metadata, string name, bool allowExtraTensors = false)
+    {
+        string Meta(string key) => metadata.TryGetValue(key, out string? v) ? v : throw new ModelFileException($"{name}: metadata '{key}' is missing; not a Xent model");
+        T Parse<T>(string key)
+        {
+            try { return JsonSerializer.Deserialize<T>(Meta(key), Classifier.JsonOptions) ?? throw new ModelFileException($"{name}: metadata '{key}' is null"); }
+            catch (JsonException) { throw new ModelFileException($"{name}: metadata '{key}' is not valid JSON of the expected shape"); }
+        }
+        if (Meta("format") != Format) throw new ModelFileException($"{name}: format '{Meta("format")}' is not '{Format}'");
+        if (Meta("format_version") != "1") throw new ModelFileException($"{name}: format version {Meta("format_version")} is newer than this Xent reads; upgrade Xent");
+        Architecture architecture = Parse<Architecture>("architecture");
+        string[] features = Parse<string[]>("features");
+        string[] classes = Parse<string[]>("classes");
+        if (architecture.Layers is null || architecture.Layers.Length == 0 || architecture.Layers.Length > MaxLayers)
+            throw new ModelFileException($"{name}: the architecture must have 1 to {MaxLayers} layers");
+        var layers = new Dense[architecture.Layers.Length];
+        int previous = architecture.Inputs;
+        for (int i = 0; i < layers.Length; i++)
+        {
+            LayerSpec l = architecture.Layers[i];
+            if (l is null || l.Inputs != previous || l.Outputs < 1 || l.Outputs > MaxWidth || l.Inputs < 1 || l.Inputs > MaxWidth)
+                throw new ModelFileException($"{name}: layer {i + 1} of the architecture has inconsistent sizes");
+            if (!Activations.TryParse(l.Activation, out Activation activation))
+                throw new ModelFileException($"{name}: layer {i + 1} has the unknown activation '{l.Activation}'");
+            if (string.IsNullOrWhiteSpace(l.Name) || l.Name.Length > 64) throw new ModelFileException($"{name}: layer {i + 1} has no valid name");
+            layers[i] = new Dense(l.Inputs, l.Outputs, activation, l.Name);
+            previous = l.Outputs;
+        }
+        Network network;
+        try { network = new Network(layers); }
+        catch (ArgumentException e) { throw new ModelFileException($"{name}: {e.Message}"); }
+        if (features.Length != network.InputCount) throw new ModelFileException($"{name}: {features.Length} feature names for {network.InputCount} inputs");
+        if (classes.Length != network.ClassCount) throw new ModelFileException($"{name}: {classes.Length} class names for {network.ClassCount} outputs");
+        if (features.Distinct().Count() != features.Length || classes.Distinct().Count() != classes.Length)
+            throw new ModelFileException($"{name}: feature and class names must be distinct");
+        foreach (Parameter p in network.Parameters)
+        {
+            if (!tensors.TryGetValue(p.Name, out Tensor? t)) throw new ModelFileException($"{name}: tensor '{p.Name}' is missing");
+            if (!t.Shape.SequenceEqual(p.Shape))
+                throw new ModelFileException($"{name}: tensor '{p.Name}' has shape [{string.Join(", ", t.Shape)}], the architecture needs [{string.Join(", ", p.Shape)}]");
+            if (t.Data.Any(v => !float.IsFinite(v))) throw new ModelFileException($"{name}: tensor '{p.Name}' holds NaN or infinite values");
+            t.Data.CopyTo(p.Value, 0);
+        }
+        if (!allowExtraTensors)
+            foreach (string tensor in tensors.Keys)
+                if (!network.Parameters.Any(p => p.Name == tensor)) throw new ModelFileException($"{name}: unexpected tensor '{tensor}'");
+        Standardizer? standardizer = null;
+        if (Meta("standardization") != "null")
+        {
+            StandardizationSpec s = Parse<StandardizationSpec>("standardization");
+            if (s.Mean is null || s.Deviation is null || s.Mean.Length != features.Length || s.Deviation.Length != features.Length)
+                throw new ModelFileException($"{name}: the standardization does not have one mean and deviation per feature");
+            try { standardizer = new Standardizer(s.Mean, s.Deviation); }
+            catch (ArgumentException e) { throw new ModelFileException($"{name}: bad standardization: {e.Message}"); }
+        }
+        ClassifierOptions? options = null;
+        try { options = JsonSerializer.Deserialize<ClassifierOptions>(Meta("training"), Classifier.JsonOptions); }
+        catch (JsonException) { throw new ModelFileException($"{name}: metadata 'training' is not valid JSON of the expected shape"); }
+        return new Classifier(network, standardizer, features, classes, options);
+    }
+}
