@@ -17,6 +17,7 @@ public static class XentApp
         root.Subcommands.Add(LossCommand.Create(console));
         root.Subcommands.Add(EvaluateCommand.Create(console));
         root.Subcommands.Add(PredictCommand.Create(console));
+        root.Subcommands.Add(ExportOnnxCommand.Create(console));
         return root;
     }
 

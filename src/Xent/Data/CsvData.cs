@@ -175,7 +175,9 @@ public static class CsvData
     {
         string trimmed = text.Trim();
         if (trimmed.Length == 0) throw new DataFormatException($"{file}, line {line}, column '{column}': missing value; fill it in or drop the row");
-        if (!float.TryParse(trimmed, NumberStyles.Float, CultureInfo.InvariantCulture, out float value))
+        bool parsed = float.TryParse(trimmed, NumberStyles.Float, CultureInfo.InvariantCulture, out float value);
+        if (!parsed && trimmed.TrimStart('+', '-').ToLowerInvariant() is "inf" or "infinity" or "nan") value = float.NaN;
+        else if (!parsed)
             throw new DataFormatException($"{file}, line {line}, column '{column}': '{Shorten(trimmed)}' is not a number (drop the column with --ignore if it is not a feature)");
         if (!float.IsFinite(value))
             throw new DataFormatException($"{file}, line {line}, column '{column}': '{Shorten(trimmed)}' is not a finite number; replace NaN and infinite values");

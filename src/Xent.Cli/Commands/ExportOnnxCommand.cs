@@ -1,0 +1,46 @@
+using System.CommandLine;
+using Spectre.Console;
+using Xent.Models;
+
+namespace Xent.Cli.Commands;
+
+/// <summary><c>xent export-onnx</c>: writes a saved model as a standard ONNX graph that ONNX Runtime and other tools run.</summary>
+public static class ExportOnnxCommand
+{
+    public static readonly Option<string> Model = new("--model") { Description = "A model saved by 'xent train --out'", Required = true };
+    public static readonly Option<string> Out = new("--out") { Description = "The .onnx file to write", Required = true };
+    public static readonly Option<bool> Force = new("--force") { Description = "Overwrite an existing --out file" };
+    public static readonly Option<bool> Json = new("--json") { Description = "Print {\"model\", \"onnx\", \"inputs\", \"outputs\", \"bytes\"} as JSON" };
+
+    public static Command Create(CliConsole console)
+    {
+        var command = new Command("export-onnx", "Export a saved model to ONNX: standardisation (Sub, Div), Gemm layers with their activations, and Softmax; input 'features', outputs 'logits' and 'probabilities'.");
+        foreach (Option o in new Option[] { Model, Out, Force, Json }) command.Options.Add(o);
+        command.SetAction(parse => Run(parse, console));
+        return command;
+    }
+
+    private static int Run(ParseResult parse, CliConsole console)
+    {
+        string outPath = parse.GetValue(Out)!;
+        if (File.Exists(outPath) && !parse.GetValue(Force))
+            throw new UserError($"{outPath} already exists; pass --force to overwrite it or choose another --out");
+        Classifier model = Classifier.Load(parse.GetValue(Model)!);
+        OnnxExport.Save(model, outPath);
+        long bytes = new FileInfo(outPath).Length;
+        if (parse.GetValue(Json))
+            console.Out.WriteLine(JsonOutput.Write(w =>
+            {
+                w.WriteStartObject();
+                w.WriteString("model", Path.GetFullPath(parse.GetValue(Model)!));
+                w.WriteString("onnx", Path.GetFullPath(outPath));
+                w.WriteStartArray("inputs"); w.WriteStringValue("features"); w.WriteEndArray();
+                w.WriteStartArray("outputs"); w.WriteStringValue("logits"); w.WriteStringValue("probabilities"); w.WriteEndArray();
+                w.WriteNumber("bytes", bytes);
+                w.WriteEndObject();
+            }));
+        else
+            console.Ansi.MarkupLineInterpolated($"Wrote [bold]{outPath}[/] ({bytes} bytes): input 'features' [batch, {model.Network.InputCount}], outputs 'logits' and 'probabilities' [batch, {model.Network.ClassCount}].");
+        return 0;
+    }
+}
