@@ -5,6 +5,9 @@ namespace Xent.Cli;
 /// <summary>JSON writing shared by the commands.</summary>
 internal static class JsonOutput
 {
+    /// <summary>Readable output: "=>" and "→" stay as they are rather than becoming \u escapes.</summary>
+    public static readonly JsonWriterOptions Options = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
     /// <summary>A number, or null where it is NaN or infinite (JSON has no such numbers).</summary>
     public static void Number(Utf8JsonWriter writer, string? name, double value)
     {
@@ -16,7 +19,7 @@ internal static class JsonOutput
     public static string Write(Action<Utf8JsonWriter> body)
     {
         using var stream = new MemoryStream();
-        using (var writer = new Utf8JsonWriter(stream)) body(writer);
+        using (var writer = new Utf8JsonWriter(stream, Options)) body(writer);
         return System.Text.Encoding.UTF8.GetString(stream.ToArray());
     }
 }

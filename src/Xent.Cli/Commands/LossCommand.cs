@@ -184,7 +184,7 @@ public static class LossCommand
     private static void WriteJson(CliConsole console, Reduction reduction, double reduced, float[] rowLosses, float[] probabilities, float[] gradient, int batch, int classes)
     {
         using var stream = new MemoryStream();
-        using (var writer = new Utf8JsonWriter(stream))
+        using (var writer = new Utf8JsonWriter(stream, JsonOutput.Options))
         {
             writer.WriteStartObject();
             writer.WritePropertyName("loss");

@@ -318,7 +318,7 @@ public static class TrainCommand
     private static void WriteJson(CliConsole console, TrainingResult result, ClassificationMetrics train, ClassificationMetrics? validation, Classifier model, TrainSettings settings)
     {
         using var stream = new MemoryStream();
-        using (var writer = new Utf8JsonWriter(stream))
+        using (var writer = new Utf8JsonWriter(stream, JsonOutput.Options))
         {
             writer.WriteStartObject();
             writer.WriteNumber("epochs", result.Epochs);

@@ -71,6 +71,18 @@ public static class CsvData
             if (Array.IndexOf(header, ignored) < 0)
                 throw new DataFormatException($"{fileName}: --ignore names the column '{ignored}', which is not in the header ({string.Join(", ", header)})");
 
+        int[]? modelFeatureColumns = null;
+        if (options.FeatureNames is { } wanted)
+        {
+            modelFeatureColumns = new int[wanted.Count];
+            for (int i = 0; i < wanted.Count; i++)
+            {
+                modelFeatureColumns[i] = Array.IndexOf(header, wanted[i]);
+                if (modelFeatureColumns[i] < 0)
+                    throw new DataFormatException($"{fileName}: the model needs the feature column '{wanted[i]}', which is not in the header ({string.Join(", ", header)})");
+            }
+        }
+
         int labelColumn;
         if (options.Label is { } labelName)
         {
@@ -82,23 +94,15 @@ public static class CsvData
         {
             // With a model's feature list, the label is whatever column is not a feature (if any single one is left).
             string[] rest = header.Where(h => !options.FeatureNames.Contains(h) && !options.Ignore.Contains(h)).ToArray();
-            labelColumn = rest.Length == 1 ? Array.IndexOf(header, rest[0]) : -1;
+            // Only when labels are required (evaluate); for prediction the other columns are simply ignored.
+            labelColumn = rest.Length == 1 && options.LabelRequired ? Array.IndexOf(header, rest[0]) : -1;
             if (labelColumn < 0 && options.LabelRequired)
                 throw new DataFormatException($"{fileName}: cannot tell which column holds the labels; name it with --label");
         }
         else labelColumn = header.Length - 1;
 
         int[] featureColumns;
-        if (options.FeatureNames is { } wanted)
-        {
-            featureColumns = new int[wanted.Count];
-            for (int i = 0; i < wanted.Count; i++)
-            {
-                featureColumns[i] = Array.IndexOf(header, wanted[i]);
-                if (featureColumns[i] < 0)
-                    throw new DataFormatException($"{fileName}: the model needs the feature column '{wanted[i]}', which is not in the header ({string.Join(", ", header)})");
-            }
-        }
+        if (modelFeatureColumns is not null) featureColumns = modelFeatureColumns;
         else
         {
             featureColumns = Enumerable.Range(0, header.Length).Where(c => c != labelColumn && !options.Ignore.Contains(header[c])).ToArray();

@@ -34,7 +34,8 @@ public class CsvDataTests
         CsvTable t = Read("x,y\n1,2\n3,4\n", options);
         Assert.Equal([2f, 1f, 4f, 3f], t.Features);
         Assert.Null(t.Labels);
-        CsvTable labelled = Read("x,y,answer\n1,2,yes\n3,4,no\n", options);
+        CsvTable labelled = Read("x,y,answer\n1,2,yes\n3,4,no\n", options with { LabelRequired = true });
+        Assert.Null(Read("x,y,answer\n1,2,yes\n3,4,no\n", options).Labels); // prediction ignores columns that are not features
         Assert.Equal([1, 0], labelled.Labels!);
     }
 

@@ -1,0 +1,192 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using Xent.Data;
+using Xent.Models;
+
+namespace Xent.Cli.Tests;
+
+/// <summary>train --data/--out, evaluate, predict, export-onnx, checkpoints and resume, and a corpus of bad inputs.</summary>
+public sealed class ModelCommandsTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("xent-cli-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    private string PathOf(string name) => Path.Combine(_dir, name);
+
+    // Iris with string labels, shuffled rows; the label column sits in the middle and an id column is ignored.
+    private string WriteIrisCsv(string name, bool withLabel = true, int rows = 150)
+    {
+        Dataset iris = Iris.Load();
+        using var writer = new StreamWriter(PathOf(name));
+        writer.WriteLine(withLabel ? "id,sepal_length,sepal_width,species,petal_length,petal_width" : "id,sepal_length,sepal_width,petal_length,petal_width");
+        for (int r = 0; r < rows; r++)
+        {
+            int i = (r * 37) % 150;
+            float[] x = iris.Row(i).ToArray();
+            string f(int c) => x[c].ToString(CultureInfo.InvariantCulture);
+            writer.WriteLine(withLabel ? $"{i},{f(0)},{f(1)},\"{iris.ClassNames[iris.Labels[i]]}\",{f(2)},{f(3)}" : $"{i},{f(0)},{f(1)},{f(2)},{f(3)}");
+        }
+        return PathOf(name);
+    }
+
+    [Fact]
+    public void TrainSaveLoadEvaluateGivesTheSameMetricsAndPredictWorksWithoutLabels()
+    {
+        string csv = WriteIrisCsv("iris.csv");
+        string model = PathOf("model.safetensors");
+        CliRunner.Result train = CliRunner.Run("train", "--data", csv, "--label", "species", "--ignore", "id", "--out", model, "--epochs", "80", "--json");
+        Assert.True(train.ExitCode == 0, train.Error);
+        Assert.True(File.Exists(model));
+
+        Classifier loaded = Classifier.Load(model);
+        Dataset data = CsvData.Read(csv, new CsvOptions { Label = "species", Ignore = ["id"] }).ToDataset();
+        var inMemory = loaded.Evaluate(data);
+        CliRunner.Result evaluate = CliRunner.Run("evaluate", "--model", model, "--data", csv, "--label", "species", "--json");
+        Assert.Equal(0, evaluate.ExitCode);
+        using JsonDocument e = JsonDocument.Parse(evaluate.Output);
+        Assert.Equal(inMemory.Accuracy, e.RootElement.GetProperty("accuracy").GetDouble());
+        Assert.Equal(inMemory.LogLoss, e.RootElement.GetProperty("logLoss").GetDouble(), 12);
+        Assert.Equal(["setosa", "versicolor", "virginica"], e.RootElement.GetProperty("classes").EnumerateArray().Select(c => c.GetString()));
+        Assert.Equal(150, e.RootElement.GetProperty("confusionMatrix").EnumerateArray().Sum(r => r.EnumerateArray().Sum(v => v.GetInt32())));
+        Assert.Equal(3, e.RootElement.GetProperty("perClass").GetArrayLength());
+        Assert.True(e.RootElement.GetProperty("accuracy").GetDouble() > 0.9);
+
+        string unlabeled = WriteIrisCsv("unlabeled.csv", withLabel: false, rows: 20);
+        string predictions = PathOf("predictions.csv");
+        CliRunner.Result predict = CliRunner.Run("predict", "--model", model, "--data", unlabeled, "--out", predictions, "--probabilities");
+        Assert.Equal(0, predict.ExitCode);
+        string[] lines = File.ReadAllLines(predictions);
+        Assert.Equal("predicted,p_setosa,p_versicolor,p_virginica", lines[0]);
+        Assert.Equal(21, lines.Length);
+        Dataset iris = Iris.Load();
+        Assert.Equal(iris.ClassNames[iris.Labels[0]], lines[1].Split(',')[0]); // row 0 of the file is Iris row 0, a setosa
+        CliRunner.Result json = CliRunner.Run("predict", "--model", model, "--data", unlabeled, "--json");
+        using JsonDocument p = JsonDocument.Parse(json.Output);
+        Assert.Equal(20, p.RootElement.GetProperty("predictions").GetArrayLength());
+        Assert.Equal(1.0, p.RootElement.GetProperty("predictions")[0].GetProperty("probabilities").EnumerateArray().Sum(v => v.GetDouble()), 5);
+
+        CliRunner.Result onnx = CliRunner.Run("export-onnx", "--model", model, "--out", PathOf("model.onnx"), "--json");
+        Assert.Equal(0, onnx.ExitCode);
+        Assert.True(new FileInfo(PathOf("model.onnx")).Length > 100);
+    }
+
+    [Fact]
+    public void ExistingOutputIsNeverOverwrittenWithoutForce()
+    {
+        string csv = WriteIrisCsv("iris.csv");
+        string model = PathOf("model.safetensors");
+        File.WriteAllText(model, "precious");
+        CliRunner.AssertOneLineError(CliRunner.Run("train", "--data", csv, "--out", model, "--epochs", "3"), "already exists");
+        Assert.Equal("precious", File.ReadAllText(model));
+        Assert.Equal(0, CliRunner.Run("train", "--data", csv, "--out", model, "--epochs", "3", "--force", "--ignore", "id", "--label", "species").ExitCode);
+        Assert.NotEqual("precious", File.ReadAllText(model));
+    }
+
+    public static TheoryData<string, string> BadInputs() => new()
+    {
+        { "train|--data|{missing.csv}", "no such file" },
+        { "train|--data|{empty.csv}", "the file is empty" },
+        { "train|--data|{header-only.csv}", "no data rows" },
+        { "train|--data|{ragged.csv}", "line 3: 2 fields but the header has 3" },
+        { "train|--data|{text.csv}", "line 2, column 'a': 'hello' is not a number" },
+        { "train|--data|{nan.csv}", "line 3, column 'b': 'NaN' is not a finite number" },
+        { "train|--data|{missing-value.csv}", "line 2, column 'b': missing value" },
+        { "train|--data|{one-class.csv}", "at least two classes" },
+        { "train|--data|{good.csv}|--label|nope", "no label column 'nope'" },
+        { "train|--data|{good.csv}|--ignore|zz", "--ignore names the column 'zz'" },
+        { "train|--data|{good.csv}|--delimiter|ab", "--delimiter must be one character" },
+        { "train|--data|{good.csv}|--class-weights|1,2,3", "--class-weights has 3 weights but the data has 2 classes" },
+        { "train|--data|{good.csv}|--optimizer|lbfgs", "--optimizer must be sgd, adam or adamw" },
+        { "train|--data|{good.csv}|--validation|1.5", "--validation must be in [0, 1)" },
+        { "train|--data|{good.csv}|--nesterov", "--nesterov needs --optimizer sgd" },
+        { "train|--resume|{no-such-dir}", "no checkpoint.safetensors here" },
+        { "evaluate|--model|{corrupt.safetensors}|--data|{good.csv}", "too short" },
+        { "evaluate|--model|{hostile.safetensors}|--data|{good.csv}", "more than the" },
+        { "evaluate|--model|{model.safetensors}|--data|{wrong-columns.csv}", "needs the feature column 'a'" },
+        { "evaluate|--model|{model.safetensors}|--data|{unknown-class.csv}", "class 'zebra' is not one the model knows" },
+        { "evaluate|--model|{model.safetensors}", "--data" },
+        { "predict|--model|{not-a-model.safetensors}|--data|{good.csv}|--out|{out.csv}", "not valid JSON" },
+        { "predict|--model|{model.safetensors}|--data|{text.csv}|--out|{out.csv}", "'hello' is not a number" },
+        { "export-onnx|--model|{corrupt.safetensors}|--out|{out.onnx}", "too short" },
+    };
+
+    [Theory]
+    [MemberData(nameof(BadInputs))]
+    public void BadInputIsRejectedWithOneLineAndNoPartialOutput(string args, string message)
+    {
+        File.WriteAllText(PathOf("empty.csv"), "");
+        File.WriteAllText(PathOf("header-only.csv"), "a,b,label\n");
+        File.WriteAllText(PathOf("ragged.csv"), "a,b,label\n1,2,x\n3,y\n");
+        File.WriteAllText(PathOf("text.csv"), "a,b,label\nhello,2,x\n3,4,y\n");
+        File.WriteAllText(PathOf("nan.csv"), "a,b,label\n1,2,x\n3,NaN,y\n");
+        File.WriteAllText(PathOf("missing-value.csv"), "a,b,label\n1,,x\n3,4,y\n");
+        File.WriteAllText(PathOf("one-class.csv"), "a,b,label\n1,2,x\n3,4,x\n");
+        File.WriteAllText(PathOf("good.csv"), "a,b,label\n1,2,x\n3,4,y\n5,6,x\n7,8,y\n9,10,x\n11,12,y\n");
+        File.WriteAllText(PathOf("wrong-columns.csv"), "c,d,label\n1,2,x\n");
+        File.WriteAllText(PathOf("unknown-class.csv"), "a,b,label\n1,2,zebra\n");
+        File.WriteAllBytes(PathOf("corrupt.safetensors"), [1, 2, 3]);
+        File.WriteAllBytes(PathOf("hostile.safetensors"), [255, 255, 255, 255, 255, 255, 0, 0, (byte)'{', (byte)'}']);
+        File.WriteAllBytes(PathOf("not-a-model.safetensors"), [5, 0, 0, 0, 0, 0, 0, 0, (byte)'h', (byte)'e', (byte)'l', (byte)'l', (byte)'o']);
+        if (args.Contains("{model.safetensors}"))
+            Assert.Equal(0, CliRunner.Run("train", "--data", PathOf("good.csv"), "--out", PathOf("model.safetensors"), "--epochs", "2", "--validation", "0").ExitCode);
+        string[] before = Directory.GetFiles(_dir);
+        string[] argv = args.Split('|').Select(a => a.StartsWith('{') ? PathOf(a.Trim('{', '}')) : a).ToArray();
+        CliRunner.Result r = CliRunner.Run(argv);
+        Assert.NotEqual(0, r.ExitCode);
+        CliRunner.AssertOneLineError(r, message, r.ExitCode);
+        Assert.Equal(before.Order(), Directory.GetFiles(_dir).Order()); // nothing written, not even a temporary file
+    }
+
+    [Fact]
+    public void AKilledRunResumedFromItsCheckpointEndsWithTheSameModelBitForBit()
+    {
+        // A data set big enough that training takes a few seconds, so the run can be killed in the middle.
+        var random = new Xent.Numerics.RandomSource(1);
+        using (var w = new StreamWriter(PathOf("big.csv")))
+        {
+            w.WriteLine(string.Join(",", Enumerable.Range(0, 20).Select(i => $"x{i}")) + ",label");
+            for (int r = 0; r < 4000; r++)
+            {
+                double[] x = Enumerable.Range(0, 20).Select(_ => random.NextGaussian()).ToArray();
+                int label = (x[0] + x[1] * x[2] > 0 ? 1 : 0) + (x[3] > 0.5 ? 1 : 0);
+                w.WriteLine(string.Join(",", x.Select(v => v.ToString("R", CultureInfo.InvariantCulture))) + $",c{label}");
+            }
+        }
+        string[] common = ["train", "--data", PathOf("big.csv"), "--hidden", "64,32", "--epochs", "60", "--no-early-stopping", "--checkpoint-every", "1", "--seed", "5", "--json"];
+        Assert.Equal(0, CliRunner.Run([.. common, "--out", PathOf("straight.safetensors")]).ExitCode);
+
+        string checkpoints = PathOf("checkpoints");
+        string xent = Path.Combine(AppContext.BaseDirectory, "xent.dll");
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (string a in new[] { xent }.Concat(common).Concat(["--checkpoint-dir", checkpoints, "--out", PathOf("resumed.safetensors")])) start.ArgumentList.Add(a);
+        using (Process child = Process.Start(start)!)
+        {
+            string checkpoint = Path.Combine(checkpoints, Checkpoint.FileName);
+            var clock = Stopwatch.StartNew();
+            // Wait for a few checkpoints, then kill the process without warning.
+            while (clock.Elapsed < TimeSpan.FromSeconds(60) && !child.HasExited && !(File.Exists(checkpoint) && ReadEpoch(checkpoint) >= 5)) Thread.Sleep(20);
+            Assert.False(child.HasExited, "the run finished before it could be killed; make it longer");
+            child.Kill(entireProcessTree: true); // SIGKILL
+            child.WaitForExit();
+        }
+        Assert.False(File.Exists(PathOf("resumed.safetensors")));
+        int killedAt = ReadEpoch(Path.Combine(checkpoints, Checkpoint.FileName));
+        Assert.InRange(killedAt, 5, 59);
+        CliRunner.Result resumed = CliRunner.Run("train", "--resume", checkpoints, "--json");
+        Assert.Equal(0, resumed.ExitCode);
+        Assert.Equal(File.ReadAllBytes(PathOf("straight.safetensors")), File.ReadAllBytes(PathOf("resumed.safetensors")));
+    }
+
+    private static int ReadEpoch(string checkpoint)
+    {
+        try
+        {
+            (_, Dictionary<string, string> metadata) = SafeTensors.Read(checkpoint);
+            using JsonDocument state = JsonDocument.Parse(metadata["state"]);
+            return state.RootElement.GetProperty("epoch").GetInt32();
+        }
+        catch (IOException) { return 0; } // being replaced at this moment
+    }
+}
