@@ -18,6 +18,7 @@ public static class XentApp
         root.Subcommands.Add(EvaluateCommand.Create(console));
         root.Subcommands.Add(PredictCommand.Create(console));
         root.Subcommands.Add(ExportOnnxCommand.Create(console));
+        root.Subcommands.Add(ExplainCommand.Create(console));
         return root;
     }
 

@@ -56,3 +56,36 @@ public class TrainCommandTests
         CliRunner.AssertOneLineError(CliRunner.Run(args), mention);
     }
 }
+
+public sealed class TrainPlotAndOptionTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("xent-train-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    [Fact]
+    public void PlotWritesCurvesAndTheConfusionMatrix()
+    {
+        CliRunner.Result r = CliRunner.Run("train", "--epochs", "30", "--plot", _dir);
+        Assert.Equal(0, r.ExitCode);
+        foreach (string name in new[] { "loss", "accuracy", "confusion-matrix" })
+        {
+            Assert.Equal([0x89, (byte)'P', (byte)'N', (byte)'G'], File.ReadAllBytes(Path.Combine(_dir, name + ".png"))[..4]);
+            Assert.Contains("<svg", File.ReadAllText(Path.Combine(_dir, name + ".svg")));
+        }
+    }
+
+    [Theory]
+    [InlineData("--optimizer", "sgd", "--nesterov", "--schedule", "cosine")]
+    [InlineData("--optimizer", "adamw", "--schedule", "step", "--clip-norm", "1")]
+    [InlineData("--optimizer", "adam", "--schedule", "plateau", "--monitor", "accuracy")]
+    [InlineData("--class-weights", "balanced", "--label-smoothing", "0.1", "--no-early-stopping")]
+    [InlineData("--class-weights", "1,2,1", "--batch-size", "0", "--validation", "0")]
+    public void EveryTrainingOptionRunsAndLearns(params string[] options)
+    {
+        CliRunner.Result r = CliRunner.Run(["train", "--json", "--epochs", "150", .. options]);
+        Assert.True(r.ExitCode == 0, r.Error);
+        using var doc = System.Text.Json.JsonDocument.Parse(r.Output);
+        Assert.True(doc.RootElement.GetProperty("trainAccuracy").GetDouble() > 0.85, r.Output);
+    }
+}

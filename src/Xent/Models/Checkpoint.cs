@@ -15,7 +15,7 @@ public static class Checkpoint
     public const string Format = "xent-checkpoint";
 
     private sealed record ScalarState(int Epoch, string[] RandomState, long OptimizerStepCount, float LearningRate, double PlateauBest,
-        int PlateauWait, double Best, int BestEpoch, int SinceBest, double[] LossHistory, double[] ValidationLossHistory, double[] ValidationAccuracyHistory);
+        int PlateauWait, double Best, int BestEpoch, int SinceBest, double[] LossHistory, double[] ValidationLossHistory, double[] ValidationAccuracyHistory, double[]? TrainAccuracyHistory);
 
     public static void Save(string directory, Trainer trainer, string settings)
     {
@@ -28,7 +28,7 @@ public static class Checkpoint
         foreach ((string name, float[] buffer) in state.OptimizerState) tensors.Add(new Tensor("optimizer/" + name, [buffer.Length], buffer));
         var scalars = new ScalarState(state.Epoch, state.RandomState.Select(w => w.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray(),
             state.OptimizerStepCount, state.LearningRate, state.PlateauBest, state.PlateauWait, state.Best, state.BestEpoch, state.SinceBest,
-            state.LossHistory, state.ValidationLossHistory, state.ValidationAccuracyHistory);
+            state.LossHistory, state.ValidationLossHistory, state.ValidationAccuracyHistory, state.TrainAccuracyHistory);
         var metadata = new Dictionary<string, string>
         {
             ["format"] = Format,
@@ -80,6 +80,7 @@ public static class Checkpoint
             LossHistory = scalars.LossHistory,
             ValidationLossHistory = scalars.ValidationLossHistory,
             ValidationAccuracyHistory = scalars.ValidationAccuracyHistory,
+            TrainAccuracyHistory = scalars.TrainAccuracyHistory ?? [],
         };
         try { trainer.RestoreState(state); }
         catch (ArgumentException e) { throw new ModelFileException($"{name}: {e.Message}"); }

@@ -24,6 +24,8 @@ public sealed class Trainer
     private readonly List<double> _history = [];
     private readonly List<double> _validationLoss = [];
     private readonly List<double> _validationAccuracy = [];
+    private readonly List<double> _trainAccuracy = [];
+    private int _lastStepCorrect;
     private readonly float[][] _bestWeights;
     private double _best = double.NaN;
     private int _bestEpoch;
@@ -98,6 +100,7 @@ public sealed class Trainer
             for (int i = 0; i < rows; i++) order[i] = i;
             if (batchSize < rows) _random.Shuffle(order);
             double lossSum = 0;
+            int correct = 0;
             for (int start = 0; start < rows; start += batchSize)
             {
                 int batch = Math.Min(batchSize, rows - start);
@@ -122,11 +125,14 @@ public sealed class Trainer
                 }
                 double batchLoss = Step(x, y, batch, logitsGrad);
                 lossSum += batchLoss * batch;
+                correct += _lastStepCorrect;
                 if (!double.IsFinite(batchLoss)) break;
             }
             Epoch++;
             double epochLoss = lossSum / rows;
             _history.Add(epochLoss);
+            // Accuracy of each batch's predictions just before its update: free to compute, and what the loss history measures too.
+            _trainAccuracy.Add((double)correct / rows);
             double? validationLoss = null, validationAccuracy = null;
             if (validation is not null)
             {
@@ -170,6 +176,7 @@ public sealed class Trainer
             LossHistory = _history.ToArray(),
             ValidationLossHistory = _validationLoss.ToArray(),
             ValidationAccuracyHistory = _validationAccuracy.ToArray(),
+            TrainAccuracyHistory = _trainAccuracy.ToArray(),
             BestEpoch = restored ? _bestEpoch : Epoch,
             RestoredBestWeights = restored,
         };
@@ -196,7 +203,11 @@ public sealed class Trainer
     {
         _network.ZeroGrad();
         ReadOnlySpan<float> logits = _network.Forward(x, batch);
-        double loss = _loss.ForwardBackward(logits, y, batch, _network.ClassCount, logitsGrad);
+        int classes = _network.ClassCount, correct = 0;
+        for (int r = 0; r < batch; r++)
+            if (TensorPrimitives.IndexOfMax(logits.Slice(r * classes, classes)) == y[r]) correct++;
+        _lastStepCorrect = correct;
+        double loss = _loss.ForwardBackward(logits, y, batch, classes, logitsGrad);
         _network.Backward(x, logitsGrad, batch);
         if (_options.GradientClipNorm > 0) ClipGradients(_options.GradientClipNorm);
         Optimizer.Step();
@@ -231,6 +242,7 @@ public sealed class Trainer
         LossHistory = _history.ToArray(),
         ValidationLossHistory = _validationLoss.ToArray(),
         ValidationAccuracyHistory = _validationAccuracy.ToArray(),
+        TrainAccuracyHistory = _trainAccuracy.ToArray(),
     };
 
     /// <summary>Puts back a state from <see cref="CaptureState"/> (the network's weights are restored separately).</summary>
@@ -262,6 +274,7 @@ public sealed class Trainer
         _history.Clear(); _history.AddRange(state.LossHistory);
         _validationLoss.Clear(); _validationLoss.AddRange(state.ValidationLossHistory);
         _validationAccuracy.Clear(); _validationAccuracy.AddRange(state.ValidationAccuracyHistory);
+        _trainAccuracy.Clear(); _trainAccuracy.AddRange(state.TrainAccuracyHistory);
     }
 }
 
@@ -282,4 +295,5 @@ public sealed record TrainingState
     public double[] LossHistory { get; init; } = [];
     public double[] ValidationLossHistory { get; init; } = [];
     public double[] ValidationAccuracyHistory { get; init; } = [];
+    public double[] TrainAccuracyHistory { get; init; } = [];
 }

@@ -26,6 +26,8 @@ public sealed record TrainingResult
     public required IReadOnlyList<double> LossHistory { get; init; }
     public IReadOnlyList<double> ValidationLossHistory { get; init; } = [];
     public IReadOnlyList<double> ValidationAccuracyHistory { get; init; } = [];
+    /// <summary>Per epoch, the fraction of training rows each batch classified correctly just before its update.</summary>
+    public IReadOnlyList<double> TrainAccuracyHistory { get; init; } = [];
     /// <summary>The epoch whose weights the network holds at the end (the best one when they were restored), 1-based; 0 if none.</summary>
     public int BestEpoch { get; init; }
     public bool RestoredBestWeights { get; init; }
