@@ -159,10 +159,12 @@ public static class TrainCommand
             if (resume is not null) console.Ansi.MarkupLineInterpolated($"Resuming from the checkpoint in {resume}.");
         }
 
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         Classifier model = json
             ? Classifier.Train(data, options, validation, null, hooks, cancellationToken)
             : TrainWithProgress(console, data, options, validation, hooks, cancellationToken);
         TrainingResult result = model.TrainingResult!;
+        double trainingSeconds = clock.Elapsed.TotalSeconds;
 
         // Re-create the split the trainer used, to report on exactly those rows.
         (Dataset trainPart, Dataset? validationPart) = validation is not null ? (data, validation)
@@ -182,7 +184,7 @@ public static class TrainCommand
         }
         if (settings.Plot is { } plotDir) TrainingPlots.Write(plotDir, result, validationMetrics ?? trainMetrics);
 
-        if (json) WriteJson(console, result, trainMetrics, validationMetrics, model, settings);
+        if (json) WriteJson(console, result, trainMetrics, validationMetrics, model, settings, trainingSeconds);
         else WriteSummary(console, result, trainMetrics, validationMetrics, model, settings);
         return 0;
     }
@@ -315,7 +317,7 @@ public static class TrainCommand
         if (settings.Plot is { } plots) console.Ansi.MarkupLineInterpolated($"Wrote the plots to [bold]{plots}[/].");
     }
 
-    private static void WriteJson(CliConsole console, TrainingResult result, ClassificationMetrics train, ClassificationMetrics? validation, Classifier model, TrainSettings settings)
+    private static void WriteJson(CliConsole console, TrainingResult result, ClassificationMetrics train, ClassificationMetrics? validation, Classifier model, TrainSettings settings, double trainingSeconds)
     {
         using var stream = new MemoryStream();
         using (var writer = new Utf8JsonWriter(stream, JsonOutput.Options))
@@ -334,6 +336,7 @@ public static class TrainCommand
             foreach (double loss in result.ValidationLossHistory) JsonOutput.Number(writer, null, loss);
             writer.WriteEndArray();
             writer.WriteNumber("bestEpoch", result.BestEpoch);
+            writer.WriteNumber("trainingSeconds", trainingSeconds);
             writer.WriteString("network", model.Network.ToString());
             writer.WriteStartArray("classes");
             foreach (string c in model.ClassNames) writer.WriteStringValue(c);
