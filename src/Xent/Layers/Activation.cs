@@ -39,6 +39,26 @@ public static class Activations
         return ok;
     }
 
+    // z [n], yGrad [n] -> zGrad [n]: zGrad = z > 0 ? yGrad : 0, a vector select with a scalar tail.
+    private static void ReluBackward(ReadOnlySpan<float> z, ReadOnlySpan<float> yGrad, Span<float> zGrad)
+    {
+        int n = yGrad.Length, i = 0;
+        if (System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+        {
+            ref float zr = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(z);
+            ref float gr = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(yGrad);
+            ref float outr = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(zGrad);
+            for (; i <= n - 16; i += 16)
+            {
+                var zv = System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref zr, (nuint)i);
+                var gv = System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gr, (nuint)i);
+                var mask = System.Runtime.Intrinsics.Vector512.GreaterThan(zv, System.Runtime.Intrinsics.Vector512<float>.Zero);
+                System.Runtime.Intrinsics.Vector512.StoreUnsafe(System.Runtime.Intrinsics.Vector512.ConditionalSelect(mask, gv, System.Runtime.Intrinsics.Vector512<float>.Zero), ref outr, (nuint)i);
+            }
+        }
+        for (; i < n; i++) zGrad[i] = z[i] > 0 ? yGrad[i] : 0f;
+    }
+
     // z [n] -> y [n]
     public static void Forward(Activation activation, ReadOnlySpan<float> z, Span<float> y)
     {
@@ -84,7 +104,7 @@ public static class Activations
                 break;
             case Activation.Relu:
                 // dy/dz = 1 for z > 0, else 0
-                for (int i = 0; i < n; i++) zGrad[i] = z[i] > 0 ? yGrad[i] : 0f;
+                ReluBackward(z, yGrad, zGrad);
                 break;
             case Activation.LeakyRelu:
                 // dy/dz = 1 for z > 0, else slope

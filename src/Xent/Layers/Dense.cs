@@ -59,15 +59,9 @@ public sealed class Dense
     {
         int n = batch * Outputs;
         Span<float> z = preActivation[..n];
-        // z = x·Wᵀ
-        MatMul.MultiplyTransposeB(input, Weight.Value, z, batch, Inputs, Outputs);
-        // z += b on every row
-        ReadOnlySpan<float> b = Bias.Value;
-        for (int r = 0; r < batch; r++)
-        {
-            Span<float> row = z.Slice(r * Outputs, Outputs);
-            TensorPrimitives.Add(row, b, row);
-        }
+        // z = b on every row, then z += x·Wᵀ: the bias rides in the product's accumulator instead of a second pass.
+        RowOps.Broadcast(Bias.Value, z, batch);
+        MatMul.MultiplyTransposeB(input, Weight.Value, z, batch, Inputs, Outputs, accumulate: true);
         Activations.Forward(Activation, z, output[..n]);
     }
 
@@ -83,8 +77,7 @@ public sealed class Dense
         // dL/dW += (dL/dz)ᵀ · x      [outputs, batch]·[batch, inputs]
         MatMul.MultiplyTransposeA(zGrad, input, Weight.Gradient, Outputs, batch, Inputs, accumulate: true);
         // dL/db += Σ over rows of dL/dz
-        Span<float> bGrad = Bias.Gradient;
-        for (int r = 0; r < batch; r++) TensorPrimitives.Add(bGrad, zGrad.Slice(r * Outputs, Outputs), bGrad);
+        RowOps.AddColumnSums(zGrad, batch, Bias.Gradient);
         // dL/dx = dL/dz · W          [batch, outputs]·[outputs, inputs]
         if (!inputGrad.IsEmpty) MatMul.Multiply(zGrad, Weight.Value, inputGrad, batch, Outputs, Inputs);
     }

@@ -67,7 +67,13 @@ public sealed class Network
     /// <summary>Grows the activation buffers to hold <paramref name="batch"/> rows; smaller batches reuse them.</summary>
     public void EnsureCapacity(int batch)
     {
-        if (batch <= _capacity) return;
+        // The growth lives in its own method: its lambdas capture batch, and a captured parameter makes C# allocate
+        // the closure on entry to the method that declares it, even on the early return.
+        if (batch > _capacity) Grow(batch);
+    }
+
+    private void Grow(int batch)
+    {
         _preActivations = _layers.Select(l => new float[batch * l.Outputs]).ToArray();
         _outputs = _layers.Select(l => new float[batch * l.Outputs]).ToArray();
         _gradients = _layers.Select(l => new float[batch * l.Outputs]).ToArray();

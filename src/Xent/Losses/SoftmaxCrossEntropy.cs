@@ -1,3 +1,4 @@
+using System.Numerics.Tensors;
 using Xent.Numerics;
 
 namespace Xent.Losses;
@@ -43,6 +44,14 @@ public sealed class SoftmaxCrossEntropy : IClassificationLoss
         if (logitsGrad.Length < batch * classes) throw new ArgumentException($"needs {batch * classes} elements", nameof(logitsGrad));
         float[]? w = Options.Weights;
         if (w is not null && w.Length != classes) throw new ArgumentException($"Weights has {w.Length} values but the logits have {classes} classes", nameof(logits));
+        if (w is null && Options.LabelSmoothing == 0) return PlainForwardBackward(logits, targets, batch, classes, logitsGrad);
+        return WeightedForwardBackward(logits, targets, batch, classes, logitsGrad);
+    }
+
+    // The general path: class weights, label smoothing, and rows with infinite or NaN logits.
+    private double WeightedForwardBackward(ReadOnlySpan<float> logits, ReadOnlySpan<int> targets, int batch, int classes, Span<float> logitsGrad)
+    {
+        float[]? w = Options.Weights;
         float epsilon = Options.LabelSmoothing;
         double weightSum = w is null ? classes : w.Sum(v => (double)v);
         double sum = 0, denominator = 0;
@@ -89,7 +98,7 @@ public sealed class SoftmaxCrossEntropy : IClassificationLoss
         {
             ReadOnlySpan<float> x = logits.Slice(n * classes, classes);
             ReadOnlySpan<float> t = targetProbabilities.Slice(n * classes, classes);
-            double logSumExp = Softmax.LogSumExp(x);
+            double logSumExp = LogSumExp(x);
             double loss = 0;
             for (int c = 0; c < classes; c++)
             {
@@ -143,6 +152,54 @@ public sealed class SoftmaxCrossEntropy : IClassificationLoss
         if (Options.Weights is { } w && w.Length != classes) throw new ArgumentException($"Weights has {w.Length} values but the logits have {classes} classes", nameof(logits));
     }
 
+    // The common case (no class weights, no smoothing) in one pass per row with no library calls: this runs every training step.
+    // ℓn = logsumexp(x) − x[y]; ∂ℓn/∂x = p − onehot(y), scaled by 1/(rows not ignored) for mean.
+    private double PlainForwardBackward(ReadOnlySpan<float> logits, ReadOnlySpan<int> targets, int batch, int classes, Span<float> logitsGrad)
+    {
+        int total = batch * classes;
+        Span<float> g = logitsGrad[..total];
+        // Pass 1: subtract each row's maximum (so exp cannot overflow) into the gradient buffer.
+        bool degenerate = false;
+        for (int n = 0, o = 0; n < batch; n++, o += classes)
+        {
+            float max = float.NegativeInfinity;
+            for (int c = 0; c < classes; c++) if (logits[o + c] > max) max = logits[o + c];
+            if (!float.IsFinite(max)) degenerate = true;
+            for (int c = 0; c < classes; c++) g[o + c] = logits[o + c] - max;
+        }
+        // Rows whose maximum is ±∞ or NaN take the general path's semantics.
+        if (degenerate) return WeightedForwardBackward(logits, targets, batch, classes, logitsGrad);
+        // Pass 2: one vectorised exp over the whole batch.
+        TensorPrimitives.Exp(g, g);
+        // Pass 3: normalise, subtract the one-hot target, and add up −log p[y] = log Σ exp(x − max) − (x[y] − max).
+        double sum = 0;
+        int counted = 0;
+        for (int n = 0, o = 0; n < batch; n++, o += classes)
+        {
+            int y = targets[n];
+            Span<float> row = g.Slice(o, classes);
+            if (y == Options.IgnoreIndex) { row.Clear(); continue; }
+            if ((uint)y >= (uint)classes)
+                throw new ArgumentException($"row {n}: target {y} is outside [0, {classes}) and is not the ignore index {Options.IgnoreIndex}", "targets");
+            double expSum = 0;
+            for (int c = 0; c < classes; c++) expSum += row[c];
+            float inverse = (float)(1 / expSum);
+            float max = float.NegativeInfinity;
+            for (int c = 0; c < classes; c++) if (logits[o + c] > max) max = logits[o + c];
+            sum += max + Math.Log(expSum) - logits[o + y];
+            for (int c = 0; c < classes; c++) row[c] *= inverse;
+            row[y] -= 1;
+            counted++;
+        }
+        if (Options.Reduction == Reduction.Mean)
+        {
+            if (counted == 0) { g.Clear(); return double.NaN; }
+            TensorPrimitives.Multiply(g, 1f / counted, g);
+            return sum / counted;
+        }
+        return sum;
+    }
+
     private double Reduce(double sum, double denominator) => Options.Reduction switch
     {
         Reduction.Mean => denominator == 0 ? double.NaN : sum / denominator,
@@ -159,7 +216,7 @@ public sealed class SoftmaxCrossEntropy : IClassificationLoss
             throw new ArgumentException($"row {row}: target {y} is outside [0, {classes}) and is not the ignore index {Options.IgnoreIndex}", "targets");
         float[]? w = Options.Weights;
         float epsilon = Options.LabelSmoothing;
-        double logSumExp = Softmax.LogSumExp(x);
+        double logSumExp = LogSumExp(x);
         double wy = w?[y] ?? 1.0;
         rowWeight = wy;
         // −log p[y] = logsumexp(x) − x[y]
@@ -171,6 +228,17 @@ public sealed class SoftmaxCrossEntropy : IClassificationLoss
             loss += epsilon / classes * smooth;
         }
         return loss;
+    }
+
+    // max + log Σ exp(x − max), in double after float exponentials (±∞ and NaN as Softmax.LogSumExp gives them).
+    private static double LogSumExp(ReadOnlySpan<float> x)
+    {
+        float max = float.NegativeInfinity;
+        foreach (float v in x) if (v > max || float.IsNaN(v)) max = v;
+        if (!float.IsFinite(max)) return Softmax.LogSumExp(x);
+        double sum = 0;
+        foreach (float v in x) sum += MathF.Exp(v - max);
+        return max + Math.Log(sum);
     }
 
     private void Check(ReadOnlySpan<float> logits, ReadOnlySpan<int> targets, int batch, int classes)

@@ -1,64 +1,76 @@
-using System.Numerics.Tensors;
-
 namespace Xent.Numerics;
 
 /// <summary>
 /// Row-major float32 matrix products in the three forms backpropagation needs, without materialising a
-/// transpose: C = A·B, C = Aᵀ·B and C = A·Bᵀ. Each writes (or, with <c>accumulate</c>, adds into) C.
-/// <see cref="MatMulReference"/> holds the plain triple loops that the tests compare these against.
+/// transpose: C = A·B, C = Aᵀ·B and C = A·Bᵀ. Each writes (or, with <c>accumulate</c>, adds into) C. Large products go
+/// to the packed, register-blocked <see cref="Gemm"/> kernel; small ones to <see cref="SmallGemm"/>.
+/// <see cref="MatMulReference"/> holds the plain triple loops that the tests compare both against.
 /// </summary>
-public static class MatMul
+public static unsafe class MatMul
 {
+    /// <summary>
+    /// Below this many multiply-adds (or with a tiny inner or outer dimension) the small-matrix path wins: packing costs
+    /// more than it saves on Iris-sized layers.
+    /// </summary>
+    private const long PackedThreshold = 32 * 1024;
+
+    private static bool UsePacked(int m, int k, int n) => (long)m * k * n >= PackedThreshold && k >= 8 && n >= 8;
+
     // a [m, k], b [k, n] -> c [m, n]
     /// <summary>C = A·B (C += A·B when <paramref name="accumulate"/>).</summary>
     public static void Multiply(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> c, int m, int k, int n, bool accumulate = false)
     {
         CheckShapes(a, b, c, m, k, n, (long)m * k, (long)k * n);
-        if (!accumulate) c[..(m * n)].Clear();
-        for (int i = 0; i < m; i++)
-        {
-            Span<float> cRow = c.Slice(i * n, n);
-            ReadOnlySpan<float> aRow = a.Slice(i * k, k);
-            for (int p = 0; p < k; p++)
-            {
-                // cRow += a[i, p] * b[p, :]
-                TensorPrimitives.MultiplyAdd(b.Slice(p * n, n), aRow[p], cRow, cRow);
-            }
-        }
+        Strided(a, k, 1, b, n, 1, c, m, k, n, accumulate);
     }
 
     // a [k, m], b [k, n] -> c [m, n]
-    /// <summary>C = Aᵀ·B (C += Aᵀ·B when <paramref name="accumulate"/>); A is stored [k, m].</summary>
+    /// <summary>C = Aᵀ·B (C += Aᵀ·B when <paramref name="accumulate"/>); A is stored [k, m], read as A(i, p) = a[p·m + i].</summary>
     public static void MultiplyTransposeA(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> c, int m, int k, int n, bool accumulate = false)
     {
         CheckShapes(a, b, c, m, k, n, (long)k * m, (long)k * n);
-        if (!accumulate) c[..(m * n)].Clear();
-        for (int p = 0; p < k; p++)
-        {
-            ReadOnlySpan<float> aRow = a.Slice(p * m, m);
-            ReadOnlySpan<float> bRow = b.Slice(p * n, n);
-            for (int i = 0; i < m; i++)
-            {
-                Span<float> cRow = c.Slice(i * n, n);
-                TensorPrimitives.MultiplyAdd(bRow, aRow[i], cRow, cRow);
-            }
-        }
+        Strided(a, 1, m, b, n, 1, c, m, k, n, accumulate);
     }
 
     // a [m, k], b [n, k] -> c [m, n]
-    /// <summary>C = A·Bᵀ (C += A·Bᵀ when <paramref name="accumulate"/>); B is stored [n, k].</summary>
+    /// <summary>C = A·Bᵀ (C += A·Bᵀ when <paramref name="accumulate"/>); B is stored [n, k], read as B(p, j) = b[j·k + p].</summary>
     public static void MultiplyTransposeB(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> c, int m, int k, int n, bool accumulate = false)
     {
         CheckShapes(a, b, c, m, k, n, (long)m * k, (long)n * k);
-        for (int i = 0; i < m; i++)
+        Strided(a, k, 1, b, 1, k, c, m, k, n, accumulate);
+    }
+
+    // op(A)(i, p) = a[i·aRow + p·aCol], op(B)(p, j) = b[p·bRow + j·bCol] -> c [m, n]
+    private static void Strided(ReadOnlySpan<float> a, int aRow, int aCol, ReadOnlySpan<float> b, int bRow, int bCol, Span<float> c, int m, int k, int n, bool accumulate)
+    {
+        if (m == 0 || n == 0) return;
+        fixed (float* ap = a) fixed (float* bp = b) fixed (float* cp = c)
         {
-            ReadOnlySpan<float> aRow = a.Slice(i * k, k);
-            for (int j = 0; j < n; j++)
-            {
-                float dot = TensorPrimitives.Dot(aRow, b.Slice(j * k, k));
-                c[i * n + j] = accumulate ? c[i * n + j] + dot : dot;
-            }
+            if (UsePacked(m, k, n) && DotGemm.Applies(aCol, bRow, k)) DotGemm.Multiply(ap, aRow, bp, bCol, cp, m, k, n, accumulate);
+            else if (UsePacked(m, k, n)) Gemm.Multiply(ap, aRow, aCol, bp, bRow, bCol, cp, m, k, n, accumulate);
+            else SmallGemm.Multiply(ap, aRow, aCol, bp, bRow, bCol, cp, m, k, n, accumulate);
         }
+    }
+
+    /// <summary>The packed kernel whatever the size, for tests: op(A)(i, p) = a[i·aRow + p·aCol], op(B)(p, j) = b[p·bRow + j·bCol].</summary>
+    internal static void PackedMultiply(ReadOnlySpan<float> a, int aRow, int aCol, ReadOnlySpan<float> b, int bRow, int bCol, Span<float> c, int m, int k, int n, bool accumulate)
+    {
+        fixed (float* ap = a) fixed (float* bp = b) fixed (float* cp = c)
+            Gemm.Multiply(ap, aRow, aCol, bp, bRow, bCol, cp, m, k, n, accumulate);
+    }
+
+    /// <summary>The dot-product kernel for A·Bᵀ whatever the size, for tests (rows of a [m, k] and b [n, k] contiguous).</summary>
+    internal static void DotMultiply(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> c, int m, int k, int n, bool accumulate)
+    {
+        fixed (float* ap = a) fixed (float* bp = b) fixed (float* cp = c)
+            DotGemm.Multiply(ap, k, bp, k, cp, m, k, n, accumulate);
+    }
+
+    /// <summary>The small-matrix path whatever the size, for tests.</summary>
+    internal static void SmallMultiply(ReadOnlySpan<float> a, int aRow, int aCol, ReadOnlySpan<float> b, int bRow, int bCol, Span<float> c, int m, int k, int n, bool accumulate)
+    {
+        fixed (float* ap = a) fixed (float* bp = b) fixed (float* cp = c)
+            SmallGemm.Multiply(ap, aRow, aCol, bp, bRow, bCol, cp, m, k, n, accumulate);
     }
 
     internal static void CheckShapes(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> c, int m, int k, int n, long aLength, long bLength)

@@ -38,14 +38,14 @@ public static class Softmax
         }
     }
 
-    /// <summary>log Σ exp(x) computed as max + log Σ exp(x − max), in double for the sum.</summary>
+    /// <summary>log Σ exp(x) computed as max + log Σ exp(x − max): float exponentials, summed in double.</summary>
     public static float LogSumExp(ReadOnlySpan<float> x)
     {
         if (x.IsEmpty) return float.NegativeInfinity;
         float max = TensorPrimitives.Max(x);
         if (float.IsInfinity(max) || float.IsNaN(max)) return max;
         double sum = 0;
-        foreach (float v in x) sum += Math.Exp(v - max);
+        foreach (float v in x) sum += MathF.Exp(v - max);
         return (float)(max + Math.Log(sum));
     }
 

@@ -204,8 +204,13 @@ public sealed class Trainer
         _network.ZeroGrad();
         ReadOnlySpan<float> logits = _network.Forward(x, batch);
         int classes = _network.ClassCount, correct = 0;
-        for (int r = 0; r < batch; r++)
-            if (TensorPrimitives.IndexOfMax(logits.Slice(r * classes, classes)) == y[r]) correct++;
+        for (int r = 0, o = 0; r < batch; r++, o += classes)
+        {
+            // argmax of the row, first index on ties (as IndexOfMax)
+            int best = 0;
+            for (int c = 1; c < classes; c++) if (logits[o + c] > logits[o + best]) best = c;
+            if (best == y[r]) correct++;
+        }
         _lastStepCorrect = correct;
         double loss = _loss.ForwardBackward(logits, y, batch, classes, logitsGrad);
         _network.Backward(x, logitsGrad, batch);

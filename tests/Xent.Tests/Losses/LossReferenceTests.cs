@@ -112,10 +112,11 @@ public class LossReferenceTests
         Assert.DoesNotContain(gradient, float.IsNaN);
     }
 
+    // Forward and the fused ForwardBackward report the same loss (the fused path's vectorised exp may differ in the last bit).
     private static void AssertSame(double expected, double actual)
     {
         if (double.IsNaN(expected)) Assert.True(double.IsNaN(actual));
-        else Assert.Equal(expected, actual);
+        else AssertClose(expected, actual, 1e-6, 1e-7, "Forward against ForwardBackward");
     }
 
     private static double ReadNumber(JsonElement e) => e.ValueKind == JsonValueKind.String

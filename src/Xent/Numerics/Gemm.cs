@@ -1,0 +1,272 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+
+namespace Xent.Numerics;
+
+/// <summary>
+/// The packed, register-blocked single-precision matrix multiply behind <see cref="MatMul"/>:
+/// C[m, n] (+)= op(A)[m, k] · op(B)[k, n], where each operand is addressed through a row stride and a column stride, so the
+/// transposed forms need no transposed copy — the packing step reads them in whatever order they are stored.
+/// <para>
+/// Loop structure (Goto/BLIS): for each block of KC rows of op(B), pack it into column panels of NR; for each block of MC
+/// rows of op(A), pack it into row panels of MR; then an MR × NR micro-kernel keeps the whole C tile in registers and
+/// streams both panels with fused multiply-adds. On AVX-512 the tile is 6 × 32 (12 zmm accumulators), on AVX2 6 × 16.
+/// Large products split their rows over cores, whole MR-row slabs per worker, so every element of C is summed by one
+/// thread in one order: results do not depend on the thread count.
+/// </para>
+/// </summary>
+internal static unsafe class Gemm
+{
+    private const int MR = 6;
+    private const int KC = 256;
+    private const int MC = 96;
+    private static readonly int NR = Vector512.IsHardwareAccelerated ? 32 : Vector256.IsHardwareAccelerated ? 16 : 8;
+
+    /// <summary>Products below this many multiply-adds run on one thread: the hand-off costs more than it saves.</summary>
+    private const long ParallelThreshold = 1L << 22;
+
+    [ThreadStatic] private static float[]? t_packedA;
+    [ThreadStatic] private static float[]? t_packedB;
+
+    // C[i, j] = Σ_p A(i, p)·B(p, j) with A(i, p) = a[i·aRow + p·aCol], B(p, j) = b[p·bRow + j·bCol], C row-major with ldc = n.
+    public static void Multiply(float* a, int aRow, int aCol, float* b, int bRow, int bCol, float* c, int m, int k, int n, bool accumulate)
+    {
+        if (!accumulate) new Span<float>(c, m * n).Clear();
+        if (m == 0 || n == 0 || k == 0) return;
+        int panels = (n + NR - 1) / NR;
+        float[] packedB = t_packedB is { } pb && pb.Length >= KC * panels * NR ? pb : t_packedB = new float[KC * panels * NR];
+        int slabs = (m + MR - 1) / MR;
+        int workers = (long)m * n * k >= ParallelThreshold ? Math.Min(WorkerPool.Size, slabs) : 1;
+        // When op(B)'s rows are contiguous (C = A·B), the kernel reads full panels in place; only a ragged last panel is packed.
+        bool direct = bCol == 1;
+        fixed (float* bp = packedB)
+        {
+            var job = Job.Current;
+            for (int p0 = 0; p0 < k; p0 += KC)
+            {
+                int kc = Math.Min(KC, k - p0);
+                job.Set(a, aRow, aCol, b, bRow, bCol, bp, direct, c, m, p0, kc, n, workers);
+                if (direct)
+                {
+                    if (n % NR != 0) PackB(b, bRow, bCol, p0, kc, n, bp, panels - 1, panels);
+                }
+                else if (workers == 1) PackB(b, bRow, bCol, p0, kc, n, bp, 0, panels);
+                else { job.Packing = true; WorkerPool.Run(job, workers); }
+                job.Packing = false;
+                if (workers == 1) job.Execute(0);
+                else WorkerPool.Run(job, workers);
+            }
+        }
+    }
+
+    // Rows [i0, i1) of C against one packed KC block of op(B).
+    private static void RowRange(float* a, int aRow, int aCol, float* b, int bRow, bool direct, float* packedB, float* c, int i0, int i1, int p0, int kc, int n)
+    {
+        float[] packedA = t_packedA is { } pa && pa.Length >= MC * KC ? pa : t_packedA = new float[MC * KC];
+        Span<float> edge = stackalloc float[MR * 32];
+        fixed (float* ap = packedA)
+        fixed (float* tile = edge)
+        {
+            for (int ic = i0; ic < i1; ic += MC)
+            {
+                int mc = Math.Min(MC, i1 - ic);
+                PackA(a, aRow, aCol, ic, mc, p0, kc, ap);
+                for (int jr = 0; jr < n; jr += NR)
+                {
+                    int nr = Math.Min(NR, n - jr);
+                    bool inPlace = direct && nr == NR;
+                    float* bPanel = inPlace ? b + (long)p0 * bRow + jr : packedB + (jr / NR) * kc * NR;
+                    int ldb = inPlace ? bRow : NR;
+                    for (int ir = 0; ir < mc; ir += MR)
+                    {
+                        int mr = Math.Min(MR, mc - ir);
+                        float* aPanel = ap + (ir / MR) * kc * MR;
+                        float* cTile = c + (long)(ic + ir) * n + jr;
+                        if (mr == MR && nr == NR) Kernel(aPanel, bPanel, ldb, kc, cTile, n);
+                        else
+                        {
+                            // A partial tile: compute into a zeroed full tile, then add the valid part.
+                            new Span<float>(tile, MR * NR).Clear();
+                            Kernel(aPanel, bPanel, ldb, kc, tile, NR);
+                            for (int r = 0; r < mr; r++)
+                                for (int j = 0; j < nr; j++) cTile[(long)r * n + j] += tile[r * NR + j];
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    // op(A) rows [i0, i0 + mc) × columns [p0, p0 + kc) -> panels of MR rows, each stored column by column: dest[panel][p][r].
+    private static void PackA(float* a, int aRow, int aCol, int i0, int mc, int p0, int kc, float* dest)
+    {
+        for (int ir = 0; ir < mc; ir += MR)
+        {
+            int mr = Math.Min(MR, mc - ir);
+            float* panel = dest + (ir / MR) * kc * MR;
+            for (int r = 0; r < MR; r++)
+            {
+                if (r >= mr)
+                {
+                    for (int p = 0; p < kc; p++) panel[p * MR + r] = 0;
+                    continue;
+                }
+                float* row = a + (long)(i0 + ir + r) * aRow + (long)p0 * aCol;
+                if (aCol == 1) for (int p = 0; p < kc; p++) panel[p * MR + r] = row[p];
+                else for (int p = 0; p < kc; p++) panel[p * MR + r] = row[(long)p * aCol];
+            }
+        }
+    }
+
+    // op(B) rows [p0, p0 + kc) × the columns of panels [first, last) -> panels of NR columns, each stored row by row: dest[panel][p][j].
+    private static void PackB(float* b, int bRow, int bCol, int p0, int kc, int n, float* dest, int first, int last)
+    {
+        int nr0 = NR;
+        for (int jr = first * nr0; jr < Math.Min(n, last * nr0); jr += nr0)
+        {
+            int nr = Math.Min(nr0, n - jr);
+            float* panel = dest + (jr / nr0) * kc * nr0;
+            if (bCol == 1)
+            {
+                for (int p = 0; p < kc; p++)
+                {
+                    float* src = b + (long)(p0 + p) * bRow + jr;
+                    float* dst = panel + p * nr0;
+                    if (nr == nr0) Buffer.MemoryCopy(src, dst, nr0 * 4, nr0 * 4);
+                    else
+                    {
+                        for (int j = 0; j < nr; j++) dst[j] = src[j];
+                        for (int j = nr; j < nr0; j++) dst[j] = 0;
+                    }
+                }
+            }
+            else
+            {
+                // Bᵀ stored [n, k]: write the panel contiguously, reading NR source rows side by side (NR sequential streams).
+                float* src = b + (long)p0 * bRow + (long)jr * bCol;
+                for (int p = 0; p < kc; p++)
+                {
+                    float* dst = panel + p * nr0;
+                    float* column = src + (long)p * bRow;
+                    int j = 0;
+                    for (; j < nr; j++) dst[j] = column[(long)j * bCol];
+                    for (; j < nr0; j++) dst[j] = 0;
+                }
+            }
+        }
+    }
+
+    // c[MR, NR] (row stride ldc) += aPanel[kc, MR]ᵀ · bPanel[kc, NR]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Kernel(float* a, float* b, int ldb, int kc, float* c, int ldc)
+    {
+        if (Vector512.IsHardwareAccelerated) { Kernel512(a, b, ldb, kc, c, ldc); return; }
+        if (Vector256.IsHardwareAccelerated) { Kernel256(a, b, ldb, kc, c, ldc); return; }
+        for (int r = 0; r < MR; r++)
+            for (int j = 0; j < NR; j++)
+            {
+                float sum = 0;
+                for (int p = 0; p < kc; p++) sum += a[p * MR + r] * b[p * ldb + j];
+                c[r * ldc + j] += sum;
+            }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Kernel512(float* a, float* b, int ldb, int kc, float* c, int ldc)
+    {
+        Vector512<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
+        Vector512<float> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
+        for (int p = 0; p < kc; p++, a += MR, b += ldb)
+        {
+            Vector512<float> b0 = Vector512.Load(b), b1 = Vector512.Load(b + 16);
+            Vector512<float> x = Vector512.Create(a[0]);
+            c00 = Vector512.FusedMultiplyAdd(x, b0, c00); c01 = Vector512.FusedMultiplyAdd(x, b1, c01);
+            x = Vector512.Create(a[1]);
+            c10 = Vector512.FusedMultiplyAdd(x, b0, c10); c11 = Vector512.FusedMultiplyAdd(x, b1, c11);
+            x = Vector512.Create(a[2]);
+            c20 = Vector512.FusedMultiplyAdd(x, b0, c20); c21 = Vector512.FusedMultiplyAdd(x, b1, c21);
+            x = Vector512.Create(a[3]);
+            c30 = Vector512.FusedMultiplyAdd(x, b0, c30); c31 = Vector512.FusedMultiplyAdd(x, b1, c31);
+            x = Vector512.Create(a[4]);
+            c40 = Vector512.FusedMultiplyAdd(x, b0, c40); c41 = Vector512.FusedMultiplyAdd(x, b1, c41);
+            x = Vector512.Create(a[5]);
+            c50 = Vector512.FusedMultiplyAdd(x, b0, c50); c51 = Vector512.FusedMultiplyAdd(x, b1, c51);
+        }
+        Add512(c, c00, c01); Add512(c + ldc, c10, c11); Add512(c + 2 * ldc, c20, c21);
+        Add512(c + 3 * ldc, c30, c31); Add512(c + 4 * ldc, c40, c41); Add512(c + 5 * ldc, c50, c51);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Add512(float* c, Vector512<float> lo, Vector512<float> hi)
+    {
+        (Vector512.Load(c) + lo).Store(c);
+        (Vector512.Load(c + 16) + hi).Store(c + 16);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Kernel256(float* a, float* b, int ldb, int kc, float* c, int ldc)
+    {
+        Vector256<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
+        Vector256<float> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
+        for (int p = 0; p < kc; p++, a += MR, b += ldb)
+        {
+            Vector256<float> b0 = Vector256.Load(b), b1 = Vector256.Load(b + 8);
+            Vector256<float> x = Vector256.Create(a[0]);
+            c00 = Vector256.FusedMultiplyAdd(x, b0, c00); c01 = Vector256.FusedMultiplyAdd(x, b1, c01);
+            x = Vector256.Create(a[1]);
+            c10 = Vector256.FusedMultiplyAdd(x, b0, c10); c11 = Vector256.FusedMultiplyAdd(x, b1, c11);
+            x = Vector256.Create(a[2]);
+            c20 = Vector256.FusedMultiplyAdd(x, b0, c20); c21 = Vector256.FusedMultiplyAdd(x, b1, c21);
+            x = Vector256.Create(a[3]);
+            c30 = Vector256.FusedMultiplyAdd(x, b0, c30); c31 = Vector256.FusedMultiplyAdd(x, b1, c31);
+            x = Vector256.Create(a[4]);
+            c40 = Vector256.FusedMultiplyAdd(x, b0, c40); c41 = Vector256.FusedMultiplyAdd(x, b1, c41);
+            x = Vector256.Create(a[5]);
+            c50 = Vector256.FusedMultiplyAdd(x, b0, c50); c51 = Vector256.FusedMultiplyAdd(x, b1, c51);
+        }
+        Add256(c, c00, c01); Add256(c + ldc, c10, c11); Add256(c + 2 * ldc, c20, c21);
+        Add256(c + 3 * ldc, c30, c31); Add256(c + 4 * ldc, c40, c41); Add256(c + 5 * ldc, c50, c51);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Add256(float* c, Vector256<float> lo, Vector256<float> hi)
+    {
+        (Vector256.Load(c) + lo).Store(c);
+        (Vector256.Load(c + 8) + hi).Store(c + 8);
+    }
+
+    /// <summary>
+    /// One multiply's parallel parts, reused so nothing is allocated per call. Packing: worker t packs an equal share of
+    /// op(B)'s panels. Computing: worker t takes an equal share of whole MR-row slabs of C.
+    /// </summary>
+    private sealed class Job : IWorkItem
+    {
+        [ThreadStatic] private static Job? t_current;
+        public static Job Current => t_current ??= new Job();
+
+        private float* _a, _b, _packedB, _c;
+        private int _aRow, _aCol, _bRow, _bCol, _m, _p0, _kc, _n, _parts;
+        private bool _direct;
+        public bool Packing;
+
+        public void Set(float* a, int aRow, int aCol, float* b, int bRow, int bCol, float* packedB, bool direct, float* c, int m, int p0, int kc, int n, int parts)
+        {
+            _a = a; _aRow = aRow; _aCol = aCol; _b = b; _bRow = bRow; _bCol = bCol; _packedB = packedB; _direct = direct;
+            _c = c; _m = m; _p0 = p0; _kc = kc; _n = n; _parts = parts;
+        }
+
+        public void Execute(int part)
+        {
+            if (Packing)
+            {
+                int panels = (_n + NR - 1) / NR;
+                PackB(_b, _bRow, _bCol, _p0, _kc, _n, _packedB, panels * part / _parts, panels * (part + 1) / _parts);
+                return;
+            }
+            int slabs = (_m + MR - 1) / MR;
+            int i0 = (int)((long)slabs * part / _parts) * MR;
+            int i1 = Math.Min(_m, (int)((long)slabs * (part + 1) / _parts) * MR);
+            if (i0 < i1) RowRange(_a, _aRow, _aCol, _b, _bRow, _direct, _packedB, _c, i0, i1, _p0, _kc, _n);
+        }
+    }
+}

@@ -1,0 +1,108 @@
+using Xent.Numerics;
+using static Xent.Tests.Numerical;
+
+namespace Xent.Tests.Numerics;
+
+/// <summary>The packed, register-blocked kernel against the plain triple loops, on odd shapes and every form.</summary>
+public class GemmTests
+{
+    private static readonly int[] Sizes = [1, 3, 17, 63, 65];
+
+    public static TheoryData<int, int, int> OddShapes()
+    {
+        var data = new TheoryData<int, int, int>();
+        foreach (int m in Sizes) foreach (int k in Sizes) foreach (int n in Sizes) data.Add(m, k, n);
+        data.Add(257, 65, 63); data.Add(63, 257, 65); data.Add(65, 63, 257); data.Add(257, 3, 257);
+        data.Add(257, 257, 65); // large enough to be split over the worker threads
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(OddShapes))]
+    public void PackedKernelMatchesTheReferenceInEveryForm(int m, int k, int n)
+    {
+        var random = new RandomSource(m * 7919 + k * 31 + n);
+        float[] a = RandomArray(random, m * k), at = RandomArray(random, k * m), b = RandomArray(random, k * n), bt = RandomArray(random, n * k);
+        double tolerance = 1e-5 * Math.Sqrt(k);
+        foreach (bool accumulate in new[] { false, true })
+        {
+            float[] start = RandomArray(random, m * n);
+            float[] fast = (float[])start.Clone(), reference = (float[])start.Clone();
+            MatMul.PackedMultiply(a, k, 1, b, n, 1, fast, m, k, n, accumulate);
+            MatMulReference.Multiply(a, b, reference, m, k, n, accumulate);
+            AssertClose(reference, fast, tolerance, tolerance, $"A·B {m}×{k}×{n}");
+
+            fast = (float[])start.Clone(); reference = (float[])start.Clone();
+            MatMul.PackedMultiply(at, 1, m, b, n, 1, fast, m, k, n, accumulate);
+            MatMulReference.MultiplyTransposeA(at, b, reference, m, k, n, accumulate);
+            AssertClose(reference, fast, tolerance, tolerance, $"Aᵀ·B {m}×{k}×{n}");
+
+            fast = (float[])start.Clone(); reference = (float[])start.Clone();
+            MatMul.PackedMultiply(a, k, 1, bt, 1, k, fast, m, k, n, accumulate);
+            MatMulReference.MultiplyTransposeB(a, bt, reference, m, k, n, accumulate);
+            AssertClose(reference, fast, tolerance, tolerance, $"A·Bᵀ {m}×{k}×{n}");
+
+            if (System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+            {
+                fast = (float[])start.Clone();
+                MatMul.DotMultiply(a, bt, fast, m, k, n, accumulate);
+                AssertClose(reference, fast, tolerance, tolerance, $"dot-product A·Bᵀ {m}×{k}×{n}");
+            }
+
+            // The small-matrix path, in every form, on the same shapes.
+            fast = (float[])start.Clone(); reference = (float[])start.Clone();
+            MatMul.SmallMultiply(at, 1, m, b, n, 1, fast, m, k, n, accumulate);
+            MatMulReference.MultiplyTransposeA(at, b, reference, m, k, n, accumulate);
+            AssertClose(reference, fast, tolerance, tolerance, $"small Aᵀ·B {m}×{k}×{n}");
+            fast = (float[])start.Clone(); reference = (float[])start.Clone();
+            MatMul.SmallMultiply(a, k, 1, b, n, 1, fast, m, k, n, accumulate);
+            MatMulReference.Multiply(a, b, reference, m, k, n, accumulate);
+            AssertClose(reference, fast, tolerance, tolerance, $"small A·B {m}×{k}×{n}");
+            fast = (float[])start.Clone(); reference = (float[])start.Clone();
+            MatMul.SmallMultiply(a, k, 1, bt, 1, k, fast, m, k, n, accumulate);
+            MatMulReference.MultiplyTransposeB(a, bt, reference, m, k, n, accumulate);
+            AssertClose(reference, fast, tolerance, tolerance, $"small A·Bᵀ {m}×{k}×{n}");
+
+            // The public entry points (which choose between the small and the packed path) agree too.
+            fast = (float[])start.Clone();
+            MatMul.MultiplyTransposeB(a, bt, fast, m, k, n, accumulate);
+            AssertClose(reference, fast, tolerance, tolerance, $"MatMul.MultiplyTransposeB {m}×{k}×{n}");
+        }
+    }
+
+    [Fact]
+    public void NaNAndInfinityPropagateLikeTheReference()
+    {
+        const int m = 17, k = 65, n = 63;
+        var random = new RandomSource(3);
+        float[] a = RandomArray(random, m * k), b = RandomArray(random, k * n);
+        a[5] = float.NaN;
+        b[70] = float.PositiveInfinity;
+        var fast = new float[m * n];
+        var reference = new float[m * n];
+        MatMul.PackedMultiply(a, k, 1, b, n, 1, fast, m, k, n, false);
+        MatMulReference.Multiply(a, b, reference, m, k, n);
+        for (int i = 0; i < fast.Length; i++)
+        {
+            Assert.Equal(float.IsNaN(reference[i]), float.IsNaN(fast[i]));
+            Assert.Equal(float.IsInfinity(reference[i]), float.IsInfinity(fast[i]));
+        }
+    }
+
+    [Fact]
+    public void ResultsDoNotDependOnHowRowsAreSplitAcrossThreads()
+    {
+        // Each element is summed by one thread in one order, so a large (threaded) product equals the same rows computed one slab at a time.
+        const int m = 300, k = 300, n = 100;
+        var random = new RandomSource(4);
+        float[] a = RandomArray(random, m * k), b = RandomArray(random, k * n);
+        var whole = new float[m * n];
+        MatMul.Multiply(a, b, whole, m, k, n);
+        var rows = new float[6 * n];
+        for (int i = 0; i < m; i += 6)
+        {
+            MatMul.PackedMultiply(a.AsSpan(i * k), k, 1, b, n, 1, rows, 6, k, n, false);
+            Assert.Equal(whole.AsSpan(i * n, 6 * n).ToArray(), rows);
+        }
+    }
+}
