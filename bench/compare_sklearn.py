@@ -53,7 +53,7 @@ def run_xent(xent, xtr, ytr, xte, yte, seed, folder, extra):
     train, test, model = (os.path.join(folder, n) for n in ("train.csv", "test.csv", "model.safetensors"))
     write_csv(train, xtr, ytr)
     write_csv(test, xte, yte)
-    command = [xent, "train", "--data", train, "--hidden", "64", "--seed", str(seed), "--out", model, "--force", "--json"] + extra
+    command = [xent, "train", "--data", train, "--hidden", "64", "--seed", str(seed), "--out", model, "--force", "--json", "--report-time"] + extra
     trained = json.loads(subprocess.run(command, check=True, capture_output=True, text=True).stdout)
     evaluated = json.loads(subprocess.run([xent, "evaluate", "--model", model, "--data", test, "--json"], check=True, capture_output=True, text=True).stdout)
     return evaluated["accuracy"], evaluated["logLoss"], trained["trainingSeconds"]

@@ -60,6 +60,7 @@ public static class TrainCommand
     public static readonly Option<string?> Resume = new("--resume") { Description = "Continue the run whose checkpoint is in this folder (its settings are reused)" };
     public static readonly Option<string?> Plot = new("--plot") { Description = "Write loss and accuracy curves and the confusion matrix as PNG and SVG into this folder" };
     public static readonly Option<bool> Json = new("--json") { Description = "Print one JSON object instead of the human-readable output" };
+    public static readonly Option<bool> ReportTime = new("--report-time") { Description = "Add the training time in seconds to the --json output (which is otherwise identical for identical runs)" };
 
     static TrainCommand()
     {
@@ -87,7 +88,7 @@ public static class TrainCommand
         var command = new Command("train", "Train a softmax cross-entropy classifier by backpropagation and gradient descent on a CSV file (or the embedded Iris data) and report loss and accuracy.");
         foreach (Option option in new Option[] { Data, Label, Ignore, Delimiter, Validation, ValidationData, Hidden, ActivationOption, Optimizer, LearningRate,
             Momentum, Nesterov, WeightDecay, ClipNorm, ScheduleOption, BatchSize, Epochs, Seed, Patience, MinDelta, Monitor, NoEarlyStopping, ClassWeights,
-            LabelSmoothing, Out, Force, CheckpointDir, CheckpointEvery, Resume, Plot, Json })
+            LabelSmoothing, Out, Force, CheckpointDir, CheckpointEvery, Resume, Plot, Json, ReportTime })
             command.Options.Add(option);
         command.SetAction((parse, cancellationToken) => Task.FromResult(Run(parse, console, cancellationToken)));
         return command;
@@ -184,7 +185,7 @@ public static class TrainCommand
         }
         if (settings.Plot is { } plotDir) TrainingPlots.Write(plotDir, result, validationMetrics ?? trainMetrics);
 
-        if (json) WriteJson(console, result, trainMetrics, validationMetrics, model, settings, trainingSeconds);
+        if (json) WriteJson(console, result, trainMetrics, validationMetrics, model, settings, parse.GetValue(ReportTime) ? trainingSeconds : null);
         else WriteSummary(console, result, trainMetrics, validationMetrics, model, settings);
         return 0;
     }
@@ -317,7 +318,7 @@ public static class TrainCommand
         if (settings.Plot is { } plots) console.Ansi.MarkupLineInterpolated($"Wrote the plots to [bold]{plots}[/].");
     }
 
-    private static void WriteJson(CliConsole console, TrainingResult result, ClassificationMetrics train, ClassificationMetrics? validation, Classifier model, TrainSettings settings, double trainingSeconds)
+    private static void WriteJson(CliConsole console, TrainingResult result, ClassificationMetrics train, ClassificationMetrics? validation, Classifier model, TrainSettings settings, double? trainingSeconds)
     {
         using var stream = new MemoryStream();
         using (var writer = new Utf8JsonWriter(stream, JsonOutput.Options))
@@ -336,7 +337,7 @@ public static class TrainCommand
             foreach (double loss in result.ValidationLossHistory) JsonOutput.Number(writer, null, loss);
             writer.WriteEndArray();
             writer.WriteNumber("bestEpoch", result.BestEpoch);
-            writer.WriteNumber("trainingSeconds", trainingSeconds);
+            if (trainingSeconds is double seconds) writer.WriteNumber("trainingSeconds", seconds);
             writer.WriteString("network", model.Network.ToString());
             writer.WriteStartArray("classes");
             foreach (string c in model.ClassNames) writer.WriteStringValue(c);
