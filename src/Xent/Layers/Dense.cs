@@ -71,9 +71,14 @@ public sealed class Dense
         ReadOnlySpan<float> outputGrad, int batch, Span<float> preActivationGrad, Span<float> inputGrad)
     {
         int n = batch * Outputs;
-        Span<float> zGrad = preActivationGrad[..n];
-        // dL/dz = dL/dy · f′(z)
-        Activations.Backward(Activation, preActivation[..n], output[..n], outputGrad[..n], zGrad);
+        // dL/dz = dL/dy · f′(z); for the identity that is dL/dy itself, used in place rather than copied.
+        ReadOnlySpan<float> zGrad;
+        if (Activation == Activation.Identity) zGrad = outputGrad[..n];
+        else
+        {
+            Activations.Backward(Activation, preActivation[..n], output[..n], outputGrad[..n], preActivationGrad[..n]);
+            zGrad = preActivationGrad[..n];
+        }
         // dL/dW += (dL/dz)ᵀ · x      [outputs, batch]·[batch, inputs]
         MatMul.MultiplyTransposeA(zGrad, input, Weight.Gradient, Outputs, batch, Inputs, accumulate: true);
         // dL/db += Σ over rows of dL/dz

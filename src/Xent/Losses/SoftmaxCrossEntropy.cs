@@ -19,6 +19,8 @@ public sealed class SoftmaxCrossEntropy : IClassificationLoss
 
     public CrossEntropyOptions Options { get; }
 
+    private float[] _rowMaxima = [];
+
     public double Forward(ReadOnlySpan<float> logits, ReadOnlySpan<int> targets, int batch, int classes, Span<float> rowLosses)
     {
         Check(logits, targets, batch, classes);
@@ -158,46 +160,51 @@ public sealed class SoftmaxCrossEntropy : IClassificationLoss
     {
         int total = batch * classes;
         Span<float> g = logitsGrad[..total];
-        // Pass 1: subtract each row's maximum (so exp cannot overflow) into the gradient buffer.
-        bool degenerate = false;
-        for (int n = 0, o = 0; n < batch; n++, o += classes)
-        {
-            float max = float.NegativeInfinity;
-            for (int c = 0; c < classes; c++) if (logits[o + c] > max) max = logits[o + c];
-            if (!float.IsFinite(max)) degenerate = true;
-            for (int c = 0; c < classes; c++) g[o + c] = logits[o + c] - max;
-        }
-        // Rows whose maximum is ±∞ or NaN take the general path's semantics.
-        if (degenerate) return WeightedForwardBackward(logits, targets, batch, classes, logitsGrad);
-        // Pass 2: one vectorised exp over the whole batch.
-        TensorPrimitives.Exp(g, g);
-        // Pass 3: normalise, subtract the one-hot target, and add up −log p[y] = log Σ exp(x − max) − (x[y] − max).
-        double sum = 0;
+        if (_rowMaxima.Length < batch) _rowMaxima = new float[batch];
+        Span<float> maxima = _rowMaxima.AsSpan(0, batch);
+        // Pass 1: check the targets, and subtract each row's maximum (so exp cannot overflow) into the gradient buffer.
         int counted = 0;
         for (int n = 0, o = 0; n < batch; n++, o += classes)
         {
             int y = targets[n];
-            Span<float> row = g.Slice(o, classes);
-            if (y == Options.IgnoreIndex) { row.Clear(); continue; }
-            if ((uint)y >= (uint)classes)
-                throw new ArgumentException($"row {n}: target {y} is outside [0, {classes}) and is not the ignore index {Options.IgnoreIndex}", "targets");
-            double expSum = 0;
-            for (int c = 0; c < classes; c++) expSum += row[c];
-            float inverse = (float)(1 / expSum);
+            if (y != Options.IgnoreIndex)
+            {
+                if ((uint)y >= (uint)classes)
+                    throw new ArgumentException($"row {n}: target {y} is outside [0, {classes}) and is not the ignore index {Options.IgnoreIndex}", "targets");
+                counted++;
+            }
             float max = float.NegativeInfinity;
             for (int c = 0; c < classes; c++) if (logits[o + c] > max) max = logits[o + c];
-            sum += max + Math.Log(expSum) - logits[o + y];
-            for (int c = 0; c < classes; c++) row[c] *= inverse;
-            row[y] -= 1;
-            counted++;
+            // Rows whose maximum is ±∞ or NaN take the general path's semantics.
+            if (!float.IsFinite(max)) return WeightedForwardBackward(logits, targets, batch, classes, logitsGrad);
+            maxima[n] = max;
+            for (int c = 0; c < classes; c++) g[o + c] = logits[o + c] - max;
         }
-        if (Options.Reduction == Reduction.Mean)
+        bool mean = Options.Reduction == Reduction.Mean;
+        if (mean && counted == 0) { g.Clear(); return double.NaN; }
+        float scale = mean ? 1f / counted : 1f;
+        // Pass 2: one vectorised exp over the whole batch.
+        TensorPrimitives.Exp(g, g);
+        // Pass 3: p = e / Σe, gradient (p − onehot)·scale, and the loss Σ [max + log Σe − x[y]].
+        // Each Σe lies in [1, C], so their product is kept and its logarithm taken only before it could overflow:
+        // one log per several hundred rows instead of one per row.
+        double sum = 0, product = 1, logs = 0;
+        for (int n = 0, o = 0; n < batch; n++, o += classes)
         {
-            if (counted == 0) { g.Clear(); return double.NaN; }
-            TensorPrimitives.Multiply(g, 1f / counted, g);
-            return sum / counted;
+            Span<float> row = g.Slice(o, classes);
+            int y = targets[n];
+            if (y == Options.IgnoreIndex) { row.Clear(); continue; }
+            double expSum = 0;
+            for (int c = 0; c < classes; c++) expSum += row[c];
+            product *= expSum;
+            if (product > 1e280) { logs += Math.Log(product); product = 1; }
+            sum += maxima[n] - logits[o + y];
+            float factor = (float)(scale / expSum);
+            for (int c = 0; c < classes; c++) row[c] *= factor;
+            row[y] -= scale;
         }
-        return sum;
+        sum += logs + Math.Log(product);
+        return mean ? sum / counted : sum;
     }
 
     private double Reduce(double sum, double denominator) => Options.Reduction switch

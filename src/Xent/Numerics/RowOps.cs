@@ -19,6 +19,13 @@ public static class RowOps
             for (int r = 0; r < rows; r++) v.StoreUnsafe(ref m, (nuint)(r * 16));
             return;
         }
+        if (columns < 16)
+        {
+            // Narrow rows (an output layer's few classes): plain stores beat a library copy call per row.
+            for (int r = 0, o = 0; r < rows; r++)
+                for (int j = 0; j < columns; j++, o++) matrix[o] = row[j];
+            return;
+        }
         for (int r = 0; r < rows; r++) row.CopyTo(matrix.Slice(r * columns, columns));
     }
 

@@ -1,0 +1,56 @@
+#!/usr/bin/python3
+"""Runs Xent's benchmark and its peers (PyTorch, best of 1 and 2 threads; numpy/OpenBLAS for the matrix multiply)
+in one go on this machine and prints a table of the figures and their ratios.
+
+Usage:
+    apt-get install python3-torch libopenblas0-pthread     # the peers, from Debian
+    /usr/bin/python3 bench/compare.py [--markdown]
+"""
+import argparse
+import json
+import os
+import subprocess
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+
+
+def run_json(command):
+    out = subprocess.run(command, check=True, capture_output=True, text=True, cwd=ROOT).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--markdown", action="store_true")
+    args = parser.parse_args()
+    subprocess.run(["dotnet", "build", "-c", "Release", "bench/Xent.Bench", "-v", "q", "-nologo"], check=True, cwd=ROOT, capture_output=True)
+    xent = run_json(["dotnet", "bench/Xent.Bench/bin/Release/net10.0/Xent.Bench.dll", "--json"])
+    torch = run_json([sys.executable, os.path.join(HERE, "peers", "torch_bench.py")])
+    blas = run_json([sys.executable, os.path.join(HERE, "peers", "numpy_gemm.py")])
+    rows = [
+        ("iris", "stepsPerSecond", "PyTorch", torch["iris"]["stepsPerSecond"], False, "≥ 20×"),
+        ("digits", "samplesPerSecond", "PyTorch", torch["digits"]["samplesPerSecond"], False, "≥ 3×"),
+        ("mnist", "samplesPerSecond", "PyTorch", torch["mnist"]["samplesPerSecond"], False, "≥ 1.5×"),
+        ("gemm", "gflops", "OpenBLAS (numpy)", blas["gemm"]["gflops"], False, "≥ 0.85×"),
+        ("gemm", "gflops", "PyTorch", torch["gemm"]["gflops"], False, ""),
+        ("predict", "microseconds", "PyTorch", torch["predict"]["microseconds"], True, "≤ 1 µs"),
+    ]
+    print("| workload | metric | Xent | peer | peer value | Xent ÷ peer (higher is better) | target |")
+    print("|---|---|---|---|---|---|---|")
+    for workload, metric, peer, value, lower_better, target in rows:
+        mine = xent[workload][metric]
+        ratio = value / mine if lower_better else mine / value
+        print(f"| {workload} | {metric} | {mine:,.2f} | {peer} | {value:,.2f} | {ratio:.2f}× | {target} |")
+    dataset = 60000 * 784 * 4
+    parameters = (784 * 256 + 256 + 256 * 128 + 128 + 128 * 10 + 10) * 4
+    limit = 1.5 * (dataset + parameters) + 100e6
+    peak = xent["mnist"]["peakWorkingSetBytes"]
+    print(f"\nmnist peak working set: Xent {peak / 1e6:.0f} MB (limit 1.5 × (data {dataset / 1e6:.0f} MB + parameters {parameters / 1e6:.1f} MB) + 100 MB = {limit / 1e6:.0f} MB); "
+          f"PyTorch process peak {torch['mnist']['peakWorkingSetBytes'] / 1e6:.0f} MB")
+    print(f"PyTorch {torch['version']}; peer threads chosen: " + ", ".join(f"{k} {v['threads']}" for k, v in torch.items() if isinstance(v, dict)))
+
+
+if __name__ == "__main__":
+    main()
