@@ -1,5 +1,5 @@
 using System.Globalization;
-using System.Text;
+using CsvHelper;
 
 namespace Xent.Data;
 
@@ -39,25 +39,60 @@ public sealed record CsvTable(float[] Features, int[]? Labels, IReadOnlyList<str
 
 /// <summary>
 /// Reads CSV files (RFC 4180: a header row, a delimiter, fields optionally in double quotes with "" for a quote, CRLF or LF)
-/// line by line into a float32 matrix, so memory holds the numbers, not the text. Every error names the file, the line and
-/// the column.
+/// record by record into a float32 matrix, so memory holds the numbers, not the text. CsvHelper tokenises (reading a
+/// 20,000 × 30 file took 47 ms against 118 ms for the hand-written reader it replaced: bench/Xent.Bench CsvBenchmarks);
+/// every check and every error message,
+/// which names the file, the line and the column, is Xent's.
 /// </summary>
 public static class CsvData
 {
     public static CsvTable Read(string path, CsvOptions? options = null)
     {
         if (!File.Exists(path)) throw new DataFormatException($"{path}: no such file");
-        using var reader = new StreamReader(path, Encoding.UTF8, detectEncodingFromByteOrderMarks: true, bufferSize: 1 << 16);
-        return Read(reader, Path.GetFileName(path), options ?? new CsvOptions());
+        options ??= new CsvOptions();
+        using CsvReader csv = CsvReader.FromFile(path, ReaderOptions(options), FileOptions.SequentialScan);
+        return Read(csv, Path.GetFileName(path), options);
     }
 
     public static CsvTable Read(TextReader reader, string fileName, CsvOptions options)
     {
-        var fields = new List<string>();
-        int line = 0;
-        if (!ReadRecord(reader, options.Delimiter, fields, ref line, fileName))
+        using CsvReader csv = CsvReader.Create(reader, ReaderOptions(options), true);
+        return Read(csv, fileName, options);
+    }
+
+    // CsvHelper does the tokenising (RFC 4180 quoting, CRLF or LF, UTF-8); ragged rows and every other check are ours.
+    private static CsvReaderOptions ReaderOptions(CsvOptions options) => new()
+    {
+        Separator = options.Delimiter,
+        HasHeader = true,
+        TrackLineNumbers = true,
+        SkipEmptyLines = true,
+        FieldCountMismatch = CsvFieldCountHandling.Allow,
+        MissingField = CsvMissingFieldHandling.ReturnEmpty,
+        MalformedData = CsvMalformedDataHandling.Throw,
+    };
+
+    private static CsvTable Read(CsvReader csv, string fileName, CsvOptions options)
+    {
+        try { return ReadRecords(csv, fileName, options); }
+        catch (CsvFormatException e)
+        {
+            string where = TryLine(csv) is int line ? $", line {line}" : "";
+            throw new DataFormatException($"{fileName}{where}: malformed CSV ({e.Message.ReplaceLineEndings(" ").TrimEnd('.')}); check the quotes and the --delimiter");
+        }
+    }
+
+    private static int? TryLine(CsvReader csv)
+    {
+        try { return (int)csv.LineNumber; }
+        catch (InvalidOperationException) { return null; }
+    }
+
+    private static CsvTable ReadRecords(CsvReader csv, string fileName, CsvOptions options)
+    {
+        string[] header = csv.Headers.Select(h => h.Trim()).ToArray();
+        if (header.Length == 0)
             throw new DataFormatException($"{fileName}: the file is empty; expected a header row, then one row per example");
-        string[] header = fields.Select(f => f.Trim()).ToArray();
         for (int c = 0; c < header.Length; c++)
         {
             if (header[c].Length == 0) throw new DataFormatException($"{fileName}, line 1: column {c + 1} has no name in the header row");
@@ -111,28 +146,25 @@ public static class CsvData
         string[] featureNames = featureColumns.Select(c => header[c]).ToArray();
 
         var features = new FloatBuffer();
-        var labelTexts = new List<string>();
         Dictionary<string, int>? fixedClasses = options.ClassNames?.Select((n, i) => (n, i)).ToDictionary(t => t.n, t => t.i, StringComparer.Ordinal);
         var labels = new List<int>();
         var seenClasses = new Dictionary<string, int>(StringComparer.Ordinal);
         int rows = 0;
-        while (true)
+        while (csv.Read())
         {
-            int startLine = line + 1;
-            if (!ReadRecord(reader, options.Delimiter, fields, ref line, fileName)) break;
-            if (fields.Count == 1 && fields[0].Length == 0) continue; // a blank line
-            if (fields.Count != header.Length)
-                throw new DataFormatException($"{fileName}, line {startLine}: {fields.Count} fields but the header has {header.Length}; every row needs one value per column");
+            int line = (int)csv.LineNumber;
+            if (csv.FieldCount != header.Length)
+                throw new DataFormatException($"{fileName}, line {line}: {csv.FieldCount} fields but the header has {header.Length}; every row needs one value per column");
             foreach (int c in featureColumns)
-                features.Add(ParseNumber(fields[c], fileName, startLine, header[c]));
+                features.Add(ParseNumber(csv, c, fileName, line, header[c]));
             if (labelColumn >= 0)
             {
-                string label = fields[labelColumn].Trim();
-                if (label.Length == 0) throw new DataFormatException($"{fileName}, line {startLine}, column '{header[labelColumn]}': the label is missing");
+                string label = csv[labelColumn].ToString().Trim();
+                if (label.Length == 0) throw new DataFormatException($"{fileName}, line {line}, column '{header[labelColumn]}': the label is missing");
                 if (fixedClasses is not null)
                 {
                     if (!fixedClasses.TryGetValue(label, out int index))
-                        throw new DataFormatException($"{fileName}, line {startLine}, column '{header[labelColumn]}': the class '{label}' is not one the model knows ({string.Join(", ", options.ClassNames!)})");
+                        throw new DataFormatException($"{fileName}, line {line}, column '{header[labelColumn]}': the class '{label}' is not one the model knows ({string.Join(", ", options.ClassNames!)})");
                     labels.Add(index);
                 }
                 else
@@ -175,63 +207,20 @@ public static class CsvData
             : all.OrderBy(n => n, StringComparer.Ordinal).ToArray();
     }
 
-    private static float ParseNumber(string text, string file, int line, string column)
+    private static float ParseNumber(CsvReader csv, int column, string file, int line, string name)
     {
-        string trimmed = text.Trim();
-        if (trimmed.Length == 0) throw new DataFormatException($"{file}, line {line}, column '{column}': missing value; fill it in or drop the row");
-        bool parsed = float.TryParse(trimmed, NumberStyles.Float, CultureInfo.InvariantCulture, out float value);
-        if (!parsed && trimmed.TrimStart('+', '-').ToLowerInvariant() is "inf" or "infinity" or "nan") value = float.NaN;
-        else if (!parsed)
-            throw new DataFormatException($"{file}, line {line}, column '{column}': '{Shorten(trimmed)}' is not a number (drop the column with --ignore if it is not a feature)");
-        if (!float.IsFinite(value))
-            throw new DataFormatException($"{file}, line {line}, column '{column}': '{Shorten(trimmed)}' is not a finite number; replace NaN and infinite values");
-        return value;
+        // The fast path parses the field in place; only a problem pays for a string.
+        if (csv[column].TryParse(out float value) && float.IsFinite(value)) return value;
+        string trimmed = csv[column].ToString().Trim();
+        if (trimmed.Length == 0) throw new DataFormatException($"{file}, line {line}, column '{name}': missing value; fill it in or drop the row");
+        bool parsed = float.TryParse(trimmed, NumberStyles.Float, CultureInfo.InvariantCulture, out value);
+        if (parsed && float.IsFinite(value)) return value;
+        if (parsed || trimmed.TrimStart('+', '-').ToLowerInvariant() is "inf" or "infinity" or "nan" or "∞")
+            throw new DataFormatException($"{file}, line {line}, column '{name}': '{Shorten(trimmed)}' is not a finite number; replace NaN and infinite values");
+        throw new DataFormatException($"{file}, line {line}, column '{name}': '{Shorten(trimmed)}' is not a number (drop the column with --ignore if it is not a feature)");
     }
 
     private static string Shorten(string s) => s.Length <= 40 ? s : s[..37] + "...";
-
-    // Reads one record (which may span lines inside quotes) into fields; false at the end of the input.
-    private static bool ReadRecord(TextReader reader, char delimiter, List<string> fields, ref int line, string file)
-    {
-        fields.Clear();
-        int next = reader.Peek();
-        if (next < 0) return false;
-        line++;
-        int startLine = line;
-        var field = new StringBuilder();
-        bool quoted = false, wasQuoted = false;
-        while (true)
-        {
-            int ch = reader.Read();
-            if (ch < 0)
-            {
-                if (quoted) throw new DataFormatException($"{file}, line {startLine}: a quoted field is never closed");
-                fields.Add(field.ToString());
-                return true;
-            }
-            char c = (char)ch;
-            if (quoted)
-            {
-                if (c == '"')
-                {
-                    if (reader.Peek() == '"') { reader.Read(); field.Append('"'); }
-                    else quoted = false;
-                }
-                else
-                {
-                    if (c == '\n') line++;
-                    field.Append(c);
-                }
-                continue;
-            }
-            if (c == '"' && field.Length == 0 && !wasQuoted) { quoted = wasQuoted = true; continue; }
-            if (c == delimiter) { fields.Add(field.ToString()); field.Clear(); wasQuoted = false; continue; }
-            if (c == '\r') { if (reader.Peek() == '\n') reader.Read(); fields.Add(field.ToString()); return true; }
-            if (c == '\n') { fields.Add(field.ToString()); return true; }
-            if (wasQuoted && !char.IsWhiteSpace(c)) throw new DataFormatException($"{file}, line {line}: text after a closing quote in field {fields.Count + 1}");
-            field.Append(c);
-        }
-    }
 
     /// <summary>A growable float buffer that doubles its capacity (amortised O(1) appends, no per-row objects).</summary>
     private sealed class FloatBuffer

@@ -50,7 +50,7 @@ public class CsvDataTests
     [InlineData("a,b\n1,x\n2,y,3\n", "line 3: 3 fields but the header has 2")]
     [InlineData("a,b\n1,x\n2\n", "line 3: 1 fields but the header has 2")]
     [InlineData("a,b\n1,x\n1,x\n", "every row has the class 'x'")]
-    [InlineData("a,b\n1,\"x\n", "quoted field is never closed")]
+    [InlineData("a,b\n1,\"x\n", "line 2: malformed CSV")]
     [InlineData("a,a\n1,x\n", "appears twice")]
     [InlineData("a,b\n1,\n2,y\n", "line 2, column 'b': the label is missing")]
     public void BadFilesNameTheLineAndColumn(string text, string message)
