@@ -173,12 +173,14 @@ public sealed class SoftmaxCrossEntropy : IClassificationLoss
                     throw new ArgumentException($"row {n}: target {y} is outside [0, {classes}) and is not the ignore index {Options.IgnoreIndex}", "targets");
                 counted++;
             }
-            float max = float.NegativeInfinity;
-            for (int c = 0; c < classes; c++) if (logits[o + c] > max) max = logits[o + c];
+            ReadOnlySpan<float> x = logits.Slice(o, classes);
+            Span<float> shifted = g.Slice(o, classes);
+            float max = x[0];
+            for (int c = 1; c < x.Length; c++) if (x[c] > max) max = x[c];
             // Rows whose maximum is ±∞ or NaN take the general path's semantics.
             if (!float.IsFinite(max)) return WeightedForwardBackward(logits, targets, batch, classes, logitsGrad);
             maxima[n] = max;
-            for (int c = 0; c < classes; c++) g[o + c] = logits[o + c] - max;
+            for (int c = 0; c < x.Length; c++) shifted[c] = x[c] - max;
         }
         bool mean = Options.Reduction == Reduction.Mean;
         if (mean && counted == 0) { g.Clear(); return double.NaN; }
@@ -194,13 +196,15 @@ public sealed class SoftmaxCrossEntropy : IClassificationLoss
             Span<float> row = g.Slice(o, classes);
             int y = targets[n];
             if (y == Options.IgnoreIndex) { row.Clear(); continue; }
-            double expSum = 0;
-            for (int c = 0; c < classes; c++) expSum += row[c];
+            float expSumF = 0;
+            for (int c = 0; c < row.Length; c++) expSumF += row[c];
+            // Each e^(x − max) ≤ 1 with one equal to 1, so a float sum of a few terms loses nothing that matters here.
+            double expSum = expSumF;
             product *= expSum;
             if (product > 1e280) { logs += Math.Log(product); product = 1; }
             sum += maxima[n] - logits[o + y];
-            float factor = (float)(scale / expSum);
-            for (int c = 0; c < classes; c++) row[c] *= factor;
+            float factor = scale / expSumF;
+            for (int c = 0; c < row.Length; c++) row[c] *= factor;
             row[y] -= scale;
         }
         sum += logs + Math.Log(product);

@@ -1,4 +1,5 @@
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 
@@ -47,6 +48,19 @@ public static class RowOps
         if (columns >= 32)
         {
             for (int r = 0; r < rows; r++) TensorPrimitives.Add(sums, matrix.Slice(r * columns, columns), sums);
+            return;
+        }
+        if (columns <= 8)
+        {
+            // Narrow (an output layer's few classes): the sums stay in a small local block; no bounds checks in the loop.
+            Span<float> local = stackalloc float[8];
+            sums.CopyTo(local);
+            ref float m = ref MemoryMarshal.GetReference(matrix);
+            ref float l = ref MemoryMarshal.GetReference(local);
+            int total = rows * columns;
+            for (int o = 0; o < total; o += columns)
+                for (int j = 0; j < columns; j++) Unsafe.Add(ref l, j) += Unsafe.Add(ref m, o + j);
+            local[..columns].CopyTo(sums);
             return;
         }
         for (int r = 0, o = 0; r < rows; r++)
