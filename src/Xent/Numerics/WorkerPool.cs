@@ -29,6 +29,7 @@ internal static class WorkerPool
 
         public Worker(int index)
         {
+            _ = _start.AvailableWaitHandle; // created now rather than on the first blocking wait
             var thread = new Thread(Loop) { IsBackground = true, Name = $"xent-worker-{index}" };
             thread.Start();
         }
@@ -62,7 +63,13 @@ internal static class WorkerPool
         if (parts <= 1) { job.Execute(0); return; }
         lock (Gate)
         {
-            s_workers ??= Enumerable.Range(1, Size - 1).Select(i => new Worker(i)).ToArray();
+            if (s_workers is null)
+            {
+                s_workers = Enumerable.Range(1, Size - 1).Select(i => new Worker(i)).ToArray();
+                // ManualResetEventSlim creates its kernel event lazily, on the first wait that stops spinning; create it now
+                // so that no later Run allocates (that first blocking wait comes at a random time on a busy machine).
+                _ = Done.WaitHandle;
+            }
             parts = Math.Min(parts, Size);
             s_failure = null;
             s_remaining = parts - 1;

@@ -9,6 +9,7 @@ namespace Xent.Tests.Training;
 /// Steady-state training allocates nothing: after a warm-up (buffers sized, JIT done), a training step and a whole epoch
 /// leave this thread's allocation counter where it was. A correctness property of the hot path, not a timing.
 /// </summary>
+[Collection(nameof(AllocationTests))]
 public class AllocationTests
 {
     [Theory]
@@ -49,3 +50,7 @@ public class AllocationTests
         Assert.True(perEpoch < 200, $"{perEpoch} bytes per epoch (setup {setup} bytes)");
     }
 }
+
+/// <summary>Allocation counts run alone, not beside other tests that share the worker threads.</summary>
+[CollectionDefinition(nameof(AllocationTests), DisableParallelization = true)]
+public sealed class AllocationTestsCollection;
