@@ -179,6 +179,32 @@ public sealed class ModelCommandsTests : IDisposable
         Assert.Equal(File.ReadAllBytes(PathOf("straight.safetensors")), File.ReadAllBytes(PathOf("resumed.safetensors")));
     }
 
+    [Fact]
+    public void TheModelIsBitIdenticalWhateverTheNumberOfThreads()
+    {
+        // Wide enough (batch 128 × 300 inputs × 512 units) that the products are split over the worker threads.
+        var random = new Xent.Numerics.RandomSource(2);
+        using (var w = new StreamWriter(PathOf("wide.csv")))
+        {
+            w.WriteLine(string.Join(",", Enumerable.Range(0, 300).Select(i => $"x{i}")) + ",label");
+            for (int r = 0; r < 600; r++)
+                w.WriteLine(string.Join(",", Enumerable.Range(0, 300).Select(_ => random.NextGaussian().ToString("R", CultureInfo.InvariantCulture))) + $",c{r % 3}");
+        }
+        string xent = Path.Combine(AppContext.BaseDirectory, "xent.dll");
+        foreach (int cores in new[] { 1, 2 })
+        {
+            var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+            foreach (string a in new[] { xent, "train", "--data", PathOf("wide.csv"), "--hidden", "512", "--batch-size", "128", "--epochs", "3",
+                "--no-early-stopping", "--json", "--out", PathOf($"cores{cores}.safetensors") }) start.ArgumentList.Add(a);
+            start.Environment["DOTNET_PROCESSOR_COUNT"] = cores.ToString(CultureInfo.InvariantCulture);
+            using Process child = Process.Start(start)!;
+            string error = child.StandardError.ReadToEnd();
+            child.WaitForExit();
+            Assert.True(child.ExitCode == 0, error);
+        }
+        Assert.Equal(File.ReadAllBytes(PathOf("cores1.safetensors")), File.ReadAllBytes(PathOf("cores2.safetensors")));
+    }
+
     private static int ReadEpoch(string checkpoint)
     {
         try
