@@ -73,6 +73,31 @@ public sealed class ModelCommandsTests : IDisposable
     }
 
     [Fact]
+    public void ASeparateValidationFileIsUsedInsteadOfASplit()
+    {
+        string train = WriteIrisCsv("train.csv", rows: 120);
+        // Rows 120..149 of the shuffled order as the validation file.
+        Dataset iris = Iris.Load();
+        using (var w = new StreamWriter(PathOf("validation.csv")))
+        {
+            w.WriteLine("id,sepal_length,sepal_width,species,petal_length,petal_width");
+            for (int row = 120; row < 150; row++)
+            {
+                int i = (row * 37) % 150;
+                float[] x = iris.Row(i).ToArray();
+                w.WriteLine(FormattableString.Invariant($"{i},{x[0]},{x[1]},{iris.ClassNames[iris.Labels[i]]},{x[2]},{x[3]}"));
+            }
+        }
+        CliRunner.Result r = CliRunner.Run("train", "--data", train, "--validation-data", PathOf("validation.csv"), "--label", "species", "--ignore", "id", "--json");
+        Assert.True(r.ExitCode == 0, r.Error);
+        using JsonDocument doc = JsonDocument.Parse(r.Output);
+        // All 120 training rows are trained on (no split), and the validation metrics are over the 30 rows of the file.
+        Assert.True(doc.RootElement.GetProperty("validationAccuracy").GetDouble() >= 0.9, r.Output);
+        Assert.Equal(0, Math.Round(doc.RootElement.GetProperty("validationAccuracy").GetDouble() * 30 % 1, 6));
+        Assert.Equal(0, Math.Round(doc.RootElement.GetProperty("trainAccuracy").GetDouble() * 120 % 1, 6));
+    }
+
+    [Fact]
     public void ExistingOutputIsNeverOverwrittenWithoutForce()
     {
         string csv = WriteIrisCsv("iris.csv");
