@@ -20,6 +20,7 @@ public sealed class Trainer
     private readonly IClassificationLoss _loss;
     private readonly TrainerOptions _options;
     private readonly Parameter[] _parameters;
+    private readonly FusedTinyStep? _fused;
     private RandomSource _random;
     private readonly List<double> _history = [];
     private readonly List<double> _validationLoss = [];
@@ -44,6 +45,7 @@ public sealed class Trainer
         Optimizer = optimizer;
         _options = options;
         _parameters = network.Parameters.ToArray();
+        _fused = FusedTinyStep.TryCreate(network, loss);
         _random = new RandomSource(options.Seed ^ 0x5EED0F5A11L);
         _bestWeights = _parameters.Select(p => new float[p.Length]).ToArray();
         Schedule = new LearningRateSchedule(options.Schedule, options.LearningRate, options.Epochs, options.ScheduleStepSize,
@@ -202,6 +204,14 @@ public sealed class Trainer
     public double Step(ReadOnlySpan<float> x, ReadOnlySpan<int> y, int batch, Span<float> logitsGrad)
     {
         _network.ZeroGrad();
+        if (_fused is not null && _fused.Step(x, y, batch, out int fusedCorrect) is double fusedLoss)
+        {
+            // Iris-sized networks: forward, loss and backward fused row by row (same gradients as below).
+            _lastStepCorrect = fusedCorrect;
+            if (_options.GradientClipNorm > 0) ClipGradients(_options.GradientClipNorm);
+            Optimizer.Step();
+            return fusedLoss;
+        }
         ReadOnlySpan<float> logits = _network.Forward(x, batch);
         int classes = _network.ClassCount, correct = 0;
         for (int r = 0, o = 0; r < batch; r++, o += classes)
