@@ -25,6 +25,8 @@ public static class XentApp
     public static int Run(string[] args, CliConsole console)
     {
         RootCommand root = CreateRoot(console);
+        // Bare `xent`: show what it can do rather than an error.
+        if (args.Length == 0) args = ["--help"];
         ParseResult? parse = null;
         try
         {

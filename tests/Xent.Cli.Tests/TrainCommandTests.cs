@@ -89,3 +89,17 @@ public sealed class TrainPlotAndOptionTests : IDisposable
         Assert.True(doc.RootElement.GetProperty("trainAccuracy").GetDouble() > 0.85, r.Output);
     }
 }
+
+public class RootCommandTests
+{
+    [Fact]
+    public void BareXentShowsTheCommands()
+    {
+        CliRunner.Result r = CliRunner.Run();
+        Assert.Equal(0, r.ExitCode);
+        foreach (string command in new[] { "train", "loss", "explain", "evaluate", "predict", "export-onnx" }) Assert.Contains(command, r.Output);
+    }
+
+    [Fact]
+    public void AnUnknownCommandIsOneLineAndExitCode2() => CliRunner.AssertOneLineError(CliRunner.Run("trian"), "'trian'");
+}
