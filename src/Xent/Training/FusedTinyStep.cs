@@ -27,14 +27,14 @@ internal sealed unsafe class FusedTinyStep
     private readonly int _ignoreIndex;
     private readonly int _inputs, _hidden, _classes;
     // One pinned, 64-byte aligned arena. Vector512 slots: the gradient accumulators (W1 [hidden, inputs], b1 [hidden],
-    // W2 [hidden, classes] (transposed), b2 [classes]), one block's hidden units [hidden] and logits [classes]. Then floats:
-    // W2 transposed [hidden, classes] and the accumulators' lane sums.
+    // W2 [hidden, classes] (transposed), b2 [classes]). Then floats: W2 transposed [hidden, classes] and the lane sums.
     private readonly float[] _arena;
     private readonly int _arenaStart;
-    private readonly int _accumulators, _hSlot, _eSlot, _w2tFloat, _sumsFloat;
-    // x in blocks of 16 rows: block b, feature f is the 16 floats at (b·inputs + f)·16; grows with the batch, never shrinks.
-    private float[] _xt = [];
-    private int _xtStart, _xtCapacity;
+    private readonly int _accumulators, _w2tFloat, _sumsFloat;
+    // The batch in blocks of 16 rows, each block [inputs + hidden + classes] vectors: x, then h, then the logits (which
+    // become ∂loss/∂logits). Pinned and aligned; grows with the batch, never shrinks.
+    private float[] _blocks = [];
+    private int _blocksStart, _blocksCapacity;
 
     private FusedTinyStep(Dense first, Dense second, int ignoreIndex)
     {
@@ -43,9 +43,7 @@ internal sealed unsafe class FusedTinyStep
         _ignoreIndex = ignoreIndex;
         (_inputs, _hidden, _classes) = (first.Inputs, first.Outputs, second.Outputs);
         _accumulators = _hidden * _inputs + _hidden + _hidden * _classes + _classes;
-        _hSlot = _accumulators;
-        _eSlot = _hSlot + _hidden;
-        _w2tFloat = (_eSlot + _classes) * Lanes;
+        _w2tFloat = _accumulators * Lanes;
         _sumsFloat = _w2tFloat + (_hidden * _classes + Lanes - 1) / Lanes * Lanes;
         (_arena, _arenaStart) = AlignedPinned(_sumsFloat + (_accumulators + Lanes - 1) / Lanes * Lanes);
     }
@@ -75,13 +73,15 @@ internal sealed unsafe class FusedTinyStep
     public double? Step(ReadOnlySpan<float> x, ReadOnlySpan<int> y, int batch, out int correct)
     {
         correct = 0;
+        if (batch <= 0 || x.Length < batch * _inputs || y.Length < batch) return null;
         for (int n = 0; n < batch; n++)
             if (y[n] == _ignoreIndex || (uint)y[n] >= (uint)_classes) return null;
         int blocks = (batch + Lanes - 1) / Lanes;
-        if (blocks * _inputs * Lanes > _xtCapacity)
+        int needed = blocks * (_inputs + _hidden + _classes) * Lanes;
+        if (needed > _blocksCapacity)
         {
-            _xtCapacity = blocks * _inputs * Lanes;
-            (_xt, _xtStart) = AlignedPinned(_xtCapacity);
+            _blocksCapacity = needed;
+            (_blocks, _blocksStart) = AlignedPinned(needed);
         }
         return _inputs switch
         {
@@ -112,17 +112,17 @@ internal sealed unsafe class FusedTinyStep
     private double Run<TInputs, TClasses>(ReadOnlySpan<float> x, ReadOnlySpan<int> y, int batch, out int correct)
         where TInputs : struct, ISize where TClasses : struct, ISize
     {
-        int hidden = _hidden, blocks = (batch + Lanes - 1) / Lanes;
+        int hidden = _hidden, blocks = (batch + Lanes - 1) / Lanes, blockStride = (TInputs.Value + hidden + TClasses.Value) * Lanes;
         correct = 0;
-        fixed (float* xtFixed = &_xt[_xtStart], arena = &_arena[_arenaStart])
+        fixed (float* blocksFixed = &_blocks[_blocksStart], arena = &_arena[_arenaStart])
         fixed (float* w1 = _first.Weight.Value, b1 = _first.Bias.Value, w2 = _second.Weight.Value, b2 = _second.Bias.Value)
         fixed (float* xFixed = x)
         fixed (int* labelsFixed = y)
         {
-            float* xt = xtFixed;
+            float* blockData = blocksFixed;
             for (int block = 0; block < blocks; block++)
             {
-                float* to = xt + block * TInputs.Value * Lanes;
+                float* to = blockData + block * blockStride;
                 int valid = Math.Min(Lanes, batch - block * Lanes);
                 float* from = xFixed + block * Lanes * TInputs.Value;
                 for (int lane = 0; lane < valid; lane++, from += TInputs.Value)
@@ -132,7 +132,6 @@ internal sealed unsafe class FusedTinyStep
             }
             var slots = (Vector512<float>*)arena;
             Vector512<float>* accW1 = slots, accB1 = accW1 + hidden * TInputs.Value, accW2 = accB1 + hidden, accB2 = accW2 + hidden * TClasses.Value;
-            Vector512<float>* h = slots + _hSlot, e = slots + _eSlot;
             new Span<float>(arena, _accumulators * Lanes).Clear();
             float* w2t = arena + _w2tFloat;
             for (int c = 0; c < TClasses.Value; c++)
@@ -152,7 +151,9 @@ internal sealed unsafe class FusedTinyStep
                 }
                 Vector512<int> labels = Vector512.Load(labelsAt);
                 Vector512<float> live = Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(valid)).AsSingle();
-                float* xBlock = xt + block * TInputs.Value * Lanes;
+                float* xBlock = blockData + block * blockStride;
+                var h = (Vector512<float>*)(xBlock + TInputs.Value * Lanes);
+                Vector512<float>* e = h + hidden;
 
                 // z_j = b1_j + Σ_f W1[j,f]·x_f, h_j = ReLU(z_j), for 16 rows at once
                 float* w1Row = w1;
@@ -163,7 +164,8 @@ internal sealed unsafe class FusedTinyStep
                     h[j] = Vector512.Max(z, Vector512<float>.Zero);
                 }
 
-                // raw_c = b2_c + Σ_j W2[c,j]·h_j, each row's maximum and first arg-max; a non-finite logit stops training
+                // raw_c = b2_c + Σ_j W2[c,j]·h_j, each row's maximum and first arg-max. A NaN logit or a non-finite maximum stops
+                // training; a −∞ logit below a finite maximum is a class of probability 0, as in the general path.
                 Vector512<float> max = Vector512<float>.Zero, nonFinite = Vector512<float>.Zero;
                 Vector512<int> best = Vector512<int>.Zero;
                 float* w2Row = w2;
@@ -172,12 +174,13 @@ internal sealed unsafe class FusedTinyStep
                     Vector512<float> raw = Vector512.Create(b2[c]);
                     for (int j = 0; j < hidden; j++) raw = Vector512.FusedMultiplyAdd(Vector512.Create(w2Row[j]), h[j], raw);
                     e[c] = raw;
-                    nonFinite |= ~Vector512.Equals(raw * Vector512<float>.Zero, Vector512<float>.Zero);   // 0·±∞ and 0·NaN are NaN
+                    nonFinite |= ~Vector512.Equals(raw, raw);   // NaN
                     if (c == 0) { max = raw; continue; }
                     Vector512<float> above = Vector512.GreaterThan(raw, max);
                     max = Vector512.ConditionalSelect(above, raw, max);
                     best = Vector512.ConditionalSelect(above.AsInt32(), Vector512.Create(c), best);
                 }
+                nonFinite |= ~Vector512.Equals(max * Vector512<float>.Zero, Vector512<float>.Zero);   // 0·±∞ is NaN
                 if ((nonFinite & live) != Vector512<float>.Zero) return double.NaN;
                 correct += BitOperations.PopCount(Vector512.ExtractMostSignificantBits(Vector512.Equals(best, labels).AsSingle() & live));
 
@@ -203,6 +206,16 @@ internal sealed unsafe class FusedTinyStep
                     e[c] = Vector512.FusedMultiplyAdd(e[c], factor, -onehot);
                     accB2[c] += e[c];
                 }
+            }
+            logLoss += Vector512.Log(product);
+
+            // Backward, a second pass: the forward pass's blocks are independent, so the CPU overlaps one block's long chain
+            // (logits, exp, division) with the next; the backward pass has only short chains.
+            for (int block = 0; block < blocks; block++)
+            {
+                float* xBlock = blockData + block * blockStride;
+                var h = (Vector512<float>*)(xBlock + TInputs.Value * Lanes);
+                Vector512<float>* e = h + hidden;
                 // back through W2: ∂/∂W2[c,j] += d_c·h_j and ∂/∂h_j = Σ_c W2[c,j]·d_c; through the ReLU: ∂/∂z_j = ∂/∂h_j where
                 // h_j > 0; then ∂/∂b1_j += ∂/∂z_j and ∂/∂W1[j,f] += ∂/∂z_j·x_f
                 Vector512<float>* gW2 = accW2, gW1 = accW1;
@@ -220,7 +233,6 @@ internal sealed unsafe class FusedTinyStep
                     for (int f = 0; f < TInputs.Value; f++) gW1[f] = Vector512.FusedMultiplyAdd(dz, Vector512.LoadAligned(xBlock + f * Lanes), gW1[f]);
                 }
             }
-            logLoss += Vector512.Log(product);
 
             // Sum each accumulator's 16 row-lanes and add them into the parameters' gradients (Backward adds; ZeroGrad clears).
             float* sums = arena + _sumsFloat;
@@ -245,7 +257,7 @@ internal sealed unsafe class FusedTinyStep
     // e^x for finite x ≤ 0 (the softmax's shifted logits), within 2 ulp: x = n·ln 2 + r with |r| ≤ ln 2 / 2, e^r by its Taylor
     // polynomial to degree 7, times 2^n put straight into the exponent bits. Below −87.3 the result is clamped to ~1e-38.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<float> ExpOfNonPositive(Vector512<float> x)
+    internal static Vector512<float> ExpOfNonPositive(Vector512<float> x)
     {
         x = Vector512.Max(x, Vector512.Create(-87.3f));
         Vector512<float> n = Vector512.Round(x * Vector512.Create(1.44269504f));
@@ -265,7 +277,7 @@ internal sealed unsafe class FusedTinyStep
 
     // sums[i] = the sum of the 16 lanes of v[i], for i < count. Sixteen vectors at a time by a tree of two-source permutes:
     // each level halves the lanes per source and doubles the sources per vector, so 16 sums cost 15 × (2 permutes + 1 add).
-    private static void LaneSums(Vector512<float>* v, int count, float* sums)
+    internal static void LaneSums(Vector512<float>* v, int count, float* sums)
     {
         int i = 0;
         for (; i + Lanes <= count; i += Lanes)
@@ -281,21 +293,25 @@ internal sealed unsafe class FusedTinyStep
     }
 
     // [a0..7 + a8..15 | b0..7 + b8..15]
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector512<float> Halve(Vector512<float> a, Vector512<float> b) =>
         Avx512F.PermuteVar16x32x2(a, Vector512.Create(0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23), b) +
         Avx512F.PermuteVar16x32x2(a, Vector512.Create(8, 9, 10, 11, 12, 13, 14, 15, 24, 25, 26, 27, 28, 29, 30, 31), b);
 
     // from two vectors of 2 sources × 8 partial lanes, one of 4 sources × 4
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector512<float> Quarter(Vector512<float> a, Vector512<float> b) =>
         Avx512F.PermuteVar16x32x2(a, Vector512.Create(0, 1, 2, 3, 8, 9, 10, 11, 16, 17, 18, 19, 24, 25, 26, 27), b) +
         Avx512F.PermuteVar16x32x2(a, Vector512.Create(4, 5, 6, 7, 12, 13, 14, 15, 20, 21, 22, 23, 28, 29, 30, 31), b);
 
     // from two vectors of 4 sources × 4 partial lanes, one of 8 sources × 2
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector512<float> Eighth(Vector512<float> a, Vector512<float> b) =>
         Avx512F.PermuteVar16x32x2(a, Vector512.Create(0, 1, 4, 5, 8, 9, 12, 13, 16, 17, 20, 21, 24, 25, 28, 29), b) +
         Avx512F.PermuteVar16x32x2(a, Vector512.Create(2, 3, 6, 7, 10, 11, 14, 15, 18, 19, 22, 23, 26, 27, 30, 31), b);
 
     // from two vectors of 8 sources × 2 partial lanes, one of 16 sources × 1
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector512<float> Sixteenth(Vector512<float> a, Vector512<float> b) =>
         Avx512F.PermuteVar16x32x2(a, Vector512.Create(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30), b) +
         Avx512F.PermuteVar16x32x2(a, Vector512.Create(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31), b);

@@ -1,3 +1,4 @@
+using System.Runtime.Intrinsics;
 using Xent.Layers;
 using Xent.Losses;
 using Xent.Numerics;
@@ -21,19 +22,38 @@ public class FusedTinyStepTests
     [InlineData(16, 32, 16, 200)]
     public void MatchesTheGeneralPath(int inputs, int hidden, int classes, int batch)
     {
-        if (!System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+        if (!Vector512.IsHardwareAccelerated)
         {
             Assert.Null(FusedTinyStep.TryCreate(Network.CreateClassifier(inputs, [hidden], classes), new SoftmaxCrossEntropy()));
             return;
         }
         var random = new RandomSource(inputs * 100 + classes * 10 + batch);
-        float[] x = RandomArray(random, batch * inputs, 1.5);
-        int[] y = Enumerable.Range(0, batch).Select(_ => random.NextInt(classes)).ToArray();
         Network general = Network.CreateClassifier(inputs, [hidden], classes, Activation.Relu, seed: batch);
         foreach (Parameter p in general.Parameters.Where(p => p.Name.EndsWith(".bias"))) RandomArray(random, p.Length, 0.5).CopyTo(p.Value, 0);
         Network fused = general.Clone();
-        var loss = new SoftmaxCrossEntropy();
+        FusedTinyStep step = FusedTinyStep.TryCreate(fused, new SoftmaxCrossEntropy()) ?? throw new InvalidOperationException("the fused path should apply");
+        CompareOnOneBatch(random, general, fused, step, batch);
+    }
 
+    [Fact]
+    public void OneStepServesBatchesOfEverySize()
+    {
+        if (!Vector512.IsHardwareAccelerated) return; // no shape is fused (MatchesTheGeneralPath checks)
+        var random = new RandomSource(5);
+        Network general = Network.CreateClassifier(4, [16], 3, Activation.Relu, seed: 5);
+        Network fused = general.Clone();
+        FusedTinyStep step = FusedTinyStep.TryCreate(fused, new SoftmaxCrossEntropy())!;
+        // the block buffer grows for 150 rows and is then reused, with stale rows beyond the batch, by smaller batches
+        foreach (int batch in new[] { 150, 7, 33, 16, 1, 150, 200 }) CompareOnOneBatch(random, general, fused, step, batch);
+    }
+
+    // One batch of random rows through both paths: the same loss, accuracy and gradients.
+    private static void CompareOnOneBatch(RandomSource random, Network general, Network fused, FusedTinyStep step, int batch)
+    {
+        int inputs = general.InputCount, classes = general.ClassCount;
+        float[] x = RandomArray(random, batch * inputs, 1.5);
+        int[] y = Enumerable.Range(0, batch).Select(_ => random.NextInt(classes)).ToArray();
+        var loss = new SoftmaxCrossEntropy();
         general.ZeroGrad();
         var grad = new float[batch * classes];
         ReadOnlySpan<float> logits = general.Forward(x, batch);
@@ -43,20 +63,85 @@ public class FusedTinyStepTests
         double expected = loss.ForwardBackward(logits, y, batch, classes, grad);
         general.Backward(x, grad, batch);
 
-        FusedTinyStep step = FusedTinyStep.TryCreate(fused, loss) ?? throw new InvalidOperationException("the fused path should apply");
         fused.ZeroGrad();
         double? actual = step.Step(x, y, batch, out int correct);
         Assert.NotNull(actual);
-        AssertClose(expected, actual!.Value, 1e-5, 1e-6, "loss");
+        AssertClose(expected, actual!.Value, 1e-5, 1e-6, $"loss, batch {batch}");
         Assert.Equal(expectedCorrect, correct);
         for (int i = 0; i < general.Parameters.Count; i++)
-            AssertClose(general.Parameters[i].Gradient, fused.Parameters[i].Gradient, 1e-4, 1e-6, general.Parameters[i].Name);
+            AssertClose(general.Parameters[i].Gradient, fused.Parameters[i].Gradient, 1e-4, 1e-6, $"{general.Parameters[i].Name}, batch {batch}");
+    }
+
+    [Theory]
+    [InlineData(float.NaN, false)]
+    [InlineData(float.PositiveInfinity, false)]
+    [InlineData(float.NegativeInfinity, true)]   // a class that can never win: p = 0, as in the general path
+    public void NonFiniteLogitsStopTrainingExceptMinusInfinity(float bias, bool finite)
+    {
+        if (!Vector512.IsHardwareAccelerated) return; // no shape is fused (MatchesTheGeneralPath checks)
+        Network network = Network.CreateClassifier(4, [16], 3, Activation.Relu, seed: 1);
+        FusedTinyStep step = FusedTinyStep.TryCreate(network, new SoftmaxCrossEntropy())!;
+        float[] x = RandomArray(new RandomSource(1), 40 * 4, 1);
+        int[] y = new int[40];
+        Assert.True(double.IsFinite(step.Step(x, y, 40, out _)!.Value));
+        network.Layers[1].Bias.Value[1] = bias;
+        Assert.Equal(finite, double.IsFinite(step.Step(x, y, 40, out _)!.Value));
+    }
+
+    [Fact]
+    public void NaNInTheInputGivesANaNLoss()
+    {
+        if (!Vector512.IsHardwareAccelerated) return; // no shape is fused (MatchesTheGeneralPath checks)
+        Network network = Network.CreateClassifier(4, [16], 3, Activation.Relu, seed: 1);
+        FusedTinyStep step = FusedTinyStep.TryCreate(network, new SoftmaxCrossEntropy())!;
+        float[] x = RandomArray(new RandomSource(1), 40 * 4, 1);
+        x[37 * 4 + 2] = float.NaN;   // one row of the last, partial block
+        Assert.True(double.IsNaN(step.Step(x, new int[40], 40, out _)!.Value));
+    }
+
+    [Fact]
+    public void TheExponentialIsWithinTwoUlpOfMathExp()
+    {
+        var inputs = new List<float> { 0f, -0f, -1e-30f, -1e-7f, -0.3465736f, -0.3465737f, -0.6931472f, -1f, -10f, -80f, -87.3f };
+        var random = new RandomSource(3);
+        for (int i = 0; i < 4000; i++) inputs.Add((float)(-random.NextDouble() * 87.3));
+        foreach (float v in inputs)
+        {
+            float actual = FusedTinyStep.ExpOfNonPositive(Vector512.Create(v)).GetElement(0);
+            double expected = Math.Exp(v);
+            Assert.True(Math.Abs(actual - expected) <= 2.5e-7 * expected, $"e^{v}: {actual} vs {expected}");
+        }
+        float tiny = FusedTinyStep.ExpOfNonPositive(Vector512.Create(-1000f)).GetElement(0);
+        Assert.InRange(tiny, 0f, 1.3e-38f);   // clamped at e^-87.3 ≈ 1.22e-38: no NaN, no negative value
+    }
+
+    [Fact]
+    public unsafe void LaneSumsEqualTheSumOfEachVector()
+    {
+        if (!System.Runtime.Intrinsics.X86.Avx512F.IsSupported) return; // the permute tree is AVX-512 only, like the fused step
+        var random = new RandomSource(9);
+        for (int count = 0; count <= 50; count++)
+        {
+            var vectors = new Vector512<float>[count];
+            for (int i = 0; i < count; i++) vectors[i] = Vector512.Create(RandomArray(random, 16, 3));
+            var sums = new float[count + 16];
+            fixed (Vector512<float>* v = vectors)
+            fixed (float* s = sums)
+                FusedTinyStep.LaneSums(v, count, s);
+            for (int i = 0; i < count; i++)
+            {
+                double expected = 0;
+                for (int lane = 0; lane < 16; lane++) expected += vectors[i].GetElement(lane);
+                AssertClose(expected, sums[i], 1e-5, 1e-6, $"count {count}, vector {i}");
+            }
+            for (int i = count; i < sums.Length; i++) Assert.Equal(0f, sums[i]);
+        }
     }
 
     [Fact]
     public void OtherShapesAndLossOptionsUseTheGeneralPath()
     {
-        if (!System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) return; // then no shape is fused (MatchesTheGeneralPath checks)
+        if (!Vector512.IsHardwareAccelerated) return; // then no shape is fused (MatchesTheGeneralPath checks)
         Assert.Null(FusedTinyStep.TryCreate(Network.CreateClassifier(4, [33], 3), new SoftmaxCrossEntropy()));
         Assert.Null(FusedTinyStep.TryCreate(Network.CreateClassifier(17, [16], 3), new SoftmaxCrossEntropy()));
         Assert.Null(FusedTinyStep.TryCreate(Network.CreateClassifier(4, [16], 17), new SoftmaxCrossEntropy()));
