@@ -12,11 +12,13 @@ namespace Xent.Training;
 /// The small-network path of a training step, for Iris-sized networks: inputs ≤ 16 → hidden ≤ 32 ReLU units → classes ≤ 16
 /// with plain mean cross entropy. At this size a step's cost is overhead (passes over intermediate buffers, horizontal sums,
 /// scalar exponentials), not arithmetic, so this path works on 16 rows at a time with one Vector512 holding one quantity
-/// (an input feature, a hidden unit, a logit, a gradient) for all 16 rows. Every operation is then a full-width FMA with a
-/// broadcast weight, the softmax's exp and log are vector calls, and each gradient is kept as 16 per-row partial sums
-/// that are added up once per step. The widths of the input and output layers are type parameters (`Run&lt;TInputs, TClasses&gt;`),
-/// so the JIT compiles one copy per shape with those short loops unrolled. It computes exactly what the general path (Dense.Forward,
-/// SoftmaxCrossEntropy.ForwardBackward, Dense.Backward) computes, up to float rounding order; the tests compare the two.
+/// (an input feature, a hidden unit, a logit, a gradient) for all 16 rows: every operation is a full-width FMA with a
+/// broadcast weight, the softmax's exponential is an inlined vector polynomial, and each gradient is kept as 16 per-row
+/// partial sums, added up once per step by a tree of permutes. A forward pass over all blocks comes first (the blocks are
+/// independent, so the CPU overlaps one block's long chain of logits, exponentials and division with the next), then the
+/// backward pass. The widths of the input and output layers are type parameters (Run&lt;TInputs, TClasses&gt;), so the JIT
+/// compiles one copy per shape with those short loops unrolled. It computes what the general path (Dense.Forward,
+/// SoftmaxCrossEntropy.ForwardBackward, Dense.Backward) computes, up to float rounding; the tests compare the two.
 /// </summary>
 internal sealed unsafe class FusedTinyStep
 {
