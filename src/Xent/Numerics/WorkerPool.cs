@@ -11,25 +11,33 @@ internal interface IWorkItem
 /// allocates nothing, unlike Parallel.For, so large products inside the training loop stay allocation-free. Part 0 runs
 /// on the calling thread; calls from several threads at once take turns.
 /// </summary>
+/// <remarks>
+/// A training step runs several split products with short serial stretches between them (activations, the loss, the
+/// optimizer, the next batch's rows). Waking a thread that sleeps in the kernel costs tens of microseconds on a virtual
+/// machine, as much as a small product, so an idle worker first spins for <see cref="SpinTime"/> (about a millisecond)
+/// watching for new work and only then sleeps; the caller spins while it waits for the workers to finish their parts.
+/// </remarks>
 internal static class WorkerPool
 {
     public static readonly int Size = Math.Max(1, Environment.ProcessorCount);
 
+    private static readonly long SpinTime = System.Diagnostics.Stopwatch.Frequency / 1000;
     private static readonly object Gate = new();
-    private static readonly ManualResetEventSlim Done = new(false);
     private static Worker[]? s_workers;
     private static int s_remaining;
     private static Exception? s_failure;
 
     private sealed class Worker
     {
-        private readonly SemaphoreSlim _start = new(0);
+        private readonly SemaphoreSlim _wake = new(0);
         private IWorkItem? _job;
         private int _part;
+        private int _generation;   // bumped for every new part
+        private int _sleeping;     // 1 while the worker is (about to be) blocked on _wake
 
         public Worker(int index)
         {
-            _ = _start.AvailableWaitHandle; // created now rather than on the first blocking wait
+            _ = _wake.AvailableWaitHandle; // created now rather than on the first blocking wait
             var thread = new Thread(Loop) { IsBackground = true, Name = $"xent-worker-{index}" };
             thread.Start();
         }
@@ -38,20 +46,34 @@ internal static class WorkerPool
         {
             _job = job;
             _part = part;
-            _start.Release();
+            Interlocked.Increment(ref _generation);
+            // Both sides write with a full fence and then read the other's flag, so at least one of them sees the other:
+            // either the worker sees the new generation and does not sleep, or this sees it sleeping and wakes it. (Both
+            // can happen; the extra release then only makes a later wait return early, and the worker checks again.)
+            if (Volatile.Read(ref _sleeping) == 1) _wake.Release();
         }
 
         private void Loop()
         {
+            int seen = 0;
             while (true)
             {
-                _start.Wait();
+                long deadline = System.Diagnostics.Stopwatch.GetTimestamp() + SpinTime;
+                while (Volatile.Read(ref _generation) == seen)
+                {
+                    if (System.Diagnostics.Stopwatch.GetTimestamp() < deadline) { Thread.SpinWait(20); continue; }
+                    Interlocked.Exchange(ref _sleeping, 1);
+                    if (Volatile.Read(ref _generation) == seen) _wake.Wait();
+                    Volatile.Write(ref _sleeping, 0);
+                    deadline = System.Diagnostics.Stopwatch.GetTimestamp() + SpinTime;
+                }
+                seen = Volatile.Read(ref _generation);
                 try { _job!.Execute(_part); }
                 catch (Exception e) { s_failure ??= e; }
                 finally
                 {
                     _job = null;
-                    if (Interlocked.Decrement(ref s_remaining) == 0) Done.Set();
+                    Interlocked.Decrement(ref s_remaining);
                 }
             }
         }
@@ -63,20 +85,16 @@ internal static class WorkerPool
         if (parts <= 1) { job.Execute(0); return; }
         lock (Gate)
         {
-            if (s_workers is null)
-            {
-                s_workers = Enumerable.Range(1, Size - 1).Select(i => new Worker(i)).ToArray();
-                // ManualResetEventSlim creates its kernel event lazily, on the first wait that stops spinning; create it now
-                // so that no later Run allocates (that first blocking wait comes at a random time on a busy machine).
-                _ = Done.WaitHandle;
-            }
+            s_workers ??= Enumerable.Range(1, Size - 1).Select(i => new Worker(i)).ToArray();
             parts = Math.Min(parts, Size);
             s_failure = null;
-            s_remaining = parts - 1;
-            Done.Reset();
+            Volatile.Write(ref s_remaining, parts - 1);
             for (int p = 1; p < parts; p++) s_workers[p - 1].Start(job, p);
             job.Execute(0);
-            Done.Wait();
+            // The workers' parts take about as long as this one, so the wait is short: spin, yielding the core (never
+            // sleeping a whole millisecond) if it drags on because a worker was descheduled.
+            var spinner = new SpinWait();
+            while (Volatile.Read(ref s_remaining) != 0) spinner.SpinOnce(sleep1Threshold: -1);
             if (s_failure is { } failure) throw new AggregateException("a worker thread failed", failure);
         }
     }
