@@ -1,4 +1,6 @@
-using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 using Xent.Layers;
 
 namespace Xent.Optimizers;
@@ -12,7 +14,7 @@ public sealed class Sgd : IOptimizer
 {
     private readonly Parameter[] _parameters;
     private readonly float[][] _velocity;
-    private readonly float[] _scratch;
+    private readonly SlicedUpdate _update;
 
     public Sgd(IEnumerable<Parameter> parameters, float learningRate, float momentum = 0f, bool nesterov = false, float weightDecay = 0f)
     {
@@ -26,7 +28,7 @@ public sealed class Sgd : IOptimizer
         Nesterov = nesterov;
         WeightDecay = weightDecay;
         _velocity = momentum > 0 ? _parameters.Select(p => new float[p.Length]).ToArray() : [];
-        _scratch = new float[_parameters.Length == 0 ? 0 : _parameters.Max(p => p.Length)];
+        _update = new SlicedUpdate(_parameters, UpdateSlice);
         State = momentum > 0 ? _parameters.Select((p, i) => ($"{p.Name}.momentum", _velocity[i])).ToArray() : [];
     }
 
@@ -40,37 +42,67 @@ public sealed class Sgd : IOptimizer
     public void Step()
     {
         StepCount++;
-        for (int i = 0; i < _parameters.Length; i++)
+        _update.Run();
+    }
+
+    private void UpdateSlice(int index, int start, int count)
+    {
+        Span<float> velocity = Momentum > 0 ? _velocity[index].AsSpan(start, count) : default;
+        Update(_parameters[index].Value.AsSpan(start, count), _parameters[index].Gradient.AsSpan(start, count), velocity,
+            LearningRate, Momentum, WeightDecay, Nesterov);
+    }
+
+    // θ, g, v [n] (v empty without momentum), one pass: g′ = g + α·θ; v = μ·v + g′; d = g′ + μ·v (Nesterov) or v (or g′
+    // without momentum); θ = θ − η·d. Multiplies and adds are separate roundings, in PyTorch's order.
+    internal static void Update(Span<float> theta, ReadOnlySpan<float> grad, Span<float> velocity, float learningRate, float momentum, float weightDecay, bool nesterov)
+    {
+        int n = theta.Length, j = 0;
+        bool hasVelocity = !velocity.IsEmpty;
+        ref float t = ref MemoryMarshal.GetReference(theta);
+        ref float g = ref MemoryMarshal.GetReference(grad);
+        ref float v = ref MemoryMarshal.GetReference(velocity);
+        if (Vector512.IsHardwareAccelerated)
         {
-            Span<float> value = _parameters[i].Value;
-            ReadOnlySpan<float> grad = _parameters[i].Gradient;
-            if (WeightDecay > 0)
+            Vector512<float> eta = Vector512.Create(learningRate), mu = Vector512.Create(momentum), alpha = Vector512.Create(weightDecay);
+            for (; j <= n - 16; j += 16)
             {
-                // g = g + α·θ (L2 regularisation: the gradient of α/2·‖θ‖²)
-                Span<float> g = _scratch.AsSpan(0, value.Length);
-                TensorPrimitives.MultiplyAdd(value, WeightDecay, grad, g);
-                grad = g;
+                Vector512<float> th = Vector512.LoadUnsafe(ref t, (nuint)j), d = Vector512.LoadUnsafe(ref g, (nuint)j);
+                if (weightDecay != 0) d += alpha * th;
+                if (hasVelocity)
+                {
+                    Vector512<float> vj = mu * Vector512.LoadUnsafe(ref v, (nuint)j) + d;
+                    vj.StoreUnsafe(ref v, (nuint)j);
+                    d = nesterov ? d + mu * vj : vj;
+                }
+                (th - eta * d).StoreUnsafe(ref t, (nuint)j);
             }
-            if (Momentum == 0)
+        }
+        if (Vector256.IsHardwareAccelerated)
+        {
+            Vector256<float> eta = Vector256.Create(learningRate), mu = Vector256.Create(momentum), alpha = Vector256.Create(weightDecay);
+            for (; j <= n - 8; j += 8)
             {
-                // θ = θ − η·g
-                TensorPrimitives.MultiplyAdd(grad, -LearningRate, value, value);
-                continue;
+                Vector256<float> th = Vector256.LoadUnsafe(ref t, (nuint)j), d = Vector256.LoadUnsafe(ref g, (nuint)j);
+                if (weightDecay != 0) d += alpha * th;
+                if (hasVelocity)
+                {
+                    Vector256<float> vj = mu * Vector256.LoadUnsafe(ref v, (nuint)j) + d;
+                    vj.StoreUnsafe(ref v, (nuint)j);
+                    d = nesterov ? d + mu * vj : vj;
+                }
+                (th - eta * d).StoreUnsafe(ref t, (nuint)j);
             }
-            Span<float> v = _velocity[i];
-            // v = μ·v + g
-            TensorPrimitives.MultiplyAdd(v, Momentum, grad, v);
-            if (Nesterov)
+        }
+        for (; j < n; j++)
+        {
+            float d = Unsafe.Add(ref g, j);
+            if (weightDecay != 0) d += weightDecay * Unsafe.Add(ref t, j);
+            if (hasVelocity)
             {
-                // θ = θ − η·(g + μ·v)
-                TensorPrimitives.MultiplyAdd(grad, -LearningRate, value, value);
-                TensorPrimitives.MultiplyAdd(v, -LearningRate * Momentum, value, value);
+                float vj = Unsafe.Add(ref v, j) = momentum * Unsafe.Add(ref v, j) + d;
+                d = nesterov ? d + momentum * vj : vj;
             }
-            else
-            {
-                // θ = θ − η·v
-                TensorPrimitives.MultiplyAdd(v, -LearningRate, value, value);
-            }
+            Unsafe.Add(ref t, j) -= learningRate * d;
         }
     }
 }
