@@ -278,45 +278,45 @@ internal sealed unsafe class FusedTinyStep
     }
 
     // sums[i] = the sum of the 16 lanes of v[i], for i < count. Sixteen vectors at a time by a tree of two-source permutes:
-    // each level halves the lanes per source and doubles the sources per vector, so 16 sums cost 15 × (2 permutes + 1 add).
+    // each level halves the partial lanes per source and doubles the sources per vector, so 16 sums cost 15 × (2 permutes
+    // + 1 add).
     internal static void LaneSums(Vector512<float>* v, int count, float* sums)
     {
         int i = 0;
         for (; i + Lanes <= count; i += Lanes)
         {
             Vector512<float>* g = v + i;
-            Vector512<float> a0 = Halve(g[0], g[1]), a1 = Halve(g[2], g[3]), a2 = Halve(g[4], g[5]), a3 = Halve(g[6], g[7]);
-            Vector512<float> a4 = Halve(g[8], g[9]), a5 = Halve(g[10], g[11]), a6 = Halve(g[12], g[13]), a7 = Halve(g[14], g[15]);
-            Vector512<float> b0 = Quarter(a0, a1), b1 = Quarter(a2, a3), b2 = Quarter(a4, a5), b3 = Quarter(a6, a7);
-            Vector512<float> c0 = Eighth(b0, b1), c1 = Eighth(b2, b3);
-            Sixteenth(c0, c1).Store(sums + i);
+            // 8 vectors of [source 2k: 8 partial lanes | source 2k+1: 8]
+            Vector512<float> a0 = Fold(g[0], g[1], s_fold8, s_fold8Next), a1 = Fold(g[2], g[3], s_fold8, s_fold8Next);
+            Vector512<float> a2 = Fold(g[4], g[5], s_fold8, s_fold8Next), a3 = Fold(g[6], g[7], s_fold8, s_fold8Next);
+            Vector512<float> a4 = Fold(g[8], g[9], s_fold8, s_fold8Next), a5 = Fold(g[10], g[11], s_fold8, s_fold8Next);
+            Vector512<float> a6 = Fold(g[12], g[13], s_fold8, s_fold8Next), a7 = Fold(g[14], g[15], s_fold8, s_fold8Next);
+            // 4 vectors of 4 sources × 4 partial lanes, then 2 of 8 × 2, then 1 of 16 × 1
+            Vector512<float> b0 = Fold(a0, a1, s_fold4, s_fold4Next), b1 = Fold(a2, a3, s_fold4, s_fold4Next);
+            Vector512<float> b2 = Fold(a4, a5, s_fold4, s_fold4Next), b3 = Fold(a6, a7, s_fold4, s_fold4Next);
+            Vector512<float> c0 = Fold(b0, b1, s_fold2, s_fold2Next), c1 = Fold(b2, b3, s_fold2, s_fold2Next);
+            Fold(c0, c1, s_fold1, s_fold1Next).Store(sums + i);
         }
         for (; i < count; i++) sums[i] = Vector512.Sum(v[i]);
     }
 
-    // [a0..7 + a8..15 | b0..7 + b8..15]
+    // One level of the tree: a and b each hold 16 / width sources of `width` partial lanes; output lane i adds lanes
+    // first[i] and next[i] (= first[i] + width) of the 32-lane concatenation a‖b, i.e. the two halves of one source.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<float> Halve(Vector512<float> a, Vector512<float> b) =>
-        Avx512F.PermuteVar16x32x2(a, Vector512.Create(0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23), b) +
-        Avx512F.PermuteVar16x32x2(a, Vector512.Create(8, 9, 10, 11, 12, 13, 14, 15, 24, 25, 26, 27, 28, 29, 30, 31), b);
+    private static Vector512<float> Fold(Vector512<float> a, Vector512<float> b, Vector512<int> first, Vector512<int> next) =>
+        Avx512F.PermuteVar16x32x2(a, first, b) + Avx512F.PermuteVar16x32x2(a, next, b);
 
-    // from two vectors of 2 sources × 8 partial lanes, one of 4 sources × 4
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<float> Quarter(Vector512<float> a, Vector512<float> b) =>
-        Avx512F.PermuteVar16x32x2(a, Vector512.Create(0, 1, 2, 3, 8, 9, 10, 11, 16, 17, 18, 19, 24, 25, 26, 27), b) +
-        Avx512F.PermuteVar16x32x2(a, Vector512.Create(4, 5, 6, 7, 12, 13, 14, 15, 20, 21, 22, 23, 28, 29, 30, 31), b);
+    private static Vector512<int> FoldIndex(int width, int offset)
+    {
+        Span<int> index = stackalloc int[Lanes];
+        for (int i = 0; i < Lanes; i++) index[i] = i / width * 2 * width + i % width + offset;
+        return Vector512.Create((ReadOnlySpan<int>)index);
+    }
 
-    // from two vectors of 4 sources × 4 partial lanes, one of 8 sources × 2
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<float> Eighth(Vector512<float> a, Vector512<float> b) =>
-        Avx512F.PermuteVar16x32x2(a, Vector512.Create(0, 1, 4, 5, 8, 9, 12, 13, 16, 17, 20, 21, 24, 25, 28, 29), b) +
-        Avx512F.PermuteVar16x32x2(a, Vector512.Create(2, 3, 6, 7, 10, 11, 14, 15, 18, 19, 22, 23, 26, 27, 30, 31), b);
-
-    // from two vectors of 8 sources × 2 partial lanes, one of 16 sources × 1
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<float> Sixteenth(Vector512<float> a, Vector512<float> b) =>
-        Avx512F.PermuteVar16x32x2(a, Vector512.Create(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30), b) +
-        Avx512F.PermuteVar16x32x2(a, Vector512.Create(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31), b);
+    private static readonly Vector512<int> s_fold8 = FoldIndex(8, 0), s_fold8Next = FoldIndex(8, 8);
+    private static readonly Vector512<int> s_fold4 = FoldIndex(4, 0), s_fold4Next = FoldIndex(4, 4);
+    private static readonly Vector512<int> s_fold2 = FoldIndex(2, 0), s_fold2Next = FoldIndex(2, 2);
+    private static readonly Vector512<int> s_fold1 = FoldIndex(1, 0), s_fold1Next = FoldIndex(1, 1);
 }
 
 /// <summary>A size known when the JIT compiles a generic instantiation, so loops bounded by it can be unrolled.</summary>
