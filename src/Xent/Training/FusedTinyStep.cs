@@ -79,7 +79,9 @@ internal sealed unsafe class FusedTinyStep
         for (int n = 0; n < batch; n++)
             if (y[n] == _ignoreIndex || (uint)y[n] >= (uint)_classes) return null;
         int blocks = (batch + Lanes - 1) / Lanes;
-        int needed = blocks * (_inputs + _hidden + _classes) * Lanes;
+        long neededLong = (long)blocks * (_inputs + _hidden + _classes) * Lanes;
+        if (neededLong > Array.MaxLength - Lanes) return null;   // a batch of tens of millions of rows: the general path
+        int needed = (int)neededLong;
         if (needed > _blocksCapacity)
         {
             _blocksCapacity = needed;
