@@ -21,6 +21,7 @@ public sealed class Trainer
     private readonly TrainerOptions _options;
     private readonly Parameter[] _parameters;
     private readonly FusedTinyStep? _fused;
+    private readonly BatchGather _gather = new();
     private RandomSource _random;
     private readonly List<double> _history = [];
     private readonly List<double> _validationLoss = [];
@@ -116,12 +117,7 @@ public sealed class Trainer
                 }
                 else
                 {
-                    for (int i = 0; i < batch; i++)
-                    {
-                        int row = order[start + i];
-                        train.Features.AsSpan(row * features, features).CopyTo(batchFeatures.AsSpan(i * features, features));
-                        batchLabels[i] = train.Labels[row];
-                    }
+                    _gather.Run(train.Features, train.Labels, features, order, start, batch, batchFeatures, batchLabels);
                     x = batchFeatures.AsSpan(0, batch * features);
                     y = batchLabels.AsSpan(0, batch);
                 }
