@@ -65,10 +65,11 @@ public sealed class Dense
         Activations.Forward(Activation, z, output[..n]);
     }
 
-    // outputGrad [batch, outputs] -> inputGrad [batch, inputs] (skipped when empty); adds into Weight.Gradient and Bias.Gradient.
-    // preActivationGrad [batch, outputs] is scratch and may alias outputGrad.
+    // outputGrad [batch, outputs] -> inputGrad [batch, inputs] (skipped when empty); adds into Weight.Gradient and Bias.Gradient
+    // (or, with accumulate false, writes them: no need to clear them first). preActivationGrad [batch, outputs] is scratch and
+    // may alias outputGrad.
     public void Backward(ReadOnlySpan<float> input, ReadOnlySpan<float> preActivation, ReadOnlySpan<float> output,
-        ReadOnlySpan<float> outputGrad, int batch, Span<float> preActivationGrad, Span<float> inputGrad)
+        ReadOnlySpan<float> outputGrad, int batch, Span<float> preActivationGrad, Span<float> inputGrad, bool accumulate = true)
     {
         int n = batch * Outputs;
         // dL/dz = dL/dy · f′(z); for the identity that is dL/dy itself, used in place rather than copied.
@@ -80,8 +81,9 @@ public sealed class Dense
             zGrad = preActivationGrad[..n];
         }
         // dL/dW += (dL/dz)ᵀ · x      [outputs, batch]·[batch, inputs]
-        MatMul.MultiplyTransposeA(zGrad, input, Weight.Gradient, Outputs, batch, Inputs, accumulate: true);
+        MatMul.MultiplyTransposeA(zGrad, input, Weight.Gradient, Outputs, batch, Inputs, accumulate);
         // dL/db += Σ over rows of dL/dz
+        if (!accumulate) Bias.Gradient.AsSpan().Clear();
         RowOps.AddColumnSums(zGrad, batch, Bias.Gradient);
         // dL/dx = dL/dz · W          [batch, outputs]·[outputs, inputs]
         if (!inputGrad.IsEmpty) MatMul.Multiply(zGrad, Weight.Value, inputGrad, batch, Outputs, Inputs);

@@ -103,7 +103,8 @@ public sealed class Network
     public ReadOnlySpan<float> LayerPreActivation(int index, int batch) => _preActivations[index].AsSpan(0, batch * _layers[index].Outputs);
 
     // input [batch, inputs] (the one given to the last Forward), logitsGrad [batch, classes] -> adds into every parameter's gradient
-    public void Backward(ReadOnlySpan<float> input, ReadOnlySpan<float> logitsGrad, int batch)
+    // (with accumulate false, writes them instead, so that a training step needs no ZeroGrad pass first)
+    public void Backward(ReadOnlySpan<float> input, ReadOnlySpan<float> logitsGrad, int batch, bool accumulate = true)
     {
         if (batch > _capacity) throw new InvalidOperationException("Backward needs a Forward of the same batch first");
         ReadOnlySpan<float> outputGrad = logitsGrad[..(batch * ClassCount)];
@@ -113,7 +114,7 @@ public sealed class Network
             ReadOnlySpan<float> layerInput = i == 0 ? input : _outputs[i - 1].AsSpan(0, batch * layer.Inputs);
             // The input gradient of layer i is the output gradient of layer i − 1; the first layer has none to give.
             Span<float> inputGrad = i == 0 ? Span<float>.Empty : _gradients[i - 1].AsSpan(0, batch * layer.Inputs);
-            layer.Backward(layerInput, _preActivations[i], _outputs[i], outputGrad, batch, _scratch, inputGrad);
+            layer.Backward(layerInput, _preActivations[i], _outputs[i], outputGrad, batch, _scratch, inputGrad, accumulate);
             if (i > 0) outputGrad = _gradients[i - 1].AsSpan(0, batch * layer.Inputs);
         }
     }

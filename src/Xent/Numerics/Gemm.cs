@@ -31,8 +31,12 @@ internal static unsafe class Gemm
     // C[i, j] = Σ_p A(i, p)·B(p, j) with A(i, p) = a[i·aRow + p·aCol], B(p, j) = b[p·bRow + j·bCol], C row-major with ldc = n.
     public static void Multiply(float* a, int aRow, int aCol, float* b, int bRow, int bCol, float* c, int m, int k, int n, bool accumulate)
     {
-        if (!accumulate) new Span<float>(c, m * n).Clear();
-        if (m == 0 || n == 0 || k == 0) return;
+        if (m == 0 || n == 0) return;
+        if (k == 0)
+        {
+            if (!accumulate) new Span<float>(c, m * n).Clear();
+            return;
+        }
         int panels = (n + NR - 1) / NR;
         float[] packedB = t_packedB is { } pb && pb.Length >= KC * panels * NR ? pb : t_packedB = new float[KC * panels * NR];
         int slabs = (m + MR - 1) / MR;
@@ -45,7 +49,8 @@ internal static unsafe class Gemm
             for (int p0 = 0; p0 < k; p0 += KC)
             {
                 int kc = Math.Min(KC, k - p0);
-                job.Set(a, aRow, aCol, b, bRow, bCol, bp, direct, c, m, p0, kc, n, workers);
+                // Without accumulate, the first block's tiles are stored rather than added: no separate pass to clear C.
+                job.Set(a, aRow, aCol, b, bRow, bCol, bp, direct, c, m, p0, kc, n, workers, overwrite: !accumulate && p0 == 0);
                 if (direct)
                 {
                     if (n % NR != 0) PackB(b, bRow, bCol, p0, kc, n, bp, panels - 1, panels);
@@ -60,7 +65,7 @@ internal static unsafe class Gemm
     }
 
     // Rows [i0, i1) of C against one packed KC block of op(B).
-    private static void RowRange(float* a, int aRow, int aCol, float* b, int bRow, bool direct, float* packedB, float* c, int i0, int i1, int p0, int kc, int n)
+    private static void RowRange(float* a, int aRow, int aCol, float* b, int bRow, bool direct, float* packedB, float* c, int i0, int i1, int p0, int kc, int n, bool overwrite)
     {
         float[] packedA = t_packedA is { } pa && pa.Length >= MC * KC ? pa : t_packedA = new float[MC * KC];
         Span<float> edge = stackalloc float[MR * 32];
@@ -82,14 +87,14 @@ internal static unsafe class Gemm
                         int mr = Math.Min(MR, mc - ir);
                         float* aPanel = ap + (ir / MR) * kc * MR;
                         float* cTile = c + (long)(ic + ir) * n + jr;
-                        if (mr == MR && nr == NR) Kernel(aPanel, bPanel, ldb, kc, cTile, n);
+                        if (mr == MR && nr == NR) Kernel(aPanel, bPanel, ldb, kc, cTile, n, overwrite);
                         else
                         {
-                            // A partial tile: compute into a zeroed full tile, then add the valid part.
-                            new Span<float>(tile, MR * NR).Clear();
-                            Kernel(aPanel, bPanel, ldb, kc, tile, NR);
+                            // A partial tile: compute into a full scratch tile, then store or add the valid part.
+                            Kernel(aPanel, bPanel, ldb, kc, tile, NR, overwrite: true);
                             for (int r = 0; r < mr; r++)
-                                for (int j = 0; j < nr; j++) cTile[(long)r * n + j] += tile[r * NR + j];
+                                for (int j = 0; j < nr; j++)
+                                    cTile[(long)r * n + j] = overwrite ? tile[r * NR + j] : cTile[(long)r * n + j] + tile[r * NR + j];
                         }
                     }
                 }
@@ -158,21 +163,21 @@ internal static unsafe class Gemm
 
     // c[MR, NR] (row stride ldc) += aPanel[kc, MR]ᵀ · bPanel[kc, NR]
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Kernel(float* a, float* b, int ldb, int kc, float* c, int ldc)
+    private static void Kernel(float* a, float* b, int ldb, int kc, float* c, int ldc, bool overwrite)
     {
-        if (Vector512.IsHardwareAccelerated) { Kernel512(a, b, ldb, kc, c, ldc); return; }
-        if (Vector256.IsHardwareAccelerated) { Kernel256(a, b, ldb, kc, c, ldc); return; }
+        if (Vector512.IsHardwareAccelerated) { Kernel512(a, b, ldb, kc, c, ldc, overwrite); return; }
+        if (Vector256.IsHardwareAccelerated) { Kernel256(a, b, ldb, kc, c, ldc, overwrite); return; }
         for (int r = 0; r < MR; r++)
             for (int j = 0; j < NR; j++)
             {
                 float sum = 0;
                 for (int p = 0; p < kc; p++) sum += a[p * MR + r] * b[p * ldb + j];
-                c[r * ldc + j] += sum;
+                c[r * ldc + j] = overwrite ? sum : c[r * ldc + j] + sum;
             }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Kernel512(float* a, float* b, int ldb, int kc, float* c, int ldc)
+    private static void Kernel512(float* a, float* b, int ldb, int kc, float* c, int ldc, bool overwrite)
     {
         Vector512<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
         Vector512<float> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
@@ -192,19 +197,25 @@ internal static unsafe class Gemm
             x = Vector512.Create(a[5]);
             c50 = Vector512.FusedMultiplyAdd(x, b0, c50); c51 = Vector512.FusedMultiplyAdd(x, b1, c51);
         }
-        Add512(c, c00, c01); Add512(c + ldc, c10, c11); Add512(c + 2 * ldc, c20, c21);
-        Add512(c + 3 * ldc, c30, c31); Add512(c + 4 * ldc, c40, c41); Add512(c + 5 * ldc, c50, c51);
+        Put512(c, c00, c01, overwrite); Put512(c + ldc, c10, c11, overwrite); Put512(c + 2 * ldc, c20, c21, overwrite);
+        Put512(c + 3 * ldc, c30, c31, overwrite); Put512(c + 4 * ldc, c40, c41, overwrite); Put512(c + 5 * ldc, c50, c51, overwrite);
     }
 
+    // One row of a tile into C: stored, or added to what C holds.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Add512(float* c, Vector512<float> lo, Vector512<float> hi)
+    private static void Put512(float* c, Vector512<float> lo, Vector512<float> hi, bool overwrite)
     {
-        (Vector512.Load(c) + lo).Store(c);
-        (Vector512.Load(c + 16) + hi).Store(c + 16);
+        if (!overwrite)
+        {
+            lo += Vector512.Load(c);
+            hi += Vector512.Load(c + 16);
+        }
+        lo.Store(c);
+        hi.Store(c + 16);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Kernel256(float* a, float* b, int ldb, int kc, float* c, int ldc)
+    private static void Kernel256(float* a, float* b, int ldb, int kc, float* c, int ldc, bool overwrite)
     {
         Vector256<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
         Vector256<float> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
@@ -224,15 +235,20 @@ internal static unsafe class Gemm
             x = Vector256.Create(a[5]);
             c50 = Vector256.FusedMultiplyAdd(x, b0, c50); c51 = Vector256.FusedMultiplyAdd(x, b1, c51);
         }
-        Add256(c, c00, c01); Add256(c + ldc, c10, c11); Add256(c + 2 * ldc, c20, c21);
-        Add256(c + 3 * ldc, c30, c31); Add256(c + 4 * ldc, c40, c41); Add256(c + 5 * ldc, c50, c51);
+        Put256(c, c00, c01, overwrite); Put256(c + ldc, c10, c11, overwrite); Put256(c + 2 * ldc, c20, c21, overwrite);
+        Put256(c + 3 * ldc, c30, c31, overwrite); Put256(c + 4 * ldc, c40, c41, overwrite); Put256(c + 5 * ldc, c50, c51, overwrite);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Add256(float* c, Vector256<float> lo, Vector256<float> hi)
+    private static void Put256(float* c, Vector256<float> lo, Vector256<float> hi, bool overwrite)
     {
-        (Vector256.Load(c) + lo).Store(c);
-        (Vector256.Load(c + 8) + hi).Store(c + 8);
+        if (!overwrite)
+        {
+            lo += Vector256.Load(c);
+            hi += Vector256.Load(c + 8);
+        }
+        lo.Store(c);
+        hi.Store(c + 8);
     }
 
     /// <summary>
@@ -246,11 +262,12 @@ internal static unsafe class Gemm
 
         private float* _a, _b, _packedB, _c;
         private int _aRow, _aCol, _bRow, _bCol, _m, _p0, _kc, _n, _parts;
-        private bool _direct;
+        private bool _direct, _overwrite;
         public bool Packing;
 
-        public void Set(float* a, int aRow, int aCol, float* b, int bRow, int bCol, float* packedB, bool direct, float* c, int m, int p0, int kc, int n, int parts)
+        public void Set(float* a, int aRow, int aCol, float* b, int bRow, int bCol, float* packedB, bool direct, float* c, int m, int p0, int kc, int n, int parts, bool overwrite)
         {
+            _overwrite = overwrite;
             _a = a; _aRow = aRow; _aCol = aCol; _b = b; _bRow = bRow; _bCol = bCol; _packedB = packedB; _direct = direct;
             _c = c; _m = m; _p0 = p0; _kc = kc; _n = n; _parts = parts;
         }
@@ -266,7 +283,7 @@ internal static unsafe class Gemm
             int slabs = (_m + MR - 1) / MR;
             int i0 = (int)((long)slabs * part / _parts) * MR;
             int i1 = Math.Min(_m, (int)((long)slabs * (part + 1) / _parts) * MR);
-            if (i0 < i1) RowRange(_a, _aRow, _aCol, _b, _bRow, _direct, _packedB, _c, i0, i1, _p0, _kc, _n);
+            if (i0 < i1) RowRange(_a, _aRow, _aCol, _b, _bRow, _direct, _packedB, _c, i0, i1, _p0, _kc, _n, _overwrite);
         }
     }
 }

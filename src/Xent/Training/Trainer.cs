@@ -196,17 +196,20 @@ public sealed class Trainer
     }
 
     // x [batch, features], y [batch]; logitsGrad is scratch of at least [batch, classes]. Returns the batch's loss.
-    /// <summary>One gradient step on one batch: zero the gradients, forward, fused loss backward, backpropagate, clip, update.</summary>
+    /// <summary>One gradient step on one batch: forward, fused loss backward, backpropagate (writing the gradients), clip, update.</summary>
     public double Step(ReadOnlySpan<float> x, ReadOnlySpan<int> y, int batch, Span<float> logitsGrad)
     {
-        _network.ZeroGrad();
-        if (_fused is not null && _fused.Step(x, y, batch, out int fusedCorrect) is double fusedLoss)
+        if (_fused is not null)
         {
-            // Iris-sized networks: forward, loss and backward fused row by row (same gradients as below).
-            _lastStepCorrect = fusedCorrect;
-            if (_options.GradientClipNorm > 0) ClipGradients(_options.GradientClipNorm);
-            Optimizer.Step();
-            return fusedLoss;
+            _network.ZeroGrad();   // the fused step adds into the gradients
+            if (_fused.Step(x, y, batch, out int fusedCorrect) is double fusedLoss)
+            {
+                // Iris-sized networks: forward, loss and backward fused, 16 rows at a time (same gradients as below).
+                _lastStepCorrect = fusedCorrect;
+                if (_options.GradientClipNorm > 0) ClipGradients(_options.GradientClipNorm);
+                Optimizer.Step();
+                return fusedLoss;
+            }
         }
         ReadOnlySpan<float> logits = _network.Forward(x, batch);
         int classes = _network.ClassCount, correct = 0;
@@ -219,7 +222,7 @@ public sealed class Trainer
         }
         _lastStepCorrect = correct;
         double loss = _loss.ForwardBackward(logits, y, batch, classes, logitsGrad);
-        _network.Backward(x, logitsGrad, batch);
+        _network.Backward(x, logitsGrad, batch, accumulate: false);   // writes every gradient: no ZeroGrad pass needed
         if (_options.GradientClipNorm > 0) ClipGradients(_options.GradientClipNorm);
         Optimizer.Step();
         return loss;

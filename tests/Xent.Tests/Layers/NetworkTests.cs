@@ -1,5 +1,6 @@
 using Xent.Layers;
 using Xent.Numerics;
+using static Xent.Tests.Numerical;
 
 namespace Xent.Tests.Layers;
 
@@ -76,5 +77,26 @@ public class NetworkTests
         Assert.All(g, v => Assert.InRange(v, -limit, limit));
         Assert.InRange(g.Max(), 0.95 * limit, limit);
         Assert.All(t.GetParameter("hidden1.bias").Value, v => Assert.Equal(0f, v));
+    }
+
+    [Theory]
+    [InlineData(4, 16, 3, 5)]          // small products
+    [InlineData(64, 128, 10, 32)]      // the dot-product forward kernel and packed backward products
+    [InlineData(300, 70, 9, 130)]      // packed products with ragged tiles and more than one k block (k = 300 > 256)
+    public void BackwardThatWritesEqualsZeroGradThenBackwardThatAdds(int inputs, int hidden, int classes, int batch)
+    {
+        var random = new RandomSource(inputs + batch);
+        Network adding = Network.CreateClassifier(inputs, [hidden, hidden / 2 + 1], classes, Activation.Relu, seed: 3);
+        Network writing = adding.Clone();
+        float[] x = RandomArray(random, batch * inputs, 1);
+        float[] logitsGrad = RandomArray(random, batch * classes, 0.1);
+        adding.Forward(x, batch);
+        adding.ZeroGrad();
+        adding.Backward(x, logitsGrad, batch);
+        writing.Forward(x, batch);
+        foreach (Parameter p in writing.Parameters) RandomArray(random, p.Length, 100).CopyTo(p.Gradient, 0);   // stale values
+        writing.Backward(x, logitsGrad, batch, accumulate: false);
+        for (int i = 0; i < adding.Parameters.Count; i++)
+            AssertClose(adding.Parameters[i].Gradient, writing.Parameters[i].Gradient, 1e-6, 1e-7, adding.Parameters[i].Name);
     }
 }
