@@ -90,13 +90,17 @@ internal static class WorkerPool
             s_failure = null;
             Volatile.Write(ref s_remaining, parts - 1);
             for (int p = 1; p < parts; p++) s_workers[p - 1].Start(job, p);
-            job.Execute(0);
-            // The workers' parts take about as long as this one, so the wait is short: spin without system calls for up to
-            // SpinTime, then yield the core (never sleeping a whole millisecond) if a descheduled worker makes it drag on.
-            long deadline = System.Diagnostics.Stopwatch.GetTimestamp() + SpinTime;
-            while (Volatile.Read(ref s_remaining) != 0 && System.Diagnostics.Stopwatch.GetTimestamp() < deadline) Thread.SpinWait(20);
-            var spinner = new SpinWait();
-            while (Volatile.Read(ref s_remaining) != 0) spinner.SpinOnce(sleep1Threshold: -1);
+            try { job.Execute(0); }
+            finally
+            {
+                // Even when part 0 throws, the workers must be done with this job before the next Run reuses the counter.
+                // Their parts take about as long as this one, so the wait is short: spin without system calls for up to
+                // SpinTime, then yield the core (never sleeping a whole millisecond) if a descheduled worker drags it on.
+                long deadline = System.Diagnostics.Stopwatch.GetTimestamp() + SpinTime;
+                while (Volatile.Read(ref s_remaining) != 0 && System.Diagnostics.Stopwatch.GetTimestamp() < deadline) Thread.SpinWait(20);
+                var spinner = new SpinWait();
+                while (Volatile.Read(ref s_remaining) != 0) spinner.SpinOnce(sleep1Threshold: -1);
+            }
             if (s_failure is { } failure) throw new AggregateException("a worker thread failed", failure);
         }
     }
