@@ -1,4 +1,6 @@
+using System.Globalization;
 using Spectre.Console;
+using Spectre.Console.Rendering;
 
 namespace Xent.Cli;
 
@@ -8,6 +10,9 @@ namespace Xent.Cli;
 /// </summary>
 public sealed class CliConsole
 {
+    /// <summary>The width used when output goes to a file or a pipe: wide enough that no line is ever wrapped.</summary>
+    public const int UnwrappedWidth = 1 << 16;
+
     public CliConsole(IAnsiConsole ansi, TextWriter output, TextWriter error)
     {
         Ansi = ansi;
@@ -22,10 +27,20 @@ public sealed class CliConsole
     /// <summary>True when a person is watching a terminal, so live progress bars make sense.</summary>
     public bool IsInteractive => Ansi.Profile.Capabilities.Interactive;
 
-    /// <summary>The process's own console.</summary>
-    public static CliConsole System() => new(AnsiConsole.Console, Console.Out, Console.Error);
+    /// <summary>
+    /// The process's own console. Redirected or piped, lines are never wrapped (a consumer reads whole values); on a
+    /// terminal the terminal's width is used, or <c>COLUMNS</c> when it is set to a number.
+    /// </summary>
+    public static CliConsole System()
+    {
+        IAnsiConsole ansi = AnsiConsole.Console;
+        if (Console.IsOutputRedirected) ansi.Profile.Width = UnwrappedWidth;
+        else if (int.TryParse(Environment.GetEnvironmentVariable("COLUMNS"), NumberStyles.None, CultureInfo.InvariantCulture, out int columns) && columns is > 0 and < UnwrappedWidth)
+            ansi.Profile.Width = columns;
+        return new CliConsole(ansi, Console.Out, Console.Error);
+    }
 
-    /// <summary>A console that records everything, for in-process tests: no colours, no live widgets, a wide line.</summary>
+    /// <summary>A console that records everything, for in-process tests: no colours, no live widgets, never wrapped.</summary>
     public static CliConsole Capture(StringWriter output, StringWriter error)
     {
         IAnsiConsole ansi = AnsiConsole.Create(new AnsiConsoleSettings
@@ -35,7 +50,32 @@ public sealed class CliConsole
             Interactive = InteractionSupport.No,
             Out = new AnsiConsoleOutput(output),
         });
-        ansi.Profile.Width = 160;
+        ansi.Profile.Width = UnwrappedWidth;
         return new CliConsole(ansi, output, error);
+    }
+
+    /// <summary>
+    /// Writes one line of human output. Nothing in it is read as console markup: the literal text and every value are
+    /// escaped, and each interpolated value is shown in bold (invariant culture, so numbers read the same everywhere).
+    /// </summary>
+    public void Line(FormattableString text) =>
+        Ansi.MarkupLine(string.Format(BoldValues.Instance, Markup.Escape(text.Format), text.GetArguments()));
+
+    /// <summary>A heading line in bold; the text is not read as markup.</summary>
+    public void Heading(string text) => Ansi.Write(new Text(text + Environment.NewLine, new Style(decoration: Decoration.Bold)));
+
+    /// <summary>Table cells as plain text (a class name such as "[a]" stays as it is).</summary>
+    public static IRenderable[] Cells(params string[] cells) => cells.Select(c => (IRenderable)new Text(c)).ToArray();
+
+    private sealed class BoldValues : IFormatProvider, ICustomFormatter
+    {
+        public static readonly BoldValues Instance = new();
+        public object? GetFormat(Type? formatType) => formatType == typeof(ICustomFormatter) ? this : null;
+
+        public string Format(string? format, object? arg, IFormatProvider? formatProvider)
+        {
+            string text = arg is IFormattable f ? f.ToString(format, CultureInfo.InvariantCulture) : arg?.ToString() ?? "";
+            return $"[bold]{Markup.Escape(text)}[/]";
+        }
     }
 }

@@ -1,3 +1,4 @@
 using Xent.Cli;
 
-return XentApp.Run(args, CliConsole.System());
+using var interrupts = new Interrupts();
+return XentApp.Run(args, CliConsole.System(), interrupts.Token, () => interrupts.ExitCode);

@@ -8,3 +8,8 @@ public sealed class UserError(string message, int exitCode = 2) : Exception(mess
 {
     public int ExitCode { get; } = exitCode;
 }
+
+/// <summary>A command stopped by an interrupt (Ctrl-C, SIGTERM); its message says what was kept and how to go on.</summary>
+public sealed class CommandInterruptedException(string message) : OperationCanceledException(message)
+{
+}

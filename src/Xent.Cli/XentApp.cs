@@ -19,10 +19,15 @@ public static class XentApp
         root.Subcommands.Add(PredictCommand.Create(console));
         root.Subcommands.Add(ExportOnnxCommand.Create(console));
         root.Subcommands.Add(ExplainCommand.Create(console));
+        OptionParsing.MakeNumbersStrict(root);
         return root;
     }
 
-    public static int Run(string[] args, CliConsole console)
+    /// <summary>
+    /// Parses and runs one command line. <paramref name="cancellationToken"/> is the process's interrupt (Ctrl-C,
+    /// SIGTERM); a command stopped by it exits with <paramref name="interruptedExitCode"/> (130 by default).
+    /// </summary>
+    public static int Run(string[] args, CliConsole console, CancellationToken cancellationToken = default, Func<int>? interruptedExitCode = null)
     {
         RootCommand root = CreateRoot(console);
         // Bare `xent`: show what it can do rather than an error.
@@ -39,35 +44,43 @@ public static class XentApp
                 console.Error.WriteLine($"{command}: error: {OptionParsing.Humanize(error.Message)} (see '{command} --help')");
                 return UsageError;
             }
-            return parse.Invoke(new InvocationConfiguration { Output = console.Out, Error = console.Error, EnableDefaultExceptionHandler = false });
+            // Signals are handled by the process (Interrupts), not by System.CommandLine's own handler.
+            var configuration = new InvocationConfiguration { Output = console.Out, Error = console.Error, EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = null };
+            return parse.InvokeAsync(configuration, cancellationToken).GetAwaiter().GetResult();
         }
         catch (UserError e)
         {
-            console.Error.WriteLine($"{CommandName(parse)}: error: {e.Message}");
+            console.Error.WriteLine($"{CommandName(parse)}: error: {OneLine(e.Message)}");
             return e.ExitCode;
         }
         catch (Exception e) when (e is Xent.Data.DataFormatException or Xent.Models.ModelFileException)
         {
-            console.Error.WriteLine($"{CommandName(parse)}: error: {e.Message}");
+            console.Error.WriteLine($"{CommandName(parse)}: error: {OneLine(e.Message)}");
             return UsageError;
+        }
+        catch (OperationCanceledException e)
+        {
+            console.Error.WriteLine($"{CommandName(parse)}: {(e is CommandInterruptedException ? OneLine(e.Message) : "interrupted; nothing was saved")}");
+            return interruptedExitCode?.Invoke() ?? 130;
+        }
+        catch (OutOfMemoryException)
+        {
+            console.Error.WriteLine($"{CommandName(parse)}: error: not enough memory for this run; use less data, smaller layers (--hidden) or a smaller --batch-size");
+            return 1;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            console.Error.WriteLine($"{CommandName(parse)}: error: {e.Message.ReplaceLineEndings(" ")}");
+            console.Error.WriteLine($"{CommandName(parse)}: error: {OneLine(e.Message)}");
             return 1;
-        }
-        catch (OperationCanceledException)
-        {
-            console.Error.WriteLine($"{CommandName(parse)}: cancelled");
-            return 130;
         }
         catch (Exception e) when (Environment.GetEnvironmentVariable("XENT_DEBUG") is null)
         {
-            string message = e.Message.ReplaceLineEndings(" ").Trim();
-            console.Error.WriteLine($"{CommandName(parse)}: internal error: {e.GetType().Name}: {message} (set XENT_DEBUG=1 for the stack trace)");
+            console.Error.WriteLine($"{CommandName(parse)}: internal error: {e.GetType().Name}: {OneLine(e.Message)} (set XENT_DEBUG=1 for the stack trace)");
             return 1;
         }
     }
+
+    private static string OneLine(string message) => message.ReplaceLineEndings(" ").Trim();
 
     private static string CommandName(ParseResult? parse) =>
         parse is null || parse.CommandResult.Command is RootCommand ? "xent" : $"xent {parse.CommandResult.Command.Name}";

@@ -126,7 +126,7 @@ public sealed class ModelCommandsTests : IDisposable
         { "train|--data|{good.csv}|--optimizer|lbfgs", "--optimizer must be sgd, adam or adamw" },
         { "train|--data|{good.csv}|--validation|1.5", "--validation must be in [0, 1)" },
         { "train|--data|{good.csv}|--nesterov", "--nesterov needs --optimizer sgd" },
-        { "train|--resume|{no-such-dir}", "no checkpoint.safetensors here" },
+        { "train|--resume|{no-such-dir}", "no such folder" },
         { "evaluate|--model|{corrupt.safetensors}|--data|{good.csv}", "too short" },
         { "evaluate|--model|{hostile.safetensors}|--data|{good.csv}", "more than the" },
         { "evaluate|--model|{model.safetensors}|--data|{wrong-columns.csv}", "needs the feature column 'a'" },

@@ -17,7 +17,7 @@ public static class EvaluateCommand
 
     static EvaluateCommand()
     {
-        Delimiter.Check(v => v is "tab" || v?.Length == 1 ? null : $"must be one character or 'tab'; got '{v}'");
+        Delimiter.MustBeDelimiter();
     }
 
     public static Command Create(CliConsole console)
@@ -28,27 +28,26 @@ public static class EvaluateCommand
         return command;
     }
 
-    internal static char ParseDelimiter(string text) => text == "tab" ? '\t' : text[0];
 
     private static int Run(ParseResult parse, CliConsole console)
     {
-        Classifier model = Classifier.Load(parse.GetValue(Model)!);
+        Classifier model = Classifier.Load(FilePaths.Input(parse.GetValue(Model), Model.Name));
         var csv = new CsvOptions
         {
-            Delimiter = ParseDelimiter(parse.GetValue(Delimiter)!),
+            Delimiter = OptionParsing.ParseDelimiter(parse.GetValue(Delimiter)!),
             Label = parse.GetValue(Label),
             FeatureNames = model.FeatureNames,
             ClassNames = model.ClassNames,
         };
-        Dataset data = CsvData.Read(parse.GetValue(Data)!, csv).ToDataset();
+        Dataset data = CsvData.Read(FilePaths.Input(parse.GetValue(Data), Data.Name), csv).ToDataset();
         ClassificationMetrics metrics = model.Evaluate(data);
         if (parse.GetValue(Json))
         {
             console.Out.WriteLine(JsonOutput.Write(w => { w.WriteStartObject(); MetricsReport.WriteJson(w, metrics); w.WriteEndObject(); }));
             return 0;
         }
-        console.Ansi.MarkupLineInterpolated($"Model [bold]{model.Network.ToString()}[/] on {Path.GetFileName(parse.GetValue(Data))}: {data.RowCount} rows.");
-        console.Ansi.MarkupLineInterpolated($"accuracy [bold]{metrics.Accuracy:P2}[/]   log loss [bold]{metrics.LogLoss:F4}[/]   macro F1 {metrics.MacroF1:F3}");
+        console.Line($"Model {model.Network.ToString()} on {Path.GetFileName(parse.GetValue(Data))}: {data.RowCount} rows.");
+        console.Line($"accuracy {metrics.Accuracy:P2}   log loss {metrics.LogLoss:F4}   macro F1 {metrics.MacroF1:F3}");
         MetricsReport.Write(console, metrics, "Evaluation");
         return 0;
     }

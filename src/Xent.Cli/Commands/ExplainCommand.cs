@@ -112,7 +112,7 @@ public static class ExplainCommand
         Row("−ln p(observed)", f => f.CrossEntropy);
         o.Write(t1);
         o.WriteLine($"  Observed classes' probabilities: {string.Join(", ", forward.Select(f => f.ObservedProbability.ToString("0.00", CultureInfo.InvariantCulture)))}");
-        o.MarkupLineInterpolated($"  Total cross entropy = {string.Join(" + ", forward.Select(f => F(f.CrossEntropy)))} = [bold]{F(total)}[/]");
+        console.Line($"  Total cross entropy = {string.Join(" + ", forward.Select(f => F(f.CrossEntropy)))} = {F(total)}");
         o.WriteLine();
 
         o.MarkupLine("[bold]2. Cross entropy against the squared residual[/] (for the observed class's probability p)");
@@ -128,7 +128,7 @@ public static class ExplainCommand
             "entropy takes a large step exactly when the network is most wrong, and the squared residual a timid one.");
         o.WriteLine();
 
-        o.MarkupLineInterpolated($"[bold]3. The chain rule for {name}[/]");
+        console.Line($"3. The chain rule for {name}");
         foreach (ChainRuleSample c in chains)
         {
             var f = forward[c.Sample];
@@ -137,11 +137,11 @@ public static class ExplainCommand
             o.WriteLine($"      product = {F(c.Product)}   (backpropagation: {F(c.Backpropagated)})"
                 + (c.ClosedForm is { } closed ? $"   closed form {c.ClosedFormText} = {F(closed)}" : ""));
         }
-        o.MarkupLineInterpolated($"  Sum over the samples: ∂(total CE)/∂{name} = {string.Join(" + ", chains.Select(c => F(c.Backpropagated)))} = [bold]{F(derivative)}[/]");
+        console.Line($"  Sum over the samples: ∂(total CE)/∂{name} = {string.Join(" + ", chains.Select(c => F(c.Backpropagated)))} = {F(derivative)}");
         o.WriteLine($"  Central finite difference (CE({name} + h) − CE({name} − h)) / 2h with h = 1e-5: {numeric.ToString("0.######", CultureInfo.InvariantCulture)}");
         o.WriteLine();
 
-        o.MarkupLineInterpolated($"[bold]4. Gradient descent on {name}[/] from {F(descent.Start)} with learning rate {F(descent.LearningRate)} (every other parameter fixed)");
+        console.Line($"4. Gradient descent on {name} from {F(descent.Start)} with learning rate {F(descent.LearningRate)} (every other parameter fixed)");
         o.WriteLine("  step size = derivative × learning rate; new value = value − step size");
         var t4 = new Table().AddColumns("step", name, "total CE", "derivative", "step size", $"new {name}");
         int shown = 0;
@@ -156,8 +156,8 @@ public static class ExplainCommand
             shown++;
         }
         o.Write(t4);
-        o.MarkupLineInterpolated($"  Final {name} = [bold]{F(descent.Final)}[/] after {descent.Steps.Count - 1} steps: {descent.StopReason}.");
-        if (plots is not null) o.MarkupLineInterpolated($"  Plots: {string.Join(", ", plots)}");
+        console.Line($"  Final {name} = {F(descent.Final)} after {descent.Steps.Count - 1} steps: {descent.StopReason}.");
+        if (plots is not null) console.Line($"  Plots: {string.Join(", ", plots)}");
         return 0;
     }
 

@@ -22,11 +22,10 @@ public static class ExportOnnxCommand
 
     private static int Run(ParseResult parse, CliConsole console)
     {
-        string outPath = parse.GetValue(Out)!;
-        if (File.Exists(outPath) && !parse.GetValue(Force))
-            throw new UserError($"{outPath} already exists; pass --force to overwrite it or choose another --out");
-        Classifier model = Classifier.Load(parse.GetValue(Model)!);
-        OnnxExport.Save(model, outPath);
+        string outPath = FilePaths.Output(parse.GetValue(Out), Out.Name, parse.GetValue(Force));
+        using OutputLock owned = OutputLock.Acquire(outPath, Out.Name);
+        Classifier model = Classifier.Load(FilePaths.Input(parse.GetValue(Model), Model.Name));
+        OnnxExport.Save(model, outPath, overwrite: parse.GetValue(Force));
         long bytes = new FileInfo(outPath).Length;
         if (parse.GetValue(Json))
             console.Out.WriteLine(JsonOutput.Write(w =>
@@ -40,7 +39,7 @@ public static class ExportOnnxCommand
                 w.WriteEndObject();
             }));
         else
-            console.Ansi.MarkupLineInterpolated($"Wrote [bold]{outPath}[/] ({bytes} bytes): input 'features' [batch, {model.Network.InputCount}], outputs 'logits' and 'probabilities' [batch, {model.Network.ClassCount}].");
+            console.Line($"Wrote {outPath} ({bytes} bytes): input 'features' [batch, {model.Network.InputCount}], outputs 'logits' and 'probabilities' [batch, {model.Network.ClassCount}].");
         return 0;
     }
 }

@@ -214,12 +214,8 @@ public static class LossCommand
         writer.WriteEndArray();
     }
 
-    // JSON has no NaN or infinity: they are written as strings, the way .NET's AllowNamedFloatingPointLiterals reads them.
-    private static void WriteNumber(Utf8JsonWriter writer, double value)
-    {
-        if (double.IsFinite(value)) writer.WriteNumberValue(value);
-        else writer.WriteStringValue(double.IsNaN(value) ? "NaN" : value > 0 ? "Infinity" : "-Infinity");
-    }
+    // Every command's JSON has one policy for numbers JSON cannot hold: NaN and infinities are written as null.
+    private static void WriteNumber(Utf8JsonWriter writer, double value) => JsonOutput.Number(writer, null, value);
 
     private static string F(double v) => v.ToString("0.####", CultureInfo.InvariantCulture);
 
@@ -245,7 +241,7 @@ public static class LossCommand
         string[] cells = text.Split(',', StringSplitOptions.TrimEntries);
         var values = new float[cells.Length];
         for (int i = 0; i < cells.Length; i++)
-            if (!float.TryParse(cells[i], NumberStyles.Float, CultureInfo.InvariantCulture, out values[i]) || float.IsNaN(values[i]))
+            if (!Xent.Data.Numbers.TryParse(cells[i], out values[i]) || float.IsNaN(values[i]))
                 throw new UserError($"{option}: '{cells[i]}' in row {row} is not a number");
         return values;
     }

@@ -21,7 +21,7 @@ public static class PredictCommand
 
     static PredictCommand()
     {
-        Delimiter.Check(v => v is "tab" || v?.Length == 1 ? null : $"must be one character or 'tab'; got '{v}'");
+        Delimiter.MustBeDelimiter();
     }
 
     public static Command Create(CliConsole console)
@@ -34,12 +34,11 @@ public static class PredictCommand
 
     private static int Run(ParseResult parse, CliConsole console)
     {
-        string? outPath = parse.GetValue(Out);
-        if (outPath is not null && File.Exists(outPath) && !parse.GetValue(Force))
-            throw new UserError($"{outPath} already exists; pass --force to overwrite it or choose another --out");
-        Classifier model = Classifier.Load(parse.GetValue(Model)!);
-        char delimiter = EvaluateCommand.ParseDelimiter(parse.GetValue(Delimiter)!);
-        CsvTable table = CsvData.Read(parse.GetValue(Data)!, new CsvOptions
+        string? outPath = parse.GetValue(Out) is { } o ? FilePaths.Output(o, Out.Name, parse.GetValue(Force)) : null;
+        using OutputLock? owned = outPath is null ? null : OutputLock.Acquire(outPath, Out.Name);
+        Classifier model = Classifier.Load(FilePaths.Input(parse.GetValue(Model), Model.Name));
+        char delimiter = OptionParsing.ParseDelimiter(parse.GetValue(Delimiter)!);
+        CsvTable table = CsvData.Read(FilePaths.Input(parse.GetValue(Data), Data.Name), new CsvOptions
         {
             Delimiter = delimiter,
             LabelRequired = false,
@@ -77,8 +76,8 @@ public static class PredictCommand
             {
                 using var writer = new StreamWriter(stream, new UTF8Encoding(false), leaveOpen: true);
                 WriteCsv(writer, model, p, table.RowCount, withProbabilities, delimiter);
-            });
-            if (!parse.GetValue(Json)) console.Ansi.MarkupLineInterpolated($"Wrote {table.RowCount} predictions to [bold]{outPath}[/].");
+            }, overwrite: parse.GetValue(Force));
+            if (!parse.GetValue(Json)) console.Line($"Wrote {table.RowCount} predictions to {outPath}.");
         }
         else if (!parse.GetValue(Json))
         {

@@ -69,7 +69,7 @@ public static class TrainCommand
         Optimizer.Check(v => v is "sgd" or "adam" or "adamw" ? null : $"must be sgd, adam or adamw; got '{v}'");
         ScheduleOption.Check(v => v is "constant" or "step" or "cosine" or "plateau" ? null : $"must be constant, step, cosine or plateau; got '{v}'");
         Monitor.Check(v => v is "loss" or "accuracy" ? null : $"must be loss or accuracy; got '{v}'");
-        Delimiter.Check(v => v is "tab" || v?.Length == 1 ? null : $"must be one character or 'tab'; got '{v}'");
+        Delimiter.MustBeDelimiter();
         Validation.Check(v => v is >= 0 and < 1 ? null : $"must be in [0, 1), got {v.ToString(CultureInfo.InvariantCulture)}");
         LearningRate.MustBePositive();
         Momentum.MustBeInRange(0, 1);
@@ -114,23 +114,48 @@ public static class TrainCommand
         public string? Plot { get; init; }
     }
 
+    // What --resume may be given with: where the results go, never how the run trains.
+    private static readonly Option[] HonouredWithResume = [Resume, Out, Force, Plot, Json, ReportTime];
+
     private static int Run(ParseResult parse, CliConsole console, CancellationToken cancellationToken)
     {
         bool json = parse.GetValue(Json);
-        TrainSettings settings;
         string? resume = parse.GetValue(Resume);
-        if (resume is not null)
+        TrainSettings settings = resume is null ? ReadSettings(parse) : ResumeSettings(parse, resume);
+
+        // Every output is checked, and owned, before any data is read or any epoch runs.
+        var owned = new List<OutputLock>();
+        try
         {
-            try { settings = JsonSerializer.Deserialize<TrainSettings>(Checkpoint.ReadSettings(resume), Classifier.JsonOptions) ?? throw new JsonException(); }
-            catch (JsonException) { throw new UserError($"{resume}: the checkpoint's settings cannot be read; start a new run"); }
-            settings = settings with { CheckpointDir = resume };
+            if (settings.Out is { } outPath)
+            {
+                settings = settings with { Out = FilePaths.Output(outPath, Out.Name, settings.Force) };
+                owned.Add(OutputLock.Acquire(settings.Out!, Out.Name));
+            }
+            if (settings.CheckpointDir is { } checkpointDir)
+            {
+                settings = settings with { CheckpointDir = FilePaths.OutputFolder(checkpointDir, resume is null ? CheckpointDir.Name : Resume.Name) };
+                if (resume is null && !settings.Force && File.Exists(Path.Combine(settings.CheckpointDir!, Checkpoint.FileName)))
+                    throw new UserError($"--checkpoint-dir {checkpointDir} already holds a checkpoint; continue that run with --resume {checkpointDir}, or pass --force to start over");
+                owned.Add(OutputLock.Acquire(settings.CheckpointDir!, CheckpointDir.Name));
+            }
+            if (settings.Plot is { } plotDir)
+            {
+                PlotFiles.CheckFolder(plotDir, TrainingPlots.Names, settings.Force);
+                settings = settings with { Plot = Path.GetFullPath(plotDir) };
+            }
+            return Train(parse, console, settings, resume, json, cancellationToken);
         }
-        else settings = ReadSettings(parse);
+        finally
+        {
+            foreach (OutputLock l in owned) l.Dispose();
+        }
+    }
 
-        if (settings.Out is { } outPath && File.Exists(outPath) && !settings.Force && resume is null)
-            throw new UserError($"{outPath} already exists; pass --force to overwrite it or choose another --out");
-
+    private static int Train(ParseResult parse, CliConsole console, TrainSettings settings, string? resume, bool json, CancellationToken cancellationToken)
+    {
         (Dataset data, Dataset? validation, string source) = LoadData(settings);
+        CheckSize(data, settings);
         var options = new ClassifierOptions
         {
             Hidden = settings.Hidden,
@@ -143,9 +168,14 @@ public static class TrainCommand
             throw new UserError($"--class-weights has {weights.Length} weights but the data has {data.ClassCount} classes ({string.Join(", ", data.ClassNames)})");
 
         string settingsJson = JsonSerializer.Serialize(settings, Classifier.JsonOptions);
+        Trainer? running = null;
         var hooks = new Classifier.TrainingHooks
         {
-            BeforeTraining = resume is null ? null : trainer => Checkpoint.Restore(resume, trainer),
+            BeforeTraining = trainer =>
+            {
+                running = trainer;
+                if (resume is not null) Checkpoint.Restore(resume, trainer);
+            },
             EpochCompleted = settings.CheckpointDir is { } dir
                 ? trainer => { if (trainer.Epoch % settings.CheckpointEvery == 0) Checkpoint.Save(dir, trainer, settingsJson); }
                 : null,
@@ -156,14 +186,24 @@ public static class TrainCommand
             string hiddenText = settings.Hidden.Length == 0 ? "no hidden layer" : $"hidden {string.Join(",", settings.Hidden)} {settings.Activation}";
             string validationText = settings.ValidationData is not null ? $"validation from {Path.GetFileName(settings.ValidationData)}"
                 : settings.Validation > 0 ? $"{settings.Validation:P0} stratified validation split" : "no validation data";
-            console.Ansi.MarkupLineInterpolated($"Training on [bold]{source}[/]: {data.RowCount} rows, {data.FeatureCount} features, {data.ClassCount} classes; {hiddenText}; {validationText}; features standardised.");
-            if (resume is not null) console.Ansi.MarkupLineInterpolated($"Resuming from the checkpoint in {resume}.");
+            console.Line($"Training on {source}: {data.RowCount} rows, {data.FeatureCount} features, {data.ClassCount} classes; {hiddenText}; {validationText}; features standardised.");
+            if (resume is not null) console.Line($"Resuming from the checkpoint in {resume}.");
         }
 
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        Classifier model = json
-            ? Classifier.Train(data, options, validation, null, hooks, cancellationToken)
-            : TrainWithProgress(console, data, options, validation, hooks, cancellationToken);
+        Classifier model;
+        try
+        {
+            // While training, the first Ctrl-C or SIGTERM stops after the current batch instead of ending the process.
+            using (Interrupts.Graceful())
+                model = json
+                    ? Classifier.Train(data, options, validation, null, hooks, cancellationToken)
+                    : TrainWithProgress(console, data, options, validation, hooks, cancellationToken);
+        }
+        catch (OperationCanceledException) when (running is not null && cancellationToken.IsCancellationRequested)
+        {
+            throw Interrupted(running, settings, settingsJson);
+        }
         TrainingResult result = model.TrainingResult!;
         double trainingSeconds = clock.Elapsed.TotalSeconds;
 
@@ -178,16 +218,78 @@ public static class TrainCommand
             console.Error.WriteLine($"xent train: error: {result.Describe()}; no model was saved");
             return 1;
         }
+        // Plots are drawn in memory before anything is written, so a failure there leaves no model behind either.
+        IReadOnlyList<PlotFiles.Rendered>? plots = settings.Plot is null ? null : TrainingPlots.Render(result, validationMetrics ?? trainMetrics);
         if (settings.Out is { } path)
         {
-            try { model.Save(path, overwrite: settings.Force || resume is not null); }
-            catch (IOException e) when (e is not ModelFileException) { throw new UserError($"{path}: cannot write the model ({e.Message})"); }
+            try { model.Save(path, overwrite: settings.Force); }
+            catch (IOException e) when (e is not ModelFileException) { throw new UserError($"{path}: cannot write the model ({e.Message})", 1); }
         }
-        if (settings.Plot is { } plotDir) TrainingPlots.Write(plotDir, result, validationMetrics ?? trainMetrics);
+        if (settings.Plot is { } plotDir) PlotFiles.Write(plotDir, plots!);
 
         if (json) WriteJson(console, result, trainMetrics, validationMetrics, model, settings, parse.GetValue(ReportTime) ? trainingSeconds : null);
         else WriteSummary(console, result, trainMetrics, validationMetrics, model, settings);
         return 0;
+    }
+
+    // After an interrupt: the run's state goes into its checkpoint (when it has one), --out is never written.
+    private static CommandInterruptedException Interrupted(Trainer trainer, TrainSettings settings, string settingsJson)
+    {
+        string at = $"interrupted in epoch {trainer.Epoch + 1} of {settings.Trainer.Epochs}";
+        if (settings.CheckpointDir is { } dir)
+        {
+            Checkpoint.Save(dir, trainer, settingsJson);
+            return new CommandInterruptedException($"{at}; saved the run's state in {dir}; continue it with: xent train --resume {dir}");
+        }
+        return new CommandInterruptedException($"{at}; no model was saved (with --checkpoint-dir, an interrupted run can be resumed)");
+    }
+
+    // Layer widths and memory are checked before training, so an impossible size is a usage error, not a crash.
+    private static void CheckSize(Dataset data, TrainSettings settings)
+    {
+        if (settings.Hidden.Length + 1 > ModelFile.MaxLayers)
+            throw new UserError($"--hidden has {settings.Hidden.Length} layers; a model can have at most {ModelFile.MaxLayers - 1} hidden layers");
+        long parameters = 0, activations = 0;
+        int previous = data.FeatureCount;
+        foreach (int width in settings.Hidden.Append(data.ClassCount))
+        {
+            if (width > ModelFile.MaxWidth)
+                throw new UserError($"--hidden {width} is wider than the {ModelFile.MaxWidth} units a layer can have");
+            parameters += (long)previous * width + width;
+            activations += width;
+            previous = width;
+        }
+        if (parameters * sizeof(float) > int.MaxValue - (16 << 20))
+            throw new UserError($"--hidden {string.Join(",", settings.Hidden)} makes {parameters:N0} parameters; a model file holds at most about {int.MaxValue / sizeof(float) / 1_000_000:N0} million");
+        long batch = settings.Trainer.BatchSize == 0 ? data.RowCount : Math.Min(settings.Trainer.BatchSize, data.RowCount);
+        // weights, gradients, two optimizer buffers, the best weights; three activation buffers per layer
+        long bytes = parameters * sizeof(float) * 5 + batch * activations * sizeof(float) * 3;
+        long available = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
+        if (bytes > available)
+            throw new UserError($"--hidden {string.Join(",", settings.Hidden)} with --batch-size {batch} needs about {bytes / (1 << 20):N0} MB, more than the {available / (1 << 20):N0} MB available; use smaller layers or batches");
+    }
+
+    private static TrainSettings ResumeSettings(ParseResult parse, string resume)
+    {
+        string[] others = parse.CommandResult.Children.OfType<System.CommandLine.Parsing.OptionResult>()
+            .Where(r => !r.Implicit && !HonouredWithResume.Contains(r.Option)).Select(r => r.Option.Name).ToArray();
+        if (others.Length > 0)
+            throw new UserError($"--resume continues the saved run with its own settings, so {string.Join(", ", others)} cannot be given with it (only --out, --force, --plot, --json and --report-time can)");
+        if (string.IsNullOrWhiteSpace(resume)) throw new UserError("--resume needs the checkpoint folder; got an empty path");
+        if (File.Exists(resume)) throw new UserError($"--resume {resume} is a file; give the folder that --checkpoint-dir named");
+        if (!Directory.Exists(resume)) throw new UserError($"--resume {resume}: no such folder");
+        TrainSettings settings;
+        try { settings = JsonSerializer.Deserialize<TrainSettings>(Checkpoint.ReadSettings(resume), Classifier.JsonOptions) ?? throw new JsonException(); }
+        catch (JsonException) { throw new UserError($"{resume}: the checkpoint's settings cannot be read; start a new run"); }
+        bool given(Option o) => parse.GetResult(o) is { Implicit: false };
+        return settings with
+        {
+            CheckpointDir = resume,
+            // Only this command line's --force counts: a resumed run never replaces a file that appeared meanwhile unless told to.
+            Force = parse.GetValue(Force),
+            Out = given(Out) ? parse.GetValue(Out) : settings.Out,
+            Plot = given(Plot) ? parse.GetValue(Plot) : settings.Plot,
+        };
     }
 
     private static TrainSettings ReadSettings(ParseResult parse)
@@ -200,14 +302,13 @@ public static class TrainCommand
             string[] cells = classWeights.Split(',', StringSplitOptions.TrimEntries);
             explicitWeights = new float[cells.Length];
             for (int i = 0; i < cells.Length; i++)
-                if (!float.TryParse(cells[i], NumberStyles.Float, CultureInfo.InvariantCulture, out explicitWeights[i]) || !(explicitWeights[i] >= 0) || !float.IsFinite(explicitWeights[i]))
+                if (!Numbers.TryParse(cells[i], out explicitWeights[i]) || !(explicitWeights[i] >= 0) || !float.IsFinite(explicitWeights[i]))
                     throw new UserError($"--class-weights takes 'balanced' or non-negative numbers such as 1,2.5,1; '{cells[i]}' is not one");
         }
         Activations.TryParse(parse.GetValue(ActivationOption), out Activation activation);
         OptimizerKind optimizer = parse.GetValue(Optimizer) switch { "sgd" => OptimizerKind.Sgd, "adamw" => OptimizerKind.AdamW, _ => OptimizerKind.Adam };
         bool nesterov = parse.GetValue(Nesterov);
         if (nesterov && optimizer != OptimizerKind.Sgd) throw new UserError("--nesterov needs --optimizer sgd");
-        if (parse.GetValue(Resume) is not null) throw new UserError("--resume takes no other training options; they come from the checkpoint");
         var trainer = new TrainerOptions
         {
             Optimizer = optimizer,
@@ -230,21 +331,21 @@ public static class TrainCommand
         trainer = trainer with { MinimumLearningRate = Math.Min(trainer.MinimumLearningRate, trainer.LearningRate) };
         return new TrainSettings
         {
-            Data = parse.GetValue(Data) is { } d ? Path.GetFullPath(d) : null,
+            Data = parse.GetValue(Data) is { } d ? FilePaths.Input(d, Data.Name) : null,
             Label = parse.GetValue(Label),
             Ignore = parse.GetValue(Ignore)?.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries) ?? [],
-            Delimiter = delimiter == "tab" ? '\t' : delimiter[0],
+            Delimiter = OptionParsing.ParseDelimiter(delimiter),
             Validation = parse.GetValue(Validation),
-            ValidationData = parse.GetValue(ValidationData) is { } v ? Path.GetFullPath(v) : null,
+            ValidationData = parse.GetValue(ValidationData) is { } v ? FilePaths.Input(v, ValidationData.Name) : null,
             Hidden = OptionParsing.ParseLayerSizes(parse.GetValue(Hidden)!, Hidden.Name),
             Activation = activation,
             BalancedClassWeights = classWeights == "balanced",
             Trainer = trainer,
-            Out = parse.GetValue(Out) is { } o ? Path.GetFullPath(o) : null,
+            Out = parse.GetValue(Out),
             Force = parse.GetValue(Force),
-            CheckpointDir = parse.GetValue(CheckpointDir) is { } c ? Path.GetFullPath(c) : null,
+            CheckpointDir = parse.GetValue(CheckpointDir),
             CheckpointEvery = parse.GetValue(CheckpointEvery),
-            Plot = parse.GetValue(Plot) is { } p ? Path.GetFullPath(p) : null,
+            Plot = parse.GetValue(Plot),
         };
     }
 
@@ -257,19 +358,13 @@ public static class TrainCommand
             return (Iris.Load(), null, "the embedded Iris data");
         }
         var csv = new CsvOptions { Delimiter = settings.Delimiter, Label = settings.Label, Ignore = settings.Ignore };
-        Dataset data = CsvData.Read(settings.Data, csv).ToDataset();
+        CsvTable table = CsvData.Read(settings.Data, csv);
+        Dataset data = table.ToDataset();
         Dataset? validation = null;
+        // The validation file is read by the training file's feature and class names and its label column's name.
         if (settings.ValidationData is { } v)
-            validation = CsvData.Read(v, csv with { FeatureNames = data.FeatureNames, ClassNames = data.ClassNames, Label = settings.Label ?? LabelName(settings.Data, settings.Delimiter) }).ToDataset();
+            validation = CsvData.Read(v, csv with { FeatureNames = data.FeatureNames, ClassNames = data.ClassNames, Label = table.LabelColumn }).ToDataset();
         return (data, validation, Path.GetFileName(settings.Data));
-    }
-
-    // The header name of the last column, which is the label column when --label is not given.
-    private static string LabelName(string path, char delimiter)
-    {
-        using var reader = new StreamReader(path);
-        string header = reader.ReadLine() ?? "";
-        return header.Split(delimiter).Last().Trim().Trim('"');
     }
 
     private static Classifier TrainWithProgress(CliConsole console, Dataset data, ClassifierOptions options, Dataset? validation, Classifier.TrainingHooks hooks, CancellationToken cancellationToken)
@@ -306,16 +401,16 @@ public static class TrainCommand
 
     private static void WriteSummary(CliConsole console, TrainingResult result, ClassificationMetrics train, ClassificationMetrics? validation, Classifier model, TrainSettings settings)
     {
-        console.Ansi.MarkupLineInterpolated($"Network: [bold]{model.Network.ToString()}[/]");
-        console.Ansi.MarkupLineInterpolated($"Stopped after [bold]{result.Epochs}[/] epochs: {result.Describe()}.");
+        console.Line($"Network: {model.Network.ToString()}");
+        console.Line($"Stopped after {result.Epochs} epochs: {result.Describe()}.");
         var table = new Table().AddColumn("").AddColumn(new TableColumn("loss").RightAligned()).AddColumn(new TableColumn("accuracy").RightAligned())
             .AddColumn(new TableColumn("macro F1").RightAligned()).AddColumn(new TableColumn("rows").RightAligned());
         table.AddRow("training", $"{train.LogLoss:F4}", $"{train.Accuracy:P1}", $"{train.MacroF1:F3}", $"{train.RowCount}");
         if (validation is not null) table.AddRow("validation", $"{validation.LogLoss:F4}", $"{validation.Accuracy:P1}", $"{validation.MacroF1:F3}", $"{validation.RowCount}");
         console.Ansi.Write(table);
         if (validation is not null) MetricsReport.Write(console, validation, "Validation");
-        if (settings.Out is { } path) console.Ansi.MarkupLineInterpolated($"Saved the model to [bold]{path}[/].");
-        if (settings.Plot is { } plots) console.Ansi.MarkupLineInterpolated($"Wrote the plots to [bold]{plots}[/].");
+        if (settings.Out is { } path) console.Line($"Saved the model to {path}.");
+        if (settings.Plot is { } plots) console.Line($"Wrote the plots to {plots}.");
     }
 
     private static void WriteJson(CliConsole console, TrainingResult result, ClassificationMetrics train, ClassificationMetrics? validation, Classifier model, TrainSettings settings, double? trainingSeconds)

@@ -6,14 +6,18 @@ namespace Xent.Cli;
 /// <summary>The pictures of <c>xent train --plot</c>: loss curves, accuracy curves and the confusion matrix.</summary>
 internal static class TrainingPlots
 {
-    public static IReadOnlyList<string> Write(string directory, TrainingResult result, ClassificationMetrics metrics)
+    /// <summary>The plots' names (each written as .png and .svg).</summary>
+    public static readonly IReadOnlyList<string> Names = ["loss", "accuracy", "confusion-matrix"];
+
+    public static IReadOnlyList<PlotFiles.Rendered> Render(TrainingResult result, ClassificationMetrics metrics)
     {
-        var files = new List<string>();
         double[] epochs = Enumerable.Range(1, result.Epochs).Select(e => (double)e).ToArray();
-        files.AddRange(PlotFiles.Save(Curves(epochs, result.LossHistory, result.ValidationLossHistory, result.BestEpoch, "loss (cross entropy)", "Loss per epoch"), directory, "loss"));
-        files.AddRange(PlotFiles.Save(Curves(epochs, result.TrainAccuracyHistory, result.ValidationAccuracyHistory, result.BestEpoch, "accuracy", "Accuracy per epoch"), directory, "accuracy"));
-        files.AddRange(PlotFiles.Save(Confusion(metrics), directory, "confusion-matrix"));
-        return files;
+        return
+        [
+            PlotFiles.Render(Curves(epochs, result.LossHistory, result.ValidationLossHistory, result.BestEpoch, "loss (cross entropy)", "Loss per epoch"), Names[0]),
+            PlotFiles.Render(Curves(epochs, result.TrainAccuracyHistory, result.ValidationAccuracyHistory, result.BestEpoch, "accuracy", "Accuracy per epoch"), Names[1]),
+            PlotFiles.Render(Confusion(metrics), Names[2]),
+        ];
     }
 
     private static Plot Curves(double[] epochs, IReadOnlyList<double> train, IReadOnlyList<double> validation, int bestEpoch, string label, string title)

@@ -32,6 +32,9 @@ public sealed record CsvOptions
 /// <summary>The rows of a CSV file: the float32 feature matrix and, when the label column was present, the labels.</summary>
 public sealed record CsvTable(float[] Features, int[]? Labels, IReadOnlyList<string> FeatureNames, IReadOnlyList<string> ClassNames, int RowCount)
 {
+    /// <summary>The header name of the label column, when the file had one.</summary>
+    public string? LabelColumn { get; init; }
+
     public Dataset ToDataset() => Labels is null
         ? throw new InvalidOperationException("the table has no label column")
         : new Dataset(Features, Labels, FeatureNames, ClassNames);
@@ -48,6 +51,7 @@ public static class CsvData
 {
     public static CsvTable Read(string path, CsvOptions? options = null)
     {
+        if (Directory.Exists(path)) throw new DataFormatException($"{path} is a folder; give a CSV file");
         if (!File.Exists(path)) throw new DataFormatException($"{path}: no such file");
         options ??= new CsvOptions();
         using CsvReader csv = CsvReader.FromFile(path, ReaderOptions(options), FileOptions.SequentialScan);
@@ -146,7 +150,13 @@ public static class CsvData
         string[] featureNames = featureColumns.Select(c => header[c]).ToArray();
 
         var features = new FloatBuffer();
-        Dictionary<string, int>? fixedClasses = options.ClassNames?.Select((n, i) => (n, i)).ToDictionary(t => t.n, t => t.i, StringComparer.Ordinal);
+        // A model's class names are matched after the same normalisation, so "1.0" in a test file finds the class "1".
+        Dictionary<string, int>? fixedClasses = null;
+        if (options.ClassNames is { } known)
+        {
+            fixedClasses = new Dictionary<string, int>(StringComparer.Ordinal);
+            for (int i = 0; i < known.Count; i++) fixedClasses.TryAdd(ClassLabels.Normalize(known[i]), i);
+        }
         var labels = new List<int>();
         var seenClasses = new Dictionary<string, int>(StringComparer.Ordinal);
         int rows = 0;
@@ -159,8 +169,10 @@ public static class CsvData
                 features.Add(ParseNumber(csv, c, fileName, line, header[c]));
             if (labelColumn >= 0)
             {
-                string label = csv[labelColumn].ToString().Trim();
+                string label = ClassLabels.Normalize(csv[labelColumn].ToString());
                 if (label.Length == 0) throw new DataFormatException($"{fileName}, line {line}, column '{header[labelColumn]}': the label is missing");
+                if (!ClassLabels.IsValid(label))
+                    throw new DataFormatException($"{fileName}, line {line}, column '{header[labelColumn]}': '{Shorten(label)}' is not a valid label (NaN and infinities cannot name a class)");
                 if (fixedClasses is not null)
                 {
                     if (!fixedClasses.TryGetValue(label, out int index))
@@ -195,28 +207,29 @@ public static class CsvData
             }
         }
         else classNames = options.ClassNames ?? [];
-        return new CsvTable(features.ToArray(), labelArray, featureNames, classNames, rows);
+        return new CsvTable(features.ToArray(), labelArray, featureNames, classNames, rows) { LabelColumn = labelColumn >= 0 ? header[labelColumn] : null };
     }
 
     private static string[] SortClassNames(IEnumerable<string> names)
     {
         string[] all = names.ToArray();
-        bool numeric = all.All(n => double.TryParse(n, NumberStyles.Float, CultureInfo.InvariantCulture, out _));
+        bool numeric = all.All(n => ClassLabels.TryNumber(n, out _));
         return numeric
-            ? all.OrderBy(n => double.Parse(n, CultureInfo.InvariantCulture)).ThenBy(n => n, StringComparer.Ordinal).ToArray()
+            ? all.OrderBy(n => { ClassLabels.TryNumber(n, out double v); return v; }).ThenBy(n => n, StringComparer.Ordinal).ToArray()
             : all.OrderBy(n => n, StringComparer.Ordinal).ToArray();
     }
 
     private static float ParseNumber(CsvReader csv, int column, string file, int line, string name)
     {
-        // The fast path parses the field in place; only a problem pays for a string.
-        if (csv[column].TryParse(out float value) && float.IsFinite(value)) return value;
+        // Strict and culture-free: digits, one '.', an optional sign and exponent. "1,000" or "1,5" is an error, never
+        // 1000 or 15 (a thousands separator or a decimal comma dropped silently would scale the feature).
+        if (Numbers.TryParseUtf8(csv[column].Span, out float value) && float.IsFinite(value)) return value;
         string trimmed = csv[column].ToString().Trim();
         if (trimmed.Length == 0) throw new DataFormatException($"{file}, line {line}, column '{name}': missing value; fill it in or drop the row");
-        bool parsed = float.TryParse(trimmed, NumberStyles.Float, CultureInfo.InvariantCulture, out value);
-        if (parsed && float.IsFinite(value)) return value;
-        if (parsed || trimmed.TrimStart('+', '-').ToLowerInvariant() is "inf" or "infinity" or "nan" or "∞")
+        if (Numbers.IsNonFinite(trimmed))
             throw new DataFormatException($"{file}, line {line}, column '{name}': '{Shorten(trimmed)}' is not a finite number; replace NaN and infinite values");
+        if (trimmed.Contains(',') && Numbers.TryParse(trimmed.Replace(",", ""), out float _))
+            throw new DataFormatException($"{file}, line {line}, column '{name}': '{Shorten(trimmed)}' has a comma; numbers must use '.' for the decimal point and no thousands separators (is --delimiter right?)");
         throw new DataFormatException($"{file}, line {line}, column '{name}': '{Shorten(trimmed)}' is not a number (drop the column with --ignore if it is not a feature)");
     }
 

@@ -82,6 +82,7 @@ public sealed class Network
     }
 
     // input [batch, inputs] -> logits [batch, classes]; the span is the network's own buffer, valid until the next Forward.
+    // The training forward pass: it keeps every layer's activations for Backward, so one thread at a time (predict with Infer).
     public ReadOnlySpan<float> Forward(ReadOnlySpan<float> input, int batch)
     {
         if (batch < 0) throw new ArgumentOutOfRangeException(nameof(batch));
@@ -124,18 +125,60 @@ public sealed class Network
         foreach (Parameter p in _parameters) p.Gradient.AsSpan().Clear();
     }
 
-    // input [batch, inputs] -> probabilities [batch, classes]
-    public void PredictProbabilities(ReadOnlySpan<float> input, int batch, Span<float> probabilities)
+    // input [batch, inputs] -> logits [batch, classes]
+    /// <summary>
+    /// The forward pass for prediction. Unlike <see cref="Forward"/> it touches none of the network's training buffers:
+    /// each call borrows its own scratch, so any number of threads may predict with one network at once (as long as no
+    /// thread trains it at the same time).
+    /// </summary>
+    public void Infer(ReadOnlySpan<float> input, int batch, Span<float> logits)
     {
-        ReadOnlySpan<float> logits = Forward(input, batch);
-        Softmax.Rows(logits, batch, ClassCount, probabilities);
+        if (batch < 0) throw new ArgumentOutOfRangeException(nameof(batch));
+        if (input.Length < (long)batch * InputCount) throw new ArgumentException($"needs {(long)batch * InputCount} values for {batch} rows of {InputCount} features, has {input.Length}", nameof(input));
+        if (logits.Length < (long)batch * ClassCount) throw new ArgumentException($"needs room for {(long)batch * ClassCount} logits, has {logits.Length}", nameof(logits));
+        // A single spare workspace serves the common one-thread case without allocating; concurrent callers make their own.
+        InferenceScratch scratch = Interlocked.Exchange(ref _spareScratch, null) ?? new InferenceScratch(_layers);
+        for (int start = 0; start < batch; start += InferenceScratch.Rows)
+        {
+            int rows = Math.Min(InferenceScratch.Rows, batch - start);
+            ReadOnlySpan<float> x = input.Slice(start * InputCount, rows * InputCount);
+            for (int i = 0; i < _layers.Length; i++)
+            {
+                Dense layer = _layers[i];
+                int n = rows * layer.Outputs;
+                Span<float> y = i == _layers.Length - 1 ? logits.Slice(start * ClassCount, n) : (i % 2 == 0 ? scratch.Even : scratch.Odd).AsSpan(0, n);
+                layer.Forward(x, rows, scratch.PreActivation.AsSpan(0, n), y);
+                x = y;
+            }
+        }
+        _spareScratch = scratch;
     }
 
-    // input [batch, inputs] -> classes [batch] (argmax of the logits, which is the argmax of the probabilities)
+    private InferenceScratch? _spareScratch;
+
+    /// <summary>Buffers for <see cref="Infer"/>: a block of rows through the widest layer.</summary>
+    private sealed class InferenceScratch(Dense[] layers)
+    {
+        public const int Rows = 256;
+        private static int Widest(Dense[] layers) => layers.Max(l => l.Outputs);
+        public readonly float[] PreActivation = new float[Rows * Widest(layers)];
+        public readonly float[] Even = new float[Rows * Widest(layers)];
+        public readonly float[] Odd = new float[Rows * Widest(layers)];
+    }
+
+    // input [batch, inputs] -> probabilities [batch, classes]; safe to call from several threads at once (see Infer)
+    public void PredictProbabilities(ReadOnlySpan<float> input, int batch, Span<float> probabilities)
+    {
+        Infer(input, batch, probabilities);
+        Softmax.Rows(probabilities[..(batch * ClassCount)], batch, ClassCount, probabilities);
+    }
+
+    // input [batch, inputs] -> classes [batch] (argmax of the logits, which is the argmax of the probabilities); thread-safe as Infer
     public void Predict(ReadOnlySpan<float> input, int batch, Span<int> classes)
     {
-        ReadOnlySpan<float> logits = Forward(input, batch);
-        for (int r = 0; r < batch; r++) classes[r] = TensorPrimitives.IndexOfMax(logits.Slice(r * ClassCount, ClassCount));
+        float[] logits = new float[batch * ClassCount];
+        Infer(input, batch, logits);
+        for (int r = 0; r < batch; r++) classes[r] = TensorPrimitives.IndexOfMax<float>(logits.AsSpan(r * ClassCount, ClassCount));
     }
 
     /// <summary>A deep copy of the architecture and the current parameter values.</summary>

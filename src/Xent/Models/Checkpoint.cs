@@ -15,7 +15,8 @@ public static class Checkpoint
     public const string Format = "xent-checkpoint";
 
     private sealed record ScalarState(int Epoch, string[] RandomState, long OptimizerStepCount, float LearningRate, double PlateauBest,
-        int PlateauWait, double Best, int BestEpoch, int SinceBest, double[] LossHistory, double[] ValidationLossHistory, double[] ValidationAccuracyHistory, double[]? TrainAccuracyHistory);
+        int PlateauWait, double Best, int BestEpoch, int SinceBest, double[] LossHistory, double[] ValidationLossHistory, double[] ValidationAccuracyHistory, double[]? TrainAccuracyHistory,
+        int BatchStart = 0, double EpochLossSum = 0, int EpochCorrect = 0);
 
     public static void Save(string directory, Trainer trainer, string settings)
     {
@@ -28,7 +29,8 @@ public static class Checkpoint
         foreach ((string name, float[] buffer) in state.OptimizerState) tensors.Add(new Tensor("optimizer/" + name, [buffer.Length], buffer));
         var scalars = new ScalarState(state.Epoch, state.RandomState.Select(w => w.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray(),
             state.OptimizerStepCount, state.LearningRate, state.PlateauBest, state.PlateauWait, state.Best, state.BestEpoch, state.SinceBest,
-            state.LossHistory, state.ValidationLossHistory, state.ValidationAccuracyHistory, state.TrainAccuracyHistory);
+            state.LossHistory, state.ValidationLossHistory, state.ValidationAccuracyHistory, state.TrainAccuracyHistory,
+            state.BatchStart, state.EpochLossSum, state.EpochCorrect);
         var metadata = new Dictionary<string, string>
         {
             ["format"] = Format,
@@ -81,6 +83,9 @@ public static class Checkpoint
             ValidationLossHistory = scalars.ValidationLossHistory,
             ValidationAccuracyHistory = scalars.ValidationAccuracyHistory,
             TrainAccuracyHistory = scalars.TrainAccuracyHistory ?? [],
+            BatchStart = scalars.BatchStart,
+            EpochLossSum = scalars.EpochLossSum,
+            EpochCorrect = scalars.EpochCorrect,
         };
         try { trainer.RestoreState(state); }
         catch (ArgumentException e) { throw new ModelFileException($"{name}: {e.Message}"); }

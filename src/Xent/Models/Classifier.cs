@@ -92,8 +92,12 @@ public sealed class Classifier
         Dataset train = data;
         if (validation is null && options.ValidationFraction > 0)
             (train, validation) = Split.Stratified(data, options.ValidationFraction, options.Trainer.Seed);
-        if (validation is not null && validation.FeatureCount != train.FeatureCount)
-            throw new ArgumentException($"the validation data has {validation.FeatureCount} features, the training data {train.FeatureCount}", nameof(validation));
+        // A separate validation set is matched to the training data by feature and class name, never by position.
+        if (validation is not null)
+        {
+            try { validation = validation.AlignTo(train.FeatureNames, train.ClassNames); }
+            catch (ArgumentException e) { throw new ArgumentException($"validation data: {e.Message}", nameof(validation), e); }
+        }
         Standardizer? standardizer = options.Standardize ? Standardizer.Fit(train) : null;
         if (standardizer is not null)
         {
@@ -109,24 +113,43 @@ public sealed class Classifier
         return new Classifier(network, standardizer, data.FeatureNames, data.ClassNames, options) { TrainingResult = result };
     }
 
-    // features [rows, inputs] (raw, unstandardised) -> probabilities [rows, classes]
+    // features [rows, inputs] (raw, unstandardised, in FeatureNames order) -> probabilities [rows, classes]
+    /// <summary>Class probabilities for raw rows. Safe to call from any number of threads at once.</summary>
     public void PredictProbabilities(ReadOnlySpan<float> features, int rows, Span<float> probabilities)
     {
-        int inputs = Network.InputCount;
-        if (features.Length != rows * inputs) throw new ArgumentException($"needs {rows * inputs} values for {rows} rows of {inputs} features, has {features.Length}", nameof(features));
+        int inputs = Network.InputCount, classes = Network.ClassCount;
+        if (rows < 0) throw new ArgumentOutOfRangeException(nameof(rows));
+        if (features.Length != (long)rows * inputs) throw new ArgumentException($"needs {(long)rows * inputs} values for {rows} rows of {inputs} features, has {features.Length}", nameof(features));
+        if (probabilities.Length < (long)rows * classes) throw new ArgumentException($"needs room for {(long)rows * classes} probabilities, has {probabilities.Length}", nameof(probabilities));
+        if (Standardizer is null)
+        {
+            Network.PredictProbabilities(features, rows, probabilities);
+            return;
+        }
         const int chunk = 1024;
-        float[]? scratch = Standardizer is null ? null : new float[Math.Min(rows, chunk) * inputs];
+        // Each call standardises into its own buffer (on the stack for a few rows), so concurrent calls share nothing mutable.
+        int chunkRows = Math.Min(rows, chunk);
+        Span<float> scratch = chunkRows * inputs <= 256 ? stackalloc float[chunkRows * inputs] : new float[chunkRows * inputs];
         for (int start = 0; start < rows; start += chunk)
         {
             int batch = Math.Min(chunk, rows - start);
-            ReadOnlySpan<float> x = features.Slice(start * inputs, batch * inputs);
-            if (Standardizer is not null)
-            {
-                Standardizer.Transform(x, scratch!);
-                x = scratch.AsSpan(0, batch * inputs);
-            }
-            Network.PredictProbabilities(x, batch, probabilities.Slice(start * Network.ClassCount, batch * Network.ClassCount));
+            Span<float> x = scratch[..(batch * inputs)];
+            Standardizer.Transform(features.Slice(start * inputs, batch * inputs), x);
+            Network.PredictProbabilities(x, batch, probabilities.Slice(start * classes, batch * classes));
         }
+    }
+
+    /// <summary>The class probabilities of one row given by feature name (every feature the model needs; other names are an error).</summary>
+    public float[] PredictProbabilities(IReadOnlyDictionary<string, float> features)
+    {
+        ArgumentNullException.ThrowIfNull(features);
+        var row = new float[FeatureNames.Count];
+        for (int i = 0; i < row.Length; i++)
+            if (!features.TryGetValue(FeatureNames[i], out row[i]))
+                throw new ArgumentException($"the feature '{FeatureNames[i]}' is missing (the model needs {string.Join(", ", FeatureNames)})", nameof(features));
+        foreach (string name in features.Keys)
+            if (!FeatureNames.Contains(name)) throw new ArgumentException($"the model has no feature '{name}' (it has {string.Join(", ", FeatureNames)})", nameof(features));
+        return PredictProbabilities(row);
     }
 
     /// <summary>The class probabilities of one raw row.</summary>
@@ -145,8 +168,11 @@ public sealed class Classifier
     }
 
     /// <summary>Accuracy, log loss, confusion matrix and per-class metrics on labelled raw data.</summary>
+    /// <remarks>The data is matched to the model by feature and class name (<see cref="Dataset.AlignTo"/>): its columns may come in any
+    /// order, extra columns are ignored, and it may lack classes; a missing feature or an unknown class is an error.</remarks>
     public ClassificationMetrics Evaluate(Dataset data)
     {
+        data = data.AlignTo(FeatureNames, ClassNames);
         var p = new float[data.RowCount * Network.ClassCount];
         PredictProbabilities(data.Features, data.RowCount, p);
         return ClassificationMetrics.Compute(data.Labels, p, ClassNames);

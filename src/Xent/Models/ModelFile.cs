@@ -14,8 +14,10 @@ namespace Xent.Models;
 public static class ModelFile
 {
     public const string Format = "xent-classifier";
-    private const int MaxLayers = 64;
-    private const int MaxWidth = 1 << 20;
+    /// <summary>The most layers a model file may have.</summary>
+    public const int MaxLayers = 64;
+    /// <summary>The widest layer (inputs or outputs) a model file may have.</summary>
+    public const int MaxWidth = 1 << 20;
 
     private sealed record LayerSpec(string Name, int Inputs, int Outputs, string Activation);
     private sealed record Architecture(int Inputs, LayerSpec[] Layers);
@@ -38,7 +40,12 @@ public static class ModelFile
     {
         var tensors = model.Network.Parameters.Select(p => new Tensor(p.Name, p.Shape, p.Value)).ToList();
         if (!overwrite && File.Exists(path)) throw new IOException($"{path} already exists");
-        SafeTensors.Write(path, tensors, Metadata(model));
+        // The finished temporary file is loaded back before it is installed: a model Xent writes is always one it reads.
+        SafeTensors.Write(path, tensors, Metadata(model), overwrite, verify: temporary =>
+        {
+            try { Load(temporary); }
+            catch (ModelFileException e) { throw new ModelFileException($"{path}: not saved, because the written file does not load back ({e.Message})"); }
+        });
     }
 
     public static Classifier Load(string path)

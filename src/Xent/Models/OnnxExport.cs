@@ -17,7 +17,7 @@ public static class OnnxExport
     private const int AttributeFloat = 1;  // AttributeProto.AttributeType.FLOAT
     private const int AttributeInt = 2;    // AttributeProto.AttributeType.INT
 
-    public static void Save(Classifier model, string path) => AtomicFile.Write(path, stream => stream.Write(ToBytes(model)));
+    public static void Save(Classifier model, string path, bool overwrite = true) => AtomicFile.Write(path, stream => stream.Write(ToBytes(model)), overwrite);
 
     public static byte[] ToBytes(Classifier model)
     {

@@ -24,8 +24,8 @@ public static class SafeTensors
     /// <summary>The largest header accepted (a hostile length field cannot make the reader allocate more).</summary>
     public const int MaxHeaderBytes = 16 << 20;
 
-    public static void Write(string path, IReadOnlyList<Tensor> tensors, IReadOnlyDictionary<string, string> metadata) =>
-        AtomicFile.Write(path, stream => Write(stream, tensors, metadata));
+    public static void Write(string path, IReadOnlyList<Tensor> tensors, IReadOnlyDictionary<string, string> metadata, bool overwrite = true, Action<string>? verify = null) =>
+        AtomicFile.Write(path, stream => Write(stream, tensors, metadata), overwrite, verify);
 
     public static void Write(Stream stream, IReadOnlyList<Tensor> tensors, IReadOnlyDictionary<string, string> metadata)
     {

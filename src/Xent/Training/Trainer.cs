@@ -32,6 +32,13 @@ public sealed class Trainer
     private double _best = double.NaN;
     private int _bestEpoch;
     private int _sinceBest;
+    // Where an interrupted epoch stands: the generator's state before its shuffle, the next batch's first row, and the
+    // loss and correct count of the batches already taken.
+    private bool _inEpoch;
+    private ulong[] _epochRandomState = [];
+    private int _batchStart;
+    private double _epochLossSum;
+    private int _epochCorrect;
 
     public Trainer(Network network, TrainerOptions options)
         : this(network, CreateLoss(options), CreateOptimizer(network, options), options)
@@ -79,6 +86,10 @@ public sealed class Trainer
     };
 
     /// <summary>Trains from the current epoch until the maximum number of epochs or a stopping rule.</summary>
+    /// <exception cref="OperationCanceledException">
+    /// <paramref name="cancellationToken"/> was cancelled. Training stops between two batches and the trainer keeps a
+    /// consistent state: <see cref="CaptureState"/> (a checkpoint) or another <c>Fit</c> continues from the next batch.
+    /// </exception>
     public TrainingResult Fit(Dataset train, Dataset? validation = null, IProgress<EpochReport>? progress = null, CancellationToken cancellationToken = default)
     {
         if (train.FeatureCount != _network.InputCount)
@@ -97,15 +108,25 @@ public sealed class Trainer
         StopReason reason = StopReason.MaxEpochs;
         while (Epoch < _options.Epochs)
         {
-            if (cancellationToken.IsCancellationRequested) { reason = StopReason.Cancelled; break; }
+            cancellationToken.ThrowIfCancellationRequested();
             Optimizer.LearningRate = Schedule.Current;
-            // Each epoch shuffles the identity permutation, so the generator's state alone determines the order.
+            // Each epoch shuffles the identity permutation, so the generator's state alone determines the order. An epoch
+            // that a cancellation interrupted starts again from the generator's state before its shuffle, at its next batch.
+            if (_inEpoch) _random = RandomSource.FromState(_epochRandomState);
+            else { _epochRandomState = _random.GetState(); _batchStart = 0; _epochLossSum = 0; _epochCorrect = 0; }
+            _inEpoch = true;
             for (int i = 0; i < rows; i++) order[i] = i;
             if (batchSize < rows) _random.Shuffle(order);
-            double lossSum = 0;
-            int correct = 0;
-            for (int start = 0; start < rows; start += batchSize)
+            double lossSum = _epochLossSum;
+            int correct = _epochCorrect;
+            for (int start = _batchStart; start < rows; start += batchSize)
             {
+                if (cancellationToken.IsCancellationRequested)
+                {
+                    // Stop between batches with a consistent, resumable state: the next Fit (or a checkpoint) continues here.
+                    (_batchStart, _epochLossSum, _epochCorrect) = (start, lossSum, correct);
+                    cancellationToken.ThrowIfCancellationRequested();
+                }
                 int batch = Math.Min(batchSize, rows - start);
                 ReadOnlySpan<float> x;
                 ReadOnlySpan<int> y;
@@ -127,6 +148,7 @@ public sealed class Trainer
                 if (!double.IsFinite(batchLoss)) break;
             }
             Epoch++;
+            _inEpoch = false;
             double epochLoss = lossSum / rows;
             _history.Add(epochLoss);
             // Accuracy of each batch's predictions just before its update: free to compute, and what the loss history measures too.
@@ -243,7 +265,10 @@ public sealed class Trainer
     public TrainingState CaptureState() => new()
     {
         Epoch = Epoch,
-        RandomState = _random.GetState(),
+        RandomState = _inEpoch ? (ulong[])_epochRandomState.Clone() : _random.GetState(),
+        BatchStart = _inEpoch ? _batchStart : 0,
+        EpochLossSum = _inEpoch ? _epochLossSum : 0,
+        EpochCorrect = _inEpoch ? _epochCorrect : 0,
         OptimizerStepCount = Optimizer.StepCount,
         OptimizerState = Optimizer.State.Select(s => (s.Name, (float[])s.Buffer.Clone())).ToArray(),
         LearningRate = Schedule.Current,
@@ -262,6 +287,7 @@ public sealed class Trainer
     /// <summary>Puts back a state from <see cref="CaptureState"/> (the network's weights are restored separately).</summary>
     public void RestoreState(TrainingState state)
     {
+        if (state.BatchStart < 0 || state.Epoch < 0) throw new ArgumentException("the saved epoch or batch position is negative", nameof(state));
         if (state.OptimizerState.Count != Optimizer.State.Count || state.BestWeights.Length != _bestWeights.Length)
             throw new ArgumentException("the saved state belongs to a different network or optimizer", nameof(state));
         for (int i = 0; i < state.OptimizerState.Count; i++)
@@ -278,6 +304,9 @@ public sealed class Trainer
         }
         Epoch = state.Epoch;
         _random = RandomSource.FromState(state.RandomState);
+        _inEpoch = state.BatchStart > 0;
+        _epochRandomState = state.RandomState.ToArray();
+        (_batchStart, _epochLossSum, _epochCorrect) = (state.BatchStart, state.EpochLossSum, state.EpochCorrect);
         Optimizer.StepCount = state.OptimizerStepCount;
         Schedule.Current = state.LearningRate;
         Schedule.PlateauBest = state.PlateauBest;
@@ -296,7 +325,13 @@ public sealed class Trainer
 public sealed record TrainingState
 {
     public int Epoch { get; init; }
+    /// <summary>The generator's state; in the middle of an epoch, its state before that epoch's shuffle.</summary>
     public ulong[] RandomState { get; init; } = [];
+    /// <summary>The first row of the next batch when an epoch was interrupted (0 at an epoch boundary).</summary>
+    public int BatchStart { get; init; }
+    /// <summary>The summed loss (times rows) and the correct count of the interrupted epoch's batches so far.</summary>
+    public double EpochLossSum { get; init; }
+    public int EpochCorrect { get; init; }
     public long OptimizerStepCount { get; init; }
     public IReadOnlyList<(string Name, float[] Buffer)> OptimizerState { get; init; } = [];
     public float LearningRate { get; init; }

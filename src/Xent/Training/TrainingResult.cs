@@ -11,7 +11,6 @@ public enum StopReason
     MaxEpochs,
     /// <summary>The loss became NaN or infinite; the best weights seen before it were restored where there were any.</summary>
     NonFiniteLoss,
-    Cancelled,
 }
 
 /// <summary>What one epoch produced, for progress reports.</summary>
@@ -38,7 +37,6 @@ public sealed record TrainingResult
         StopReason.EarlyStopped => $"early stopping: the validation metric stopped improving after epoch {BestEpoch}; stopped at epoch {Epochs}" + (RestoredBestWeights ? $" and restored epoch {BestEpoch}'s weights" : ""),
         StopReason.MaxEpochs => $"reached the maximum of {Epochs} epochs" + (RestoredBestWeights ? $"; restored the best epoch's weights (epoch {BestEpoch})" : ""),
         StopReason.NonFiniteLoss => $"the loss became NaN or infinite at epoch {Epochs}; lower the learning rate, turn on --clip-norm, or check the data for extreme values" + (RestoredBestWeights ? $" (restored epoch {BestEpoch}'s weights)" : ""),
-        StopReason.Cancelled => $"cancelled after {Epochs} epochs",
         _ => StopReason.ToString(),
     };
 }

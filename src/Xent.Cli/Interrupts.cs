@@ -1,0 +1,121 @@
+using System.Runtime.InteropServices;
+
+namespace Xent.Cli;
+
+/// <summary>
+/// Ctrl-C (SIGINT), SIGTERM and SIGHUP for the real process. The first signal during training cancels the token, so
+/// training stops after the current batch, saves the checkpoint when there is one and exits 130 (SIGINT), 143 (SIGTERM)
+/// or 129 (SIGHUP); anywhere else, and on a second signal, the process ends at once: temporary files are deleted (a
+/// target is only ever replaced by a complete file), the cursor is shown again, and no stack trace is printed.
+/// </summary>
+internal sealed class Interrupts : IDisposable
+{
+    private static int s_graceful;
+    private readonly CancellationTokenSource _cancel = new();
+    private readonly PosixSignalRegistration[] _registrations;
+    private int _count;
+    private PosixSignal _first;
+
+    public Interrupts()
+    {
+        _registrations =
+        [
+            PosixSignalRegistration.Create(PosixSignal.SIGINT, Handle),
+            PosixSignalRegistration.Create(PosixSignal.SIGTERM, Handle),
+            PosixSignalRegistration.Create(PosixSignal.SIGHUP, Handle),
+        ];
+    }
+
+    public CancellationToken Token => _cancel.Token;
+
+    /// <summary>The exit code for the first signal received: 128 + its number.</summary>
+    public int ExitCode => ExitCodeOf(_first);
+
+    /// <summary>
+    /// While a scope is open (training), the first signal asks for a clean stop instead of ending the process. Only
+    /// code that checks the token between units of work may open one.
+    /// </summary>
+    public static IDisposable Graceful()
+    {
+        Interlocked.Increment(ref s_graceful);
+        return new Scope();
+    }
+
+    private sealed class Scope : IDisposable
+    {
+        private int _disposed;
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _disposed, 1) == 0) Interlocked.Decrement(ref s_graceful);
+        }
+    }
+
+    private static int ExitCodeOf(PosixSignal signal) => signal switch
+    {
+        PosixSignal.SIGTERM => 143,
+        PosixSignal.SIGHUP => 129,
+        _ => 130,
+    };
+
+    private void Handle(PosixSignalContext context)
+    {
+        context.Cancel = true;   // the process decides how to end, not the runtime's default handler
+        if (Interlocked.Increment(ref _count) == 1)
+        {
+            _first = context.Signal;
+            if (Volatile.Read(ref s_graceful) > 0)
+            {
+                if (!Console.IsErrorRedirected)
+                    Console.Error.WriteLine("xent: stopping after the current batch (press Ctrl-C again to stop at once)");
+                _cancel.Cancel();
+                return;
+            }
+        }
+        EndNow(ExitCodeOf(context.Signal));
+    }
+
+    private static void EndNow(int exitCode)
+    {
+        Cleanup.RunAll();
+        if (!Console.IsOutputRedirected) Console.Out.Write("\u001b[?25h");   // a live progress bar hides the cursor
+        Console.Error.WriteLine("xent: interrupted; stopped at once, nothing was saved");
+        Environment.Exit(exitCode);
+    }
+
+    public void Dispose()
+    {
+        foreach (PosixSignalRegistration r in _registrations) r.Dispose();
+        _cancel.Dispose();
+    }
+}
+
+/// <summary>What must be undone if the process is ended at once: temporary files, staging folders, output locks.</summary>
+internal static class Cleanup
+{
+    private static readonly Dictionary<object, Action> Actions = [];
+
+    public static object Add(Action undo)
+    {
+        var key = new object();
+        lock (Actions) Actions[key] = undo;
+        return key;
+    }
+
+    public static void Remove(object key)
+    {
+        lock (Actions) Actions.Remove(key);
+    }
+
+    public static void RunAll()
+    {
+        Models.AtomicFile.AbortAll();
+        Action[] all;
+        lock (Actions) { all = Actions.Values.ToArray(); Actions.Clear(); }
+        foreach (Action undo in all)
+        {
+            try { undo(); }
+            catch (IOException) { }
+            catch (UnauthorizedAccessException) { }
+        }
+    }
+}
