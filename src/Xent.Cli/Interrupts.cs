@@ -74,8 +74,21 @@ internal sealed class Interrupts : IDisposable
         EndNow(ExitCodeOf(context.Signal));
     }
 
+    // 0 while a command runs; 1 once the main thread reports how it ended; 2 once a second signal ends the process.
+    private static int s_state;
+
+    /// <summary>
+    /// Called by the main thread before it reports how a command ended. If a second signal is already ending the
+    /// process, it waits for that; otherwise later signals are ignored, so exactly one message and one exit code come out.
+    /// </summary>
+    public static void Finish()
+    {
+        if (Interlocked.CompareExchange(ref s_state, 1, 0) == 2) Thread.Sleep(Timeout.Infinite);
+    }
+
     private static void EndNow(int exitCode)
     {
+        if (Interlocked.CompareExchange(ref s_state, 2, 0) != 0) return;   // the command has finished: let it report
         Cleanup.RunAll();
         if (!Console.IsOutputRedirected) Console.Out.Write("\u001b[?25h");   // a live progress bar hides the cursor
         Console.Error.WriteLine("xent: interrupted; stopped at once, nothing was saved");

@@ -46,35 +46,43 @@ public static class XentApp
             }
             // Signals are handled by the process (Interrupts), not by System.CommandLine's own handler.
             var configuration = new InvocationConfiguration { Output = console.Out, Error = console.Error, EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = null };
-            return parse.InvokeAsync(configuration, cancellationToken).GetAwaiter().GetResult();
+            int code = parse.InvokeAsync(configuration, cancellationToken).GetAwaiter().GetResult();
+            Interrupts.Finish();
+            return code;
         }
         catch (UserError e)
         {
+            Interrupts.Finish();
             console.Error.WriteLine($"{CommandName(parse)}: error: {OneLine(e.Message)}");
             return e.ExitCode;
         }
         catch (Exception e) when (e is Xent.Data.DataFormatException or Xent.Models.ModelFileException)
         {
+            Interrupts.Finish();
             console.Error.WriteLine($"{CommandName(parse)}: error: {OneLine(e.Message)}");
             return UsageError;
         }
         catch (OperationCanceledException e)
         {
+            Interrupts.Finish();
             console.Error.WriteLine($"{CommandName(parse)}: {(e is CommandInterruptedException ? OneLine(e.Message) : "interrupted; nothing was saved")}");
             return interruptedExitCode?.Invoke() ?? 130;
         }
         catch (OutOfMemoryException)
         {
+            Interrupts.Finish();
             console.Error.WriteLine($"{CommandName(parse)}: error: not enough memory for this run; use less data, smaller layers (--hidden) or a smaller --batch-size");
             return 1;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
+            Interrupts.Finish();
             console.Error.WriteLine($"{CommandName(parse)}: error: {OneLine(e.Message)}");
             return 1;
         }
         catch (Exception e) when (Environment.GetEnvironmentVariable("XENT_DEBUG") is null)
         {
+            Interrupts.Finish();
             console.Error.WriteLine($"{CommandName(parse)}: internal error: {e.GetType().Name}: {OneLine(e.Message)} (set XENT_DEBUG=1 for the stack trace)");
             return 1;
         }
