@@ -226,6 +226,8 @@ public static class CsvData
         if (Numbers.TryParseUtf8(csv[column].Span, out float value) && float.IsFinite(value)) return value;
         string trimmed = csv[column].ToString().Trim();
         if (trimmed.Length == 0) throw new DataFormatException($"{file}, line {line}, column '{name}': missing value; fill it in or drop the row");
+        if (!Numbers.IsNonFinite(trimmed) && Numbers.TryParse(trimmed, out float huge) && float.IsInfinity(huge))
+            throw new DataFormatException($"{file}, line {line}, column '{name}': '{Shorten(trimmed)}' is outside the float32 range (about ±3.4e38); rescale the column");
         if (Numbers.IsNonFinite(trimmed))
             throw new DataFormatException($"{file}, line {line}, column '{name}': '{Shorten(trimmed)}' is not a finite number; replace NaN and infinite values");
         if (trimmed.Contains(',') && Numbers.TryParse(trimmed.Replace(",", ""), out float _))

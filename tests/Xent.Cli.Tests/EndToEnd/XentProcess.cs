@@ -8,8 +8,11 @@ namespace Xent.Cli.Tests.EndToEnd;
 /// beside these tests), with output redirected to pipes, or on a pseudo-terminal through <c>script(1)</c>, and sends it
 /// real signals with <c>kill(1)</c>. Every wait is bounded, so a hang fails the test instead of stalling CI.
 /// </summary>
-public static class XentProcess
+public static partial class XentProcess
 {
+    [System.Runtime.InteropServices.LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static partial int Kill(int pid, int signal);
+
     public static readonly TimeSpan Limit = TimeSpan.FromSeconds(120);
 
     public static string Dll => Path.Combine(AppContext.BaseDirectory, "xent.dll");
@@ -52,10 +55,14 @@ public static class XentProcess
             }
         }
 
-        public void Signal(string name)
+        /// <summary>Sends a signal with kill(2); false when the process had already ended (ESRCH).</summary>
+        public bool Signal(string name)
         {
-            using var kill = Process.Start(new ProcessStartInfo("kill", $"-{name} {Process.Id}") { UseShellExecute = false })!;
-            kill.WaitForExit();
+            int number = name switch { "INT" => 2, "TERM" => 15, "HUP" => 1, _ => throw new ArgumentException($"unknown signal {name}", nameof(name)) };
+            if (Kill(Process.Id, number) == 0) return true;
+            int errno = System.Runtime.InteropServices.Marshal.GetLastPInvokeError();
+            if (errno == 3) return false;
+            throw new Xunit.Sdk.XunitException($"kill({Process.Id}, SIG{name}) failed: errno {errno}");
         }
 
         public Result Finish()

@@ -223,6 +223,29 @@ public class UserPathTests
         Assert.Throws<OperationCanceledException>(() => Classifier.Train(Iris.Load(), cancellationToken: cancel.Token));
     }
 
+    [Fact]
+    public void AModelTheLoaderWouldRejectIsNeverWritten()
+    {
+        string dir = Directory.CreateTempSubdirectory("xent-save-").FullName;
+        try
+        {
+            Network network = Network.CreateClassifier(4, [8], 3, Activation.Relu, 1);
+            network.Parameters[0].Value[3] = float.NaN;
+            var model = new Classifier(network, null, Iris.FeatureNames, Iris.ClassNames);
+            string path = Path.Combine(dir, "m.safetensors");
+            var e = Assert.Throws<ModelFileException>(() => model.Save(path));
+            Assert.Contains("does not load back", e.Message);
+            Assert.Empty(Directory.GetFileSystemEntries(dir));   // neither the model nor a temporary file
+
+            File.WriteAllText(path, "old");
+            Assert.Throws<IOException>(() => IrisModel.Value.Save(path, overwrite: false));
+            Assert.Equal("old", File.ReadAllText(path));
+            IrisModel.Value.Save(path, overwrite: true);
+            Assert.Equal(IrisModel.Value.ClassNames, Classifier.Load(path).ClassNames);
+        }
+        finally { Directory.Delete(dir, recursive: true); }
+    }
+
     /// <summary>An optimizer that cancels a token after a given number of steps: a deterministic interrupt between two batches.</summary>
     private sealed class CancellingOptimizer(Xent.Optimizers.IOptimizer inner, CancellationTokenSource cancel, int after) : Xent.Optimizers.IOptimizer
     {
