@@ -670,23 +670,29 @@
     $('run').addEventListener('click', run);
     $('restart').addEventListener('click', () => setTheta(D.start));
 
-    const q = new URLSearchParams(location.hash.slice(1));
-    const given = q.get(NAME) ?? q.get('value');
-    if (given !== null && given.trim() !== '' && Number.isFinite(Number(given))) { ensureRange(Number(given)); state.theta = Number(given); }
-    const sample = Number(q.get('sample'));
-    if (Number.isInteger(sample) && sample >= 1 && sample <= 3) state.sample = sample - 1;
-    const p = Number(q.get('p'));
-    if (q.has('p') && p > 0 && p <= 1) state.p = p;
-    const rate = Number(q.get('lr'));
-    if (q.has('lr') && rate > 0 && Number.isFinite(rate)) state.learningRate = rate;
     pSlider.value = String(state.p);
-
     selfCheck();
     clearDescent();
-    const steps = Number(q.get('steps'));
-    if (Number.isInteger(steps) && steps > 0) for (let i = 0; i < steps && !state.stop; i++) stepOnce();
     renderAll();
-    if (q.has('run')) run();
+
+    // The fragment drives the same controls a learner would: it moves the sliders and presses the buttons.
+    const q = new URLSearchParams(location.hash.slice(1));
+    const move = (el, v) => { el.value = String(v); el.dispatchEvent(new Event('input')); };
+    const given = q.get(NAME) ?? q.get('value');
+    if (given !== null && given.trim() !== '' && Number.isFinite(Number(given))) { ensureRange(Number(given)); move($('theta'), Number(given)); }
+    const sample = Number(q.get('sample'));
+    if (Number.isInteger(sample) && sample >= 1 && sample <= 3) $('sample-buttons').querySelector(`[data-sample="${sample - 1}"]`).click();
+    const p = Number(q.get('p'));
+    if (q.has('p') && p > 0 && p <= 1) move(pSlider, p);
+    const rate = Number(q.get('lr'));
+    if (q.has('lr') && rate > 0 && Number.isFinite(rate)) {
+      lr.min = String(Math.min(Number(lr.min), Math.floor(Math.log10(rate))));
+      lr.max = String(Math.max(Number(lr.max), Math.ceil(Math.log10(rate))));
+      move(lr, Math.log10(rate));
+    }
+    const steps = Number(q.get('steps'));
+    if (Number.isInteger(steps) && steps > 0) for (let i = 0; i < steps && !state.stop; i++) $('step').click();
+    if (q.has('run')) $('run').click();
     // only=N shows just that section (for a screenshot of it, or to hand out one part).
     if ($(`section-${q.get('only')}`)) document.body.dataset.only = q.get('only');
     document.body.dataset.ready = 'true';
