@@ -43,7 +43,7 @@ internal static class ExplainPage
     {
         string style = Resource("ExplainPage.css");
         string script = Resource("ExplainPage.js");
-        string csp = $"default-src 'none'; script-src '{Sha256(script)}'; style-src '{Sha256(style)}'; img-src data:; base-uri 'none'; form-action 'none'";
+        string csp = $"default-src 'none'; script-src '{Sha256(script)}'; style-src '{Sha256(style)}'; base-uri 'none'; form-action 'none'";
         string command = $"xent explain --parameter {input.Parameter} --start {Invariant(input.Descent.Start)} --learning-rate {Invariant(input.Descent.LearningRate)} " +
             $"--tolerance {Invariant(input.Tolerance)} --max-steps {input.MaxSteps}";
         return Resource("ExplainPage.html")

@@ -475,9 +475,12 @@
     const span = (hi - lo) / 5;
     s += `<path d="${linePath(c, here.value, here.loss, here.derivative, here.value - span, here.value + span)}" stroke="${COLORS.accent}" stroke-width="2"/>`;
     // The path of the steps taken so far.
-    const path = state.rows.map(r => [r.value, r.loss]).concat(state.stop ? [] : [[here.value, here.loss]]);
+    // Long runs: every row up to 200, then an evenly thinned selection, so the drawing stays small.
+    const rows = state.rows.length <= 400 ? state.rows
+      : state.rows.filter((_, i) => i < 200 || i % Math.ceil(state.rows.length / 200) === 0 || i === state.rows.length - 1);
+    const path = rows.map(r => [r.value, r.loss]).concat(state.stop ? [] : [[here.value, here.loss]]);
     if (path.length > 1) s += `<path d="${curvePath(c, path)}" fill="none" stroke="${COLORS.ink}" stroke-width="1.2" stroke-dasharray="3 3"/>`;
-    state.rows.forEach(r => { s += dot(c, r.value, r.loss, 4, COLORS.ink); });
+    rows.forEach(r => { s += dot(c, r.value, r.loss, 4, COLORS.ink); });
     // Where the next step would land: along the tangent by −step, then onto the curve.
     if (!state.stop && Number.isFinite(here.step)) {
       const next = here.value - here.step, landing = totalCrossEntropy(paramsAt(next));
@@ -528,14 +531,20 @@
       ensureRange(state.theta);
       $('descent-status').textContent = `Step ${i + 1}: ${NAME} ${fmt(row.value)} → ${fmt(state.theta)}.`;
     }
-    $('descent-table').tBodies[0].insertAdjacentHTML('beforeend', tableRow(i, row, !!stop));
+    // The table lists the first LISTED_ROWS rows and the last one, as the CLI shortens its table, so a run of a
+    // million steps does not put a million rows into the page.
+    const body = $('descent-table').tBodies[0];
+    if (i < LISTED_ROWS || stop) body.insertAdjacentHTML('beforeend', tableRow(i, row, !!stop));
+    if (i === LISTED_ROWS) body.insertAdjacentHTML('beforeend', `<tr><td>…</td><td colspan="5">rows ${LISTED_ROWS} and on are not listed; the chart shows them</td></tr>`);
   }
+
+  const LISTED_ROWS = 1000;
 
   // Run: step on a timer, slowly at first so each step can be watched, then several per tick for long runs.
   function run() {
     if (state.timer) { clearTimeout(state.timer); state.timer = null; renderAll(); return; }
     const tick = () => {
-      const batch = state.rows.length < 20 ? 1 : state.rows.length < 200 ? 5 : 50;
+      const batch = state.rows.length < 20 ? 1 : state.rows.length < 200 ? 5 : Math.max(50, Math.floor(state.rows.length / 10));
       for (let i = 0; i < batch && !state.stop; i++) stepOnce();
       state.timer = state.stop ? null : setTimeout(tick, state.rows.length < 20 ? 350 : 60);
       renderAll();
