@@ -84,8 +84,8 @@ public static class ExplainCommand
     private static int Run(ParseResult parse, CliConsole console)
     {
         string name = WorkedExample.Locate(parse.GetValue(Parameter)!).Name;
-        string? htmlPath = parse.GetValue(Html);
-        if (htmlPath is not null) CheckHtmlPath(htmlPath, parse.GetValue(Force));
+        string? htmlPath = parse.GetValue(Html) is { } html ? FilePaths.Output(html, Html.Name, parse.GetValue(Force)) : null;
+        using OutputLock? owned = htmlPath is null ? null : OutputLock.Acquire(htmlPath, Html.Name);
         var example = new WorkedExample();
         IReadOnlyList<WorkedExample.SampleForward> forward = example.Forward();
         double total = forward.Sum(f => f.CrossEntropy);
@@ -177,15 +177,6 @@ public static class ExplainCommand
         if (plots is not null) console.Line($"  Plots: {string.Join(", ", plots)}");
         if (htmlPath is not null) console.Line($"  Interactive page: {htmlPath} (open it in any browser; it works offline)");
         return 0;
-    }
-
-    // Before any work: an existing file needs --force, and the folder must exist (AtomicFile checks both again when writing).
-    private static void CheckHtmlPath(string path, bool force)
-    {
-        if (Directory.Exists(path)) throw new UserError($"--html {path} is a folder; give the path of the .html file to write");
-        if (File.Exists(path) && !force) throw new UserError($"--html {path} already exists; pass --force to overwrite it or choose another file");
-        string? folder = Path.GetDirectoryName(Path.GetFullPath(path));
-        if (folder is null || !Directory.Exists(folder)) throw new UserError($"--html {path}: the folder {folder} does not exist");
     }
 
     private static void WriteJson(Utf8JsonWriter w, string name, IReadOnlyList<WorkedExample.SampleForward> forward, ChainRuleSample[] chains,
