@@ -1,5 +1,7 @@
 using System.Globalization;
 using System.Net;
+using System.Security.Cryptography;
+using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Xent.Explain;
@@ -45,9 +47,15 @@ public sealed class ExplainHtmlTests : IDisposable
         foreach (string banned in new[] { "://", " src=", "href=", "<link", "<img", "<iframe", "<object", "<embed", "@import", "url(",
                      "fetch(", "XMLHttpRequest", "WebSocket", "EventSource", "sendBeacon", "import(", "<base", "srcset" })
             Assert.False(html.Contains(banned, StringComparison.OrdinalIgnoreCase), $"the page contains '{banned}'");
-        // Exactly one executable script and one style, each allowed by its hash in the policy.
+        // Exactly one executable script and one style, each allowed by its hash in the policy (a browser runs neither
+        // when its hash does not match, so this is checked here too, without a browser).
         Assert.Equal(2, Regex.Matches(html, "<script").Count);
         Assert.Single(Regex.Matches(html, "<style"));
+        static string Hash(string text) => "'sha256-" + Convert.ToBase64String(SHA256.HashData(Encoding.UTF8.GetBytes(text))) + "'";
+        string script = Regex.Match(html, "<script>(.*?)</script>", RegexOptions.Singleline).Groups[1].Value;
+        string style = Regex.Match(html, "<style>(.*?)</style>", RegexOptions.Singleline).Groups[1].Value;
+        Assert.Contains($"script-src {Hash(script)};", csp.Groups[1].Value);
+        Assert.Contains($"style-src {Hash(style)};", csp.Groups[1].Value);
         Assert.Contains("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">", html);
         Assert.Empty(Directory.GetFiles(_dir, "*.tmp", SearchOption.AllDirectories).Concat(Directory.GetFiles(_dir, ".*")));
     }
