@@ -384,7 +384,8 @@
       s += `<path d="${linePath(c, p, -Math.log(p), -1 / p, p - 0.12, p + 0.12)}" stroke="${COLORS.ink}" stroke-width="1.5"/>`;
       s += `<path d="${linePath(c, p, (1 - p) * (1 - p), -2 * (1 - p), p - 0.12, p + 0.12)}" stroke="${COLORS.ink}" stroke-width="1.5"/>`;
       s += dot(c, p, -Math.log(p), 4.5, COLORS.ce) + dot(c, p, (1 - p) * (1 - p), 4.5, COLORS.sr);
-      if (c.inside(p, -Math.log(p))) s += `<text x="${c.X(p) + 6}" y="${c.Y(-Math.log(p)) - 8}" font-size="12" fill="${COLORS.ink}">${i + 1}</text>`;
+      // Samples 1 and 2 start with nearly the same p, so 2's number goes below its point and the others' above.
+      if (c.inside(p, -Math.log(p))) s += `<text x="${c.X(p) + 4}" y="${c.Y(-Math.log(p)) + (i === 1 ? 20 : -9)}" font-size="12" fill="${COLORS.ink}">${i + 1}</text>`;
     });
     const p = state.p;
     s += `<line x1="${c.X(p)}" x2="${c.X(p)}" y1="${c.Y(0)}" y2="${c.Y(3)}" stroke="${COLORS.accent}" stroke-dasharray="4 4"/>`;
