@@ -2,7 +2,9 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using Spectre.Console;
+using Xent.Cli.Html;
 using Xent.Explain;
+using Xent.Models;
 
 namespace Xent.Cli.Commands;
 
@@ -50,6 +52,14 @@ public static class ExplainCommand
         Description = "Write two plots (PNG and SVG) into this folder: the total cross entropy against the parameter with the descent steps, and −ln p against (1 − p)² with each sample's tangent",
     };
 
+    public static readonly Option<string?> Html = new("--html")
+    {
+        Description = "Write one self-contained interactive HTML page of the walkthrough to this file: the network, cross entropy against the squared residual, " +
+            "the chain rule and gradient descent, with sliders; it loads nothing from the network and works offline",
+    };
+
+    public static readonly Option<bool> Force = new("--force") { Description = "Overwrite an existing --html file" };
+
     public static readonly Option<bool> Json = new("--json") { Description = "Print every number as one JSON object instead of the explanation" };
 
     static ExplainCommand()
@@ -64,7 +74,7 @@ public static class ExplainCommand
     public static Command Create(CliConsole console)
     {
         var command = new Command("explain", "Walk through the classic Iris example by hand: the forward pass and softmax, cross entropy against the squared residual, the chain rule for one parameter, and gradient descent on it.");
-        foreach (Option o in new Option[] { Parameter, Start, LearningRate, Tolerance, MaxSteps, PlotDir, Json }) command.Options.Add(o);
+        foreach (Option o in new Option[] { Parameter, Start, LearningRate, Tolerance, MaxSteps, PlotDir, Html, Force, Json }) command.Options.Add(o);
         command.SetAction(parse => Run(parse, console));
         return command;
     }
@@ -74,6 +84,8 @@ public static class ExplainCommand
     private static int Run(ParseResult parse, CliConsole console)
     {
         string name = WorkedExample.Locate(parse.GetValue(Parameter)!).Name;
+        string? htmlPath = parse.GetValue(Html) is { } html ? FilePaths.Output(html, Html.Name, parse.GetValue(Force)) : null;
+        using OutputLock? owned = htmlPath is null ? null : OutputLock.Acquire(htmlPath, Html.Name);
         var example = new WorkedExample();
         IReadOnlyList<WorkedExample.SampleForward> forward = example.Forward();
         double total = forward.Sum(f => f.CrossEntropy);
@@ -82,6 +94,11 @@ public static class ExplainCommand
         ChainRuleSample[] chains = Enumerable.Range(0, forward.Count).Select(i => ChainRule.For(example, name, i)).ToArray();
         WorkedExample.DescentResult descent = example.Descend(name, parse.GetValue(Start), parse.GetValue(LearningRate), parse.GetValue(Tolerance), parse.GetValue(MaxSteps));
         IReadOnlyList<string>? plots = parse.GetValue(PlotDir) is { } dir ? ExplainPlots.Write(dir, example, name, forward, descent) : null;
+        if (htmlPath is not null)
+        {
+            string page = ExplainPage.Render(new ExplainPage.Input(example, name, forward, total, derivative, numeric, chains, descent, parse.GetValue(Tolerance), parse.GetValue(MaxSteps)));
+            AtomicFile.WriteAllText(htmlPath, page, overwrite: parse.GetValue(Force));
+        }
 
         if (parse.GetValue(Json))
         {
@@ -158,6 +175,7 @@ public static class ExplainCommand
         o.Write(t4);
         console.Line($"  Final {name} = {F(descent.Final)} after {descent.Steps.Count - 1} steps: {descent.StopReason}.");
         if (plots is not null) console.Line($"  Plots: {string.Join(", ", plots)}");
+        if (htmlPath is not null) console.Line($"  Interactive page: {htmlPath} (open it in any browser; it works offline)");
         return 0;
     }
 
