@@ -14,10 +14,6 @@ public static class Checkpoint
     public const string FileName = "checkpoint.safetensors";
     public const string Format = "xent-checkpoint";
 
-    private sealed record ScalarState(int Epoch, string[] RandomState, long OptimizerStepCount, float LearningRate, double PlateauBest,
-        int PlateauWait, double Best, int BestEpoch, int SinceBest, double[] LossHistory, double[] ValidationLossHistory, double[] ValidationAccuracyHistory, double[]? TrainAccuracyHistory,
-        int BatchStart = 0, double EpochLossSum = 0, int EpochCorrect = 0);
-
     public static void Save(string directory, Trainer trainer, string settings)
     {
         Directory.CreateDirectory(directory);
@@ -27,16 +23,13 @@ public static class Checkpoint
         for (int i = 0; i < state.BestWeights.Length; i++)
             tensors.Add(new Tensor("best/" + trainer.Network.Parameters[i].Name, trainer.Network.Parameters[i].Shape, state.BestWeights[i]));
         foreach ((string name, float[] buffer) in state.OptimizerState) tensors.Add(new Tensor("optimizer/" + name, [buffer.Length], buffer));
-        var scalars = new ScalarState(state.Epoch, state.RandomState.Select(w => w.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray(),
-            state.OptimizerStepCount, state.LearningRate, state.PlateauBest, state.PlateauWait, state.Best, state.BestEpoch, state.SinceBest,
-            state.LossHistory, state.ValidationLossHistory, state.ValidationAccuracyHistory, state.TrainAccuracyHistory,
-            state.BatchStart, state.EpochLossSum, state.EpochCorrect);
         var metadata = new Dictionary<string, string>
         {
             ["format"] = Format,
             ["xent_version"] = Classifier.Version,
             ["settings"] = settings,
-            ["state"] = JsonSerializer.Serialize(scalars, Classifier.JsonOptions),
+            // The state record itself: its buffers are the tensors above, everything else is its JSON.
+            ["state"] = JsonSerializer.Serialize(state, Classifier.JsonOptions),
         };
         SafeTensors.Write(Path.Combine(directory, FileName), tensors, metadata);
     }
@@ -52,8 +45,8 @@ public static class Checkpoint
     public static void Restore(string directory, Trainer trainer)
     {
         (Dictionary<string, Tensor> tensors, Dictionary<string, string> metadata) = Open(directory, out string name);
-        ScalarState scalars;
-        try { scalars = JsonSerializer.Deserialize<ScalarState>(metadata["state"], Classifier.JsonOptions) ?? throw new JsonException(); }
+        TrainingState scalars;
+        try { scalars = JsonSerializer.Deserialize<TrainingState>(metadata["state"], Classifier.JsonOptions) ?? throw new JsonException(); }
         catch (JsonException) { throw new ModelFileException($"{name}: the training state is not valid"); }
         float[] Take(string tensor, int length)
         {
@@ -63,29 +56,10 @@ public static class Checkpoint
         }
         var parameters = trainer.Network.Parameters;
         foreach (Layers.Parameter p in parameters) Take(p.Name, p.Length).CopyTo(p.Value, 0);
-        ulong[] random;
-        try { random = scalars.RandomState.Select(s => ulong.Parse(s, System.Globalization.CultureInfo.InvariantCulture)).ToArray(); }
-        catch (FormatException) { throw new ModelFileException($"{name}: the generator state is not valid"); }
-        var state = new TrainingState
+        TrainingState state = scalars with
         {
-            Epoch = scalars.Epoch,
-            RandomState = random,
-            OptimizerStepCount = scalars.OptimizerStepCount,
             OptimizerState = trainer.Optimizer.State.Select(s => (s.Name, Take("optimizer/" + s.Name, s.Buffer.Length))).ToArray(),
-            LearningRate = scalars.LearningRate,
-            PlateauBest = scalars.PlateauBest,
-            PlateauWait = scalars.PlateauWait,
-            Best = scalars.Best,
-            BestEpoch = scalars.BestEpoch,
-            SinceBest = scalars.SinceBest,
             BestWeights = parameters.Select(p => Take("best/" + p.Name, p.Length)).ToArray(),
-            LossHistory = scalars.LossHistory,
-            ValidationLossHistory = scalars.ValidationLossHistory,
-            ValidationAccuracyHistory = scalars.ValidationAccuracyHistory,
-            TrainAccuracyHistory = scalars.TrainAccuracyHistory ?? [],
-            BatchStart = scalars.BatchStart,
-            EpochLossSum = scalars.EpochLossSum,
-            EpochCorrect = scalars.EpochCorrect,
         };
         try { trainer.RestoreState(state); }
         catch (ArgumentException e) { throw new ModelFileException($"{name}: {e.Message}"); }

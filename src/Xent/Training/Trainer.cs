@@ -21,24 +21,10 @@ public sealed class Trainer
     private readonly TrainerOptions _options;
     private readonly Parameter[] _parameters;
     private readonly FusedTinyStep? _fused;
-    private readonly BatchGather _gather = new();
-    private RandomSource _random;
-    private readonly List<double> _history = [];
-    private readonly List<double> _validationLoss = [];
-    private readonly List<double> _validationAccuracy = [];
-    private readonly List<double> _trainAccuracy = [];
-    private int _lastStepCorrect;
-    private readonly float[][] _bestWeights;
-    private double _best = double.NaN;
-    private int _bestEpoch;
-    private int _sinceBest;
-    // Where an interrupted epoch stands: the generator's state before its shuffle, the next batch's first row, and the
-    // loss and correct count of the batches already taken.
-    private bool _inEpoch;
-    private ulong[] _epochRandomState = [];
-    private int _batchStart;
-    private double _epochLossSum;
-    private int _epochCorrect;
+    private readonly BatchSource _batches;
+    private readonly EarlyStopping _stopping;
+    private readonly TrainingHistory _history = new();
+    private float[] _logitsGrad = [];
 
     public Trainer(Network network, TrainerOptions options)
         : this(network, CreateLoss(options), CreateOptimizer(network, options), options)
@@ -54,8 +40,8 @@ public sealed class Trainer
         _options = options;
         _parameters = network.Parameters.ToArray();
         _fused = FusedTinyStep.TryCreate(network, loss);
-        _random = new RandomSource(options.Seed ^ 0x5EED0F5A11L);
-        _bestWeights = _parameters.Select(p => new float[p.Length]).ToArray();
+        _batches = new BatchSource(options.Seed ^ 0x5EED0F5A11L);
+        _stopping = new EarlyStopping(_parameters, options);
         Schedule = new LearningRateSchedule(options.Schedule, options.LearningRate, options.Epochs, options.ScheduleStepSize,
             options.ScheduleGamma, options.MinimumLearningRate, options.PlateauPatience, options.ScheduleGamma);
     }
@@ -96,143 +82,104 @@ public sealed class Trainer
             throw new ArgumentException($"the data has {train.FeatureCount} features but the network takes {_network.InputCount}", nameof(train));
         if (train.RowCount == 0) throw new ArgumentException("the training data has no rows", nameof(train));
         if (validation is { RowCount: 0 }) validation = null;
-        int rows = train.RowCount, features = train.FeatureCount, classes = _network.ClassCount;
-        int batchSize = _options.BatchSize == 0 ? rows : Math.Min(_options.BatchSize, rows);
-        int[] order = new int[rows];
-        var batchFeatures = new float[batchSize * features];
-        var batchLabels = new int[batchSize];
-        var logitsGrad = new float[batchSize * classes];
-        _network.EnsureCapacity(batchSize);
-        bool validationStopping = validation is not null && _options.EarlyStopping;
+        int batchSize = _options.BatchSize == 0 ? train.RowCount : Math.Min(_options.BatchSize, train.RowCount);
+        _batches.Use(train, batchSize);
+        EnsureCapacity(batchSize);
 
         StopReason reason = StopReason.MaxEpochs;
         while (Epoch < _options.Epochs)
         {
             cancellationToken.ThrowIfCancellationRequested();
             Optimizer.LearningRate = Schedule.Current;
-            // Each epoch shuffles the identity permutation, so the generator's state alone determines the order. An epoch
-            // that a cancellation interrupted starts again from the generator's state before its shuffle, at its next batch.
-            if (_inEpoch) _random = RandomSource.FromState(_epochRandomState);
-            else { _epochRandomState = _random.GetState(); _batchStart = 0; _epochLossSum = 0; _epochCorrect = 0; }
-            _inEpoch = true;
-            for (int i = 0; i < rows; i++) order[i] = i;
-            if (batchSize < rows) _random.Shuffle(order);
-            double lossSum = _epochLossSum;
-            int correct = _epochCorrect;
-            for (int start = _batchStart; start < rows; start += batchSize)
-            {
-                if (cancellationToken.IsCancellationRequested)
-                {
-                    // Stop between batches with a consistent, resumable state: the next Fit (or a checkpoint) continues here.
-                    (_batchStart, _epochLossSum, _epochCorrect) = (start, lossSum, correct);
-                    cancellationToken.ThrowIfCancellationRequested();
-                }
-                int batch = Math.Min(batchSize, rows - start);
-                ReadOnlySpan<float> x;
-                ReadOnlySpan<int> y;
-                if (batch == rows)
-                {
-                    // Full batch: the data set's own buffers, no copy.
-                    x = train.Features;
-                    y = train.Labels;
-                }
-                else
-                {
-                    _gather.Run(train.Features, train.Labels, features, order, start, batch, batchFeatures, batchLabels);
-                    x = batchFeatures.AsSpan(0, batch * features);
-                    y = batchLabels.AsSpan(0, batch);
-                }
-                double batchLoss = Step(x, y, batch, logitsGrad);
-                lossSum += batchLoss * batch;
-                correct += _lastStepCorrect;
-                if (!double.IsFinite(batchLoss)) break;
-            }
+            RunEpoch(cancellationToken);
             Epoch++;
-            _inEpoch = false;
-            double epochLoss = lossSum / rows;
-            _history.Add(epochLoss);
-            // Accuracy of each batch's predictions just before its update: free to compute, and what the loss history measures too.
-            _trainAccuracy.Add((double)correct / rows);
-            double? validationLoss = null, validationAccuracy = null;
-            if (validation is not null)
-            {
-                (double vl, double va) = Evaluation.LossAndAccuracy(_network, validation);
-                validationLoss = vl;
-                validationAccuracy = va;
-                _validationLoss.Add(vl);
-                _validationAccuracy.Add(va);
-            }
-            progress?.Report(new EpochReport(Epoch, _options.Epochs, epochLoss, validationLoss, validationAccuracy, Optimizer.LearningRate));
-            if (!double.IsFinite(epochLoss) || validationLoss is double v && !double.IsFinite(v)) { reason = StopReason.NonFiniteLoss; break; }
-
-            bool stop;
-            if (validationStopping || (validation is not null && _options.RestoreBestWeights))
-            {
-                // Lower is better for the loss, higher for accuracy: compare on a "lower is better" scale.
-                double monitored = _options.Monitor == MonitorKind.ValidationLoss ? validationLoss!.Value : -validationAccuracy!.Value;
-                stop = Track(monitored, snapshot: true) && validationStopping;
-                if (stop) reason = StopReason.EarlyStopped;
-            }
-            else
-            {
-                stop = Track(epochLoss, snapshot: false);
-                if (stop) reason = StopReason.NoImprovement;
-            }
-            Schedule.EpochEnded(Epoch, validationLoss ?? epochLoss);
+            double loss = _batches.LossSum / train.RowCount, accuracy = (double)_batches.Correct / train.RowCount;
+            (double? validationLoss, double? validationAccuracy) = validation is null ? ((double?)null, (double?)null) : Evaluation.LossAndAccuracy(_network, validation);
+            _history.Add(loss, accuracy, validationLoss, validationAccuracy);
+            progress?.Report(new EpochReport(Epoch, _options.Epochs, loss, validationLoss, validationAccuracy, Optimizer.LearningRate));
+            if (!double.IsFinite(loss) || validationLoss is double v && !double.IsFinite(v)) { reason = StopReason.NonFiniteLoss; break; }
+            bool stop = ShouldStop(loss, validationLoss, validationAccuracy, ref reason);
+            Schedule.EpochEnded(Epoch, validationLoss ?? loss);
             EpochCompleted?.Invoke(this);
             if (stop) break;
         }
-
-        bool restored = false;
-        if (validation is not null && _options.RestoreBestWeights && _bestEpoch > 0 && _bestEpoch != Epoch)
-        {
-            for (int i = 0; i < _parameters.Length; i++) _bestWeights[i].CopyTo(_parameters[i].Value, 0);
-            restored = true;
-        }
-        return new TrainingResult
-        {
-            Epochs = Epoch,
-            StopReason = reason,
-            LossHistory = _history.ToArray(),
-            ValidationLossHistory = _validationLoss.ToArray(),
-            ValidationAccuracyHistory = _validationAccuracy.ToArray(),
-            TrainAccuracyHistory = _trainAccuracy.ToArray(),
-            BestEpoch = restored ? _bestEpoch : Epoch,
-            RestoredBestWeights = restored,
-        };
+        bool restored = validation is not null && _options.RestoreBestWeights && _stopping.RestoreBest(Epoch);
+        return Result(reason, restored);
     }
 
-    // Records one epoch's monitored value (lower is better); true when Patience epochs in a row brought no improvement beyond MinDelta.
-    private bool Track(double monitored, bool snapshot)
+    // One pass over the batches that the epoch has left; stops with a resumable state when cancelled between two batches.
+    private void RunEpoch(CancellationToken cancellationToken)
     {
-        if (double.IsNaN(_best) || monitored < _best - _options.MinDelta)
+        _batches.BeginEpoch();
+        while (_batches.Next(out ReadOnlySpan<float> x, out ReadOnlySpan<int> y, out int batch))
         {
-            _best = monitored;
-            _bestEpoch = Epoch;
-            _sinceBest = 0;
-            if (snapshot)
-                for (int i = 0; i < _parameters.Length; i++) _parameters[i].Value.CopyTo(_bestWeights[i], 0);
-            return false;
+            cancellationToken.ThrowIfCancellationRequested();
+            StepResult step = Step(x, y, batch);
+            _batches.Completed(batch, step);
+            if (!double.IsFinite(step.Loss)) break;
         }
-        return ++_sinceBest >= _options.Patience;
+        _batches.EndEpoch();
     }
 
-    // x [batch, features], y [batch]; logitsGrad is scratch of at least [batch, classes]. Returns the batch's loss.
-    /// <summary>One gradient step on one batch: forward, fused loss backward, backpropagate (writing the gradients), clip, update.</summary>
-    public double Step(ReadOnlySpan<float> x, ReadOnlySpan<int> y, int batch, Span<float> logitsGrad)
+    // Early stopping watches the validation loss or accuracy when there is validation data, else the training loss.
+    private bool ShouldStop(double loss, double? validationLoss, double? validationAccuracy, ref StopReason reason)
     {
-        if (_fused is not null)
+        bool useValidation = validationLoss is not null && (_options.EarlyStopping || _options.RestoreBestWeights);
+        if (!useValidation)
         {
-            _network.ZeroGrad();   // the fused step adds into the gradients
-            if (_fused.Step(x, y, batch, out int fusedCorrect) is double fusedLoss)
-            {
-                // Iris-sized networks: forward, loss and backward fused, 16 rows at a time (same gradients as below).
-                _lastStepCorrect = fusedCorrect;
-                if (_options.GradientClipNorm > 0) ClipGradients(_options.GradientClipNorm);
-                Optimizer.Step();
-                return fusedLoss;
-            }
+            if (!_stopping.Observe(Epoch, loss, keepWeights: false)) return false;
+            reason = StopReason.NoImprovement;
+            return true;
         }
+        // Lower is better for the loss, higher for accuracy: compare on a "lower is better" scale.
+        double monitored = _options.Monitor == MonitorKind.ValidationLoss ? validationLoss!.Value : -validationAccuracy!.Value;
+        if (!_stopping.Observe(Epoch, monitored, keepWeights: true) || !_options.EarlyStopping) return false;
+        reason = StopReason.EarlyStopped;
+        return true;
+    }
+
+    private TrainingResult Result(StopReason reason, bool restored) => new()
+    {
+        Epochs = Epoch,
+        StopReason = reason,
+        LossHistory = _history.Loss.ToArray(),
+        ValidationLossHistory = _history.ValidationLoss.ToArray(),
+        ValidationAccuracyHistory = _history.ValidationAccuracy.ToArray(),
+        TrainAccuracyHistory = _history.TrainAccuracy.ToArray(),
+        BestEpoch = restored ? _stopping.BestEpoch : Epoch,
+        RestoredBestWeights = restored,
+    };
+
+    /// <summary>Sizes the network's and the trainer's buffers for batches of up to <paramref name="batch"/> rows.</summary>
+    public void EnsureCapacity(int batch)
+    {
+        _network.EnsureCapacity(batch);
+        if (_logitsGrad.Length < batch * _network.ClassCount) _logitsGrad = new float[batch * _network.ClassCount];
+    }
+
+    // x [batch, features], y [batch]
+    /// <summary>
+    /// One gradient step on one batch: forward, the fused softmax-cross-entropy backward, backpropagation (which writes
+    /// every gradient), clipping, one optimizer update. Allocates nothing once <see cref="EnsureCapacity"/> has sized the buffers.
+    /// </summary>
+    public StepResult Step(ReadOnlySpan<float> x, ReadOnlySpan<int> y, int batch)
+    {
+        EnsureCapacity(batch);
+        StepResult result = _fused is not null && FusedStep(x, y, batch) is StepResult fused ? fused : GeneralStep(x, y, batch);
+        if (_options.GradientClipNorm > 0) ClipGradients(_options.GradientClipNorm);
+        Optimizer.Step();
+        return result;
+    }
+
+    // Iris-sized networks: forward, loss and backward fused, 16 rows at a time (the same gradients as the general path).
+    private StepResult? FusedStep(ReadOnlySpan<float> x, ReadOnlySpan<int> y, int batch)
+    {
+        _network.ZeroGrad();   // the fused step adds into the gradients
+        return _fused!.Step(x, y, batch, out int correct) is double loss ? new StepResult(loss, correct) : null;
+    }
+
+    private StepResult GeneralStep(ReadOnlySpan<float> x, ReadOnlySpan<int> y, int batch)
+    {
         ReadOnlySpan<float> logits = _network.Forward(x, batch);
         int classes = _network.ClassCount, correct = 0;
         for (int r = 0, o = 0; r < batch; r++, o += classes)
@@ -242,12 +189,10 @@ public sealed class Trainer
             for (int c = 1; c < classes; c++) if (logits[o + c] > logits[o + best]) best = c;
             if (best == y[r]) correct++;
         }
-        _lastStepCorrect = correct;
+        Span<float> logitsGrad = _logitsGrad.AsSpan(0, batch * classes);
         double loss = _loss.ForwardBackward(logits, y, batch, classes, logitsGrad);
         _network.Backward(x, logitsGrad, batch, accumulate: false);   // writes every gradient: no ZeroGrad pass needed
-        if (_options.GradientClipNorm > 0) ClipGradients(_options.GradientClipNorm);
-        Optimizer.Step();
-        return loss;
+        return new StepResult(loss, correct);
     }
 
     /// <summary>Scales every gradient by min(1, maxNorm / (‖g‖ + 1e-6)), ‖g‖ the L2 norm over all parameters (PyTorch's clip_grad_norm_).</summary>
@@ -265,65 +210,57 @@ public sealed class Trainer
     public TrainingState CaptureState() => new()
     {
         Epoch = Epoch,
-        RandomState = _inEpoch ? (ulong[])_epochRandomState.Clone() : _random.GetState(),
-        BatchStart = _inEpoch ? _batchStart : 0,
-        EpochLossSum = _inEpoch ? _epochLossSum : 0,
-        EpochCorrect = _inEpoch ? _epochCorrect : 0,
+        RandomState = _batches.RandomState,
+        BatchStart = _batches.InEpoch ? _batches.Position : 0,
+        EpochLossSum = _batches.InEpoch ? _batches.LossSum : 0,
+        EpochCorrect = _batches.InEpoch ? _batches.Correct : 0,
         OptimizerStepCount = Optimizer.StepCount,
         OptimizerState = Optimizer.State.Select(s => (s.Name, (float[])s.Buffer.Clone())).ToArray(),
         LearningRate = Schedule.Current,
         PlateauBest = Schedule.PlateauBest,
         PlateauWait = Schedule.PlateauWait,
-        Best = _best,
-        BestEpoch = _bestEpoch,
-        SinceBest = _sinceBest,
-        BestWeights = _bestWeights.Select(w => (float[])w.Clone()).ToArray(),
-        LossHistory = _history.ToArray(),
-        ValidationLossHistory = _validationLoss.ToArray(),
-        ValidationAccuracyHistory = _validationAccuracy.ToArray(),
-        TrainAccuracyHistory = _trainAccuracy.ToArray(),
+        Best = _stopping.Best,
+        BestEpoch = _stopping.BestEpoch,
+        SinceBest = _stopping.SinceBest,
+        BestWeights = _stopping.BestWeights.Select(w => (float[])w.Clone()).ToArray(),
+        LossHistory = _history.Loss.ToArray(),
+        ValidationLossHistory = _history.ValidationLoss.ToArray(),
+        ValidationAccuracyHistory = _history.ValidationAccuracy.ToArray(),
+        TrainAccuracyHistory = _history.TrainAccuracy.ToArray(),
     };
 
     /// <summary>Puts back a state from <see cref="CaptureState"/> (the network's weights are restored separately).</summary>
     public void RestoreState(TrainingState state)
     {
         if (state.BatchStart < 0 || state.Epoch < 0) throw new ArgumentException("the saved epoch or batch position is negative", nameof(state));
-        if (state.OptimizerState.Count != Optimizer.State.Count || state.BestWeights.Length != _bestWeights.Length)
+        if (state.RandomState.Length != 4) throw new ArgumentException("the saved generator state is not valid", nameof(state));
+        if (state.OptimizerState.Count != Optimizer.State.Count)
             throw new ArgumentException("the saved state belongs to a different network or optimizer", nameof(state));
         for (int i = 0; i < state.OptimizerState.Count; i++)
         {
             (string name, float[] buffer) = Optimizer.State[i];
             if (state.OptimizerState[i].Name != name || state.OptimizerState[i].Buffer.Length != buffer.Length)
                 throw new ArgumentException($"the saved optimizer state '{state.OptimizerState[i].Name}' does not match '{name}'", nameof(state));
-            state.OptimizerState[i].Buffer.CopyTo(buffer, 0);
         }
-        for (int i = 0; i < _bestWeights.Length; i++)
-        {
-            if (state.BestWeights[i].Length != _bestWeights[i].Length) throw new ArgumentException("the saved best weights have other shapes", nameof(state));
-            state.BestWeights[i].CopyTo(_bestWeights[i], 0);
-        }
+        _stopping.Restore(state.Best, state.BestEpoch, state.SinceBest, state.BestWeights);
+        for (int i = 0; i < state.OptimizerState.Count; i++) state.OptimizerState[i].Buffer.CopyTo(Optimizer.State[i].Buffer, 0);
         Epoch = state.Epoch;
-        _random = RandomSource.FromState(state.RandomState);
-        _inEpoch = state.BatchStart > 0;
-        _epochRandomState = state.RandomState.ToArray();
-        (_batchStart, _epochLossSum, _epochCorrect) = (state.BatchStart, state.EpochLossSum, state.EpochCorrect);
+        _batches.Restore(state.RandomState, state.BatchStart, state.EpochLossSum, state.EpochCorrect);
         Optimizer.StepCount = state.OptimizerStepCount;
         Schedule.Current = state.LearningRate;
         Schedule.PlateauBest = state.PlateauBest;
         Schedule.PlateauWait = state.PlateauWait;
-        _best = state.Best;
-        _bestEpoch = state.BestEpoch;
-        _sinceBest = state.SinceBest;
-        _history.Clear(); _history.AddRange(state.LossHistory);
-        _validationLoss.Clear(); _validationLoss.AddRange(state.ValidationLossHistory);
-        _validationAccuracy.Clear(); _validationAccuracy.AddRange(state.ValidationAccuracyHistory);
-        _trainAccuracy.Clear(); _trainAccuracy.AddRange(state.TrainAccuracyHistory);
+        _history.Restore(state);
     }
 }
 
-/// <summary>Everything besides the weights that a resumed run needs to continue exactly.</summary>
+/// <summary>
+/// Everything besides the weights that a resumed run needs to continue exactly. The checkpoint stores the scalars and
+/// histories as this record's JSON and the buffers (optimizer state, best weights) as tensors.
+/// </summary>
 public sealed record TrainingState
 {
+    /// <summary>Epochs completed.</summary>
     public int Epoch { get; init; }
     /// <summary>The generator's state; in the middle of an epoch, its state before that epoch's shuffle.</summary>
     public ulong[] RandomState { get; init; } = [];
@@ -333,6 +270,7 @@ public sealed record TrainingState
     public double EpochLossSum { get; init; }
     public int EpochCorrect { get; init; }
     public long OptimizerStepCount { get; init; }
+    [System.Text.Json.Serialization.JsonIgnore]
     public IReadOnlyList<(string Name, float[] Buffer)> OptimizerState { get; init; } = [];
     public float LearningRate { get; init; }
     public double PlateauBest { get; init; }
@@ -340,6 +278,7 @@ public sealed record TrainingState
     public double Best { get; init; }
     public int BestEpoch { get; init; }
     public int SinceBest { get; init; }
+    [System.Text.Json.Serialization.JsonIgnore]
     public float[][] BestWeights { get; init; } = [];
     public double[] LossHistory { get; init; } = [];
     public double[] ValidationLossHistory { get; init; } = [];

@@ -24,9 +24,9 @@ public class AllocationTests
         Network network = Network.CreateClassifier(inputs, [hidden], classes, Activation.Relu, seed: 1);
         var trainer = new Trainer(network, new TrainerOptions { Optimizer = optimizer, GradientClipNorm = 1f, WeightDecay = 1e-4f });
         var grad = new float[batch * classes];
-        for (int i = 0; i < 50; i++) trainer.Step(x, y, batch, grad);
+        for (int i = 0; i < 50; i++) trainer.Step(x, y, batch);
         long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < 20; i++) trainer.Step(x, y, batch, grad);
+        for (int i = 0; i < 20; i++) trainer.Step(x, y, batch);
         Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
     }
 
