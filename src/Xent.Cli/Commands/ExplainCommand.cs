@@ -58,7 +58,7 @@ public static class ExplainCommand
             "the chain rule and gradient descent, with sliders; it loads nothing from the network and works offline",
     };
 
-    public static readonly Option<bool> Force = new("--force") { Description = "Overwrite an existing --html file" };
+    public static readonly Option<bool> Force = new("--force") { Description = "Overwrite an existing --html file or --plot files" };
 
     public static readonly Option<bool> Json = new("--json") { Description = "Print every number as one JSON object instead of the explanation" };
 
@@ -86,6 +86,8 @@ public static class ExplainCommand
         string name = WorkedExample.Locate(parse.GetValue(Parameter)!).Name;
         string? htmlPath = parse.GetValue(Html) is { } html ? FilePaths.Output(html, Html.Name, parse.GetValue(Force)) : null;
         using OutputLock? owned = htmlPath is null ? null : OutputLock.Acquire(htmlPath, Html.Name);
+        string? plotDir = parse.GetValue(PlotDir);
+        if (plotDir is not null) PlotFiles.CheckFolder(plotDir, ExplainPlots.Names(WorkedExample.Locate(parse.GetValue(Parameter)!).Name), parse.GetValue(Force));
         var example = new WorkedExample();
         IReadOnlyList<WorkedExample.SampleForward> forward = example.Forward();
         double total = forward.Sum(f => f.CrossEntropy);
@@ -93,7 +95,7 @@ public static class ExplainCommand
         double numeric = example.NumericDerivative(name);
         ChainRuleSample[] chains = Enumerable.Range(0, forward.Count).Select(i => ChainRule.For(example, name, i)).ToArray();
         WorkedExample.DescentResult descent = example.Descend(name, parse.GetValue(Start), parse.GetValue(LearningRate), parse.GetValue(Tolerance), parse.GetValue(MaxSteps));
-        IReadOnlyList<string>? plots = parse.GetValue(PlotDir) is { } dir ? ExplainPlots.Write(dir, example, name, forward, descent) : null;
+        IReadOnlyList<string>? plots = plotDir is not null ? ExplainPlots.Write(plotDir, example, name, forward, descent) : null;
         if (htmlPath is not null)
         {
             string page = ExplainPage.Render(new ExplainPage.Input(example, name, forward, total, derivative, numeric, chains, descent, parse.GetValue(Tolerance), parse.GetValue(MaxSteps)));

@@ -6,11 +6,14 @@ namespace Xent.Cli;
 /// <summary>The two pictures of <c>xent explain --plot</c>.</summary>
 internal static class ExplainPlots
 {
+    /// <summary>The plots' names for <paramref name="parameter"/> (each written as .png and .svg).</summary>
+    public static string[] Names(string parameter) => [$"cross-entropy-vs-{parameter}", "cross-entropy-vs-squared-residual"];
+
     public static IReadOnlyList<string> Write(string directory, WorkedExample example, string name, IReadOnlyList<WorkedExample.SampleForward> forward, WorkedExample.DescentResult descent)
     {
         var files = new List<string>();
-        files.AddRange(PlotFiles.Save(LossAgainstParameter(example, name, descent), directory, $"cross-entropy-vs-{name}"));
-        files.AddRange(PlotFiles.Save(CrossEntropyAgainstSquaredResidual(forward), directory, "cross-entropy-vs-squared-residual"));
+        string[] names = Names(name);
+        files.AddRange(PlotFiles.Write(directory, [PlotFiles.Render(LossAgainstParameter(example, name, descent), names[0]), PlotFiles.Render(CrossEntropyAgainstSquaredResidual(forward), names[1])]));
         return files;
     }
 

@@ -47,5 +47,4 @@ internal static class PlotFiles
         return files;
     }
 
-    public static IReadOnlyList<string> Save(Plot plot, string directory, string name) => Write(directory, [Render(plot, name)]);
 }

@@ -82,6 +82,8 @@ public sealed class Trainer
             throw new ArgumentException($"the data has {train.FeatureCount} features but the network takes {_network.InputCount}", nameof(train));
         if (train.RowCount == 0) throw new ArgumentException("the training data has no rows", nameof(train));
         if (validation is { RowCount: 0 }) validation = null;
+        // Validation rows are matched to the training data by feature and class name, never by position.
+        validation = validation?.AlignTo(train.FeatureNames, train.ClassNames);
         int batchSize = _options.BatchSize == 0 ? train.RowCount : Math.Min(_options.BatchSize, train.RowCount);
         _batches.Use(train, batchSize);
         EnsureCapacity(batchSize);

@@ -41,6 +41,8 @@ public sealed class CorpusFixture : IDisposable
         System.IO.Directory.CreateDirectory(PathOf("folder"));
         System.IO.Directory.CreateDirectory(PathOf("plots"));
         Write(Path.Combine("plots", "loss.png"), "an old plot");
+        System.IO.Directory.CreateDirectory(PathOf("explain-plots"));
+        Write(Path.Combine("explain-plots", "cross-entropy-vs-squared-residual.png"), "an old plot");
         File.WriteAllBytes(PathOf("corrupt.safetensors"), [1, 2, 3]);
         File.WriteAllBytes(PathOf("hostile.safetensors"), [255, 255, 255, 255, 255, 255, 0, 0, (byte)'{', (byte)'}']);
         File.WriteAllBytes(PathOf("not-a-model.safetensors"), [5, 0, 0, 0, 0, 0, 0, 0, (byte)'h', (byte)'e', (byte)'l', (byte)'l', (byte)'o']);
