@@ -1,5 +1,3 @@
-using System.Globalization;
-
 namespace Xent.Data;
 
 /// <summary>
@@ -22,19 +20,12 @@ public static class Iris
         return reader.ReadToEnd();
     }
 
+    /// <summary>The embedded rows, read by the same CSV reader as every other file.</summary>
     public static Dataset Load()
     {
-        string[] lines = CsvText().Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        var features = new float[(lines.Length - 1) * 4];
-        var labels = new int[lines.Length - 1];
-        for (int i = 1; i < lines.Length; i++)
-        {
-            string[] cells = lines[i].Split(',');
-            for (int c = 0; c < 4; c++) features[(i - 1) * 4 + c] = float.Parse(cells[c], CultureInfo.InvariantCulture);
-            int label = ((IList<string>)ClassNames).IndexOf(cells[4]);
-            if (label < 0) throw new InvalidOperationException($"embedded Iris data, line {i + 1}: unknown species '{cells[4]}'");
-            labels[i - 1] = label;
-        }
-        return new Dataset(features, labels, FeatureNames, ClassNames);
+        Dataset data = CsvData.Read(new StringReader(CsvText()), "iris.csv", new CsvOptions { Label = "species" }).ToDataset();
+        if (!data.FeatureNames.SequenceEqual(FeatureNames) || !data.ClassNames.SequenceEqual(ClassNames) || data.RowCount != 150)
+            throw new InvalidOperationException("the embedded Iris data does not have the expected columns, classes and rows");
+        return data;
     }
 }

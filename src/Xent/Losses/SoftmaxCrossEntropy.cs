@@ -19,7 +19,6 @@ public sealed class SoftmaxCrossEntropy : IClassificationLoss
 
     public CrossEntropyOptions Options { get; }
 
-    private float[] _rowMaxima = [];
 
     public double Forward(ReadOnlySpan<float> logits, ReadOnlySpan<int> targets, int batch, int classes, Span<float> rowLosses)
     {
@@ -160,10 +159,10 @@ public sealed class SoftmaxCrossEntropy : IClassificationLoss
     {
         int total = batch * classes;
         Span<float> g = logitsGrad[..total];
-        if (_rowMaxima.Length < batch) _rowMaxima = new float[batch];
-        Span<float> maxima = _rowMaxima.AsSpan(0, batch);
-        // Pass 1: check the targets, and subtract each row's maximum (so exp cannot overflow) into the gradient buffer.
+        // Pass 1: check the targets, subtract each row's maximum (so exp cannot overflow) into the gradient buffer, and sum
+        // the loss's max − x[y] part. Nothing is kept between calls, so one loss object can serve several threads.
         int counted = 0;
+        double sum = 0;
         for (int n = 0, o = 0; n < batch; n++, o += classes)
         {
             int y = targets[n];
@@ -179,7 +178,7 @@ public sealed class SoftmaxCrossEntropy : IClassificationLoss
             for (int c = 1; c < x.Length; c++) if (x[c] > max) max = x[c];
             // Rows whose maximum is ±∞ or NaN take the general path's semantics.
             if (!float.IsFinite(max)) return WeightedForwardBackward(logits, targets, batch, classes, logitsGrad);
-            maxima[n] = max;
+            if (y != Options.IgnoreIndex) sum += max - x[y];
             for (int c = 0; c < x.Length; c++) shifted[c] = x[c] - max;
         }
         bool mean = Options.Reduction == Reduction.Mean;
@@ -190,7 +189,7 @@ public sealed class SoftmaxCrossEntropy : IClassificationLoss
         // Pass 3: p = e / Σe, gradient (p − onehot)·scale, and the loss Σ [max + log Σe − x[y]].
         // Each Σe lies in [1, C], so their product is kept and its logarithm taken only before it could overflow:
         // one log per several hundred rows instead of one per row.
-        double sum = 0, product = 1, logs = 0;
+        double product = 1, logs = 0;
         for (int n = 0, o = 0; n < batch; n++, o += classes)
         {
             Span<float> row = g.Slice(o, classes);
@@ -202,7 +201,6 @@ public sealed class SoftmaxCrossEntropy : IClassificationLoss
             double expSum = expSumF;
             product *= expSum;
             if (product > 1e280) { logs += Math.Log(product); product = 1; }
-            sum += maxima[n] - logits[o + y];
             float factor = scale / expSumF;
             for (int c = 0; c < row.Length; c++) row[c] *= factor;
             row[y] -= scale;
@@ -241,16 +239,7 @@ public sealed class SoftmaxCrossEntropy : IClassificationLoss
         return loss;
     }
 
-    // max + log Σ exp(x − max), in double after float exponentials (±∞ and NaN as Softmax.LogSumExp gives them).
-    private static double LogSumExp(ReadOnlySpan<float> x)
-    {
-        float max = float.NegativeInfinity;
-        foreach (float v in x) if (v > max || float.IsNaN(v)) max = v;
-        if (!float.IsFinite(max)) return Softmax.LogSumExp(x);
-        double sum = 0;
-        foreach (float v in x) sum += MathF.Exp(v - max);
-        return max + Math.Log(sum);
-    }
+    private static double LogSumExp(ReadOnlySpan<float> x) => Softmax.LogSumExpDouble(x);
 
     private void Check(ReadOnlySpan<float> logits, ReadOnlySpan<int> targets, int batch, int classes)
     {

@@ -18,11 +18,11 @@ public static class Checkpoint
     {
         Directory.CreateDirectory(directory);
         TrainingState state = trainer.CaptureState();
-        var tensors = new List<Tensor>();
-        foreach (Layers.Parameter p in trainer.Network.Parameters) tensors.Add(new Tensor(p.Name, p.Shape, p.Value));
+        var tensors = new List<NamedTensor>();
+        foreach (Layers.Parameter p in trainer.Network.Parameters) tensors.Add(new NamedTensor(p.Name, p.Shape, p.Value));
         for (int i = 0; i < state.BestWeights.Length; i++)
-            tensors.Add(new Tensor("best/" + trainer.Network.Parameters[i].Name, trainer.Network.Parameters[i].Shape, state.BestWeights[i]));
-        foreach ((string name, float[] buffer) in state.OptimizerState) tensors.Add(new Tensor("optimizer/" + name, [buffer.Length], buffer));
+            tensors.Add(new NamedTensor("best/" + trainer.Network.Parameters[i].Name, trainer.Network.Parameters[i].Shape, state.BestWeights[i]));
+        foreach ((string name, float[] buffer) in state.OptimizerState) tensors.Add(new NamedTensor("optimizer/" + name, [buffer.Length], buffer));
         var metadata = new Dictionary<string, string>
         {
             ["format"] = Format,
@@ -44,13 +44,13 @@ public static class Checkpoint
     /// <summary>Restores the weights and the trainer state saved in <paramref name="directory"/> into a fresh trainer of the same run.</summary>
     public static void Restore(string directory, Trainer trainer)
     {
-        (Dictionary<string, Tensor> tensors, Dictionary<string, string> metadata) = Open(directory, out string name);
+        (Dictionary<string, NamedTensor> tensors, Dictionary<string, string> metadata) = Open(directory, out string name);
         TrainingState scalars;
         try { scalars = JsonSerializer.Deserialize<TrainingState>(metadata["state"], Classifier.JsonOptions) ?? throw new JsonException(); }
         catch (JsonException) { throw new ModelFileException($"{name}: the training state is not valid"); }
         float[] Take(string tensor, int length)
         {
-            if (!tensors.TryGetValue(tensor, out Tensor? t) || t.Data.Length != length)
+            if (!tensors.TryGetValue(tensor, out NamedTensor? t) || t.Data.Length != length)
                 throw new ModelFileException($"{name}: tensor '{tensor}' is missing or has the wrong size; the checkpoint belongs to another network or optimizer");
             return t.Data;
         }
@@ -65,12 +65,12 @@ public static class Checkpoint
         catch (ArgumentException e) { throw new ModelFileException($"{name}: {e.Message}"); }
     }
 
-    private static (Dictionary<string, Tensor>, Dictionary<string, string>) Open(string directory, out string name)
+    private static (Dictionary<string, NamedTensor>, Dictionary<string, string>) Open(string directory, out string name)
     {
         string path = Path.Combine(directory, FileName);
         name = path;
         if (!File.Exists(path)) throw new ModelFileException($"{directory}: no {FileName} here; was the run started with --checkpoint-dir {directory}?");
-        (Dictionary<string, Tensor> tensors, Dictionary<string, string> metadata) = SafeTensors.Read(path);
+        (Dictionary<string, NamedTensor> tensors, Dictionary<string, string> metadata) = SafeTensors.Read(path);
         if (!metadata.TryGetValue("format", out string? format) || format != Format || !metadata.ContainsKey("settings") || !metadata.ContainsKey("state"))
             throw new ModelFileException($"{path}: not a Xent checkpoint");
         return (tensors, metadata);

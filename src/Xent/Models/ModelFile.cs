@@ -38,7 +38,7 @@ public static class ModelFile
 
     public static void Save(Classifier model, string path, bool overwrite = true)
     {
-        var tensors = model.Network.Parameters.Select(p => new Tensor(p.Name, p.Shape, p.Value)).ToList();
+        var tensors = model.Network.Parameters.Select(p => new NamedTensor(p.Name, p.Shape, p.Value)).ToList();
         if (!overwrite && File.Exists(path)) throw new IOException($"{path} already exists");
         // The finished temporary file is loaded back before it is installed: a model Xent writes is always one it reads.
         SafeTensors.Write(path, tensors, Metadata(model), overwrite, verify: temporary =>
@@ -50,11 +50,11 @@ public static class ModelFile
 
     public static Classifier Load(string path)
     {
-        (Dictionary<string, Tensor> tensors, Dictionary<string, string> metadata) = SafeTensors.Read(path);
+        (Dictionary<string, NamedTensor> tensors, Dictionary<string, string> metadata) = SafeTensors.Read(path);
         return FromTensors(tensors, metadata, Path.GetFileName(path));
     }
 
-    internal static Classifier FromTensors(Dictionary<string, Tensor> tensors, Dictionary<string, string> metadata, string name, bool allowExtraTensors = false)
+    internal static Classifier FromTensors(Dictionary<string, NamedTensor> tensors, Dictionary<string, string> metadata, string name, bool allowExtraTensors = false)
     {
         string Meta(string key) => metadata.TryGetValue(key, out string? v) ? v : throw new ModelFileException($"{name}: metadata '{key}' is missing; not a Xent model");
         T Parse<T>(string key)
@@ -91,7 +91,7 @@ public static class ModelFile
             throw new ModelFileException($"{name}: feature and class names must be distinct");
         foreach (Parameter p in network.Parameters)
         {
-            if (!tensors.TryGetValue(p.Name, out Tensor? t)) throw new ModelFileException($"{name}: tensor '{p.Name}' is missing");
+            if (!tensors.TryGetValue(p.Name, out NamedTensor? t)) throw new ModelFileException($"{name}: tensor '{p.Name}' is missing");
             if (!t.Shape.SequenceEqual(p.Shape))
                 throw new ModelFileException($"{name}: tensor '{p.Name}' has shape [{string.Join(", ", t.Shape)}], the architecture needs [{string.Join(", ", p.Shape)}]");
             if (t.Data.Any(v => !float.IsFinite(v))) throw new ModelFileException($"{name}: tensor '{p.Name}' holds NaN or infinite values");

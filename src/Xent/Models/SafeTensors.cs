@@ -5,13 +5,8 @@ using System.Text.Json;
 
 namespace Xent.Models;
 
-/// <summary>A problem with a model or checkpoint file; the message names the file and what is wrong.</summary>
-public sealed class ModelFileException(string message) : IOException(message)
-{
-}
-
 /// <summary>One named float32 tensor.</summary>
-public sealed record Tensor(string Name, int[] Shape, float[] Data);
+public sealed record NamedTensor(string Name, int[] Shape, float[] Data);
 
 /// <summary>
 /// The safetensors format: an 8-byte little-endian header length N, N bytes of JSON
@@ -24,10 +19,10 @@ public static class SafeTensors
     /// <summary>The largest header accepted (a hostile length field cannot make the reader allocate more).</summary>
     public const int MaxHeaderBytes = 16 << 20;
 
-    public static void Write(string path, IReadOnlyList<Tensor> tensors, IReadOnlyDictionary<string, string> metadata, bool overwrite = true, Action<string>? verify = null) =>
+    public static void Write(string path, IReadOnlyList<NamedTensor> tensors, IReadOnlyDictionary<string, string> metadata, bool overwrite = true, Action<string>? verify = null) =>
         AtomicFile.Write(path, stream => Write(stream, tensors, metadata), overwrite, verify);
 
-    public static void Write(Stream stream, IReadOnlyList<Tensor> tensors, IReadOnlyDictionary<string, string> metadata)
+    public static void Write(Stream stream, IReadOnlyList<NamedTensor> tensors, IReadOnlyDictionary<string, string> metadata)
     {
         using var json = new MemoryStream();
         using (var writer = new Utf8JsonWriter(json))
@@ -37,7 +32,7 @@ public static class SafeTensors
             foreach ((string key, string value) in metadata) writer.WriteString(key, value);
             writer.WriteEndObject();
             long offset = 0;
-            foreach (Tensor t in tensors)
+            foreach (NamedTensor t in tensors)
             {
                 long length = (long)t.Data.Length * sizeof(float);
                 if (t.Shape.Aggregate(1L, (a, b) => a * b) != t.Data.Length) throw new ArgumentException($"tensor {t.Name}: shape does not match its data", nameof(tensors));
@@ -64,14 +59,14 @@ public static class SafeTensors
         json.CopyTo(stream);
         for (int i = 0; i < padding; i++) stream.WriteByte((byte)' ');
         Span<byte> word = stackalloc byte[4];
-        foreach (Tensor t in tensors)
+        foreach (NamedTensor t in tensors)
         {
             if (BitConverter.IsLittleEndian) stream.Write(MemoryMarshal.AsBytes(t.Data.AsSpan()));
             else foreach (float v in t.Data) { BinaryPrimitives.WriteSingleLittleEndian(word, v); stream.Write(word); }
         }
     }
 
-    public static (Dictionary<string, Tensor> Tensors, Dictionary<string, string> Metadata) Read(string path)
+    public static (Dictionary<string, NamedTensor> Tensors, Dictionary<string, string> Metadata) Read(string path)
     {
         string name = Path.GetFileName(path);
         if (!File.Exists(path)) throw new ModelFileException($"{path}: no such file");
@@ -82,7 +77,7 @@ public static class SafeTensors
         return Read(bytes, name);
     }
 
-    public static (Dictionary<string, Tensor> Tensors, Dictionary<string, string> Metadata) Read(ReadOnlySpan<byte> file, string name)
+    public static (Dictionary<string, NamedTensor> Tensors, Dictionary<string, string> Metadata) Read(ReadOnlySpan<byte> file, string name)
     {
         if (file.Length < 8) throw new ModelFileException($"{name}: {file.Length} bytes is too short to be a safetensors file (truncated?)");
         ulong headerLength = BinaryPrimitives.ReadUInt64LittleEndian(file);
@@ -96,7 +91,7 @@ public static class SafeTensors
         using (doc)
         {
             if (doc.RootElement.ValueKind != JsonValueKind.Object) throw new ModelFileException($"{name}: the header is not a JSON object");
-            var tensors = new Dictionary<string, Tensor>(StringComparer.Ordinal);
+            var tensors = new Dictionary<string, NamedTensor>(StringComparer.Ordinal);
             var metadata = new Dictionary<string, string>(StringComparer.Ordinal);
             var ranges = new List<(long Begin, long End, string Name)>();
             foreach (JsonProperty property in doc.RootElement.EnumerateObject())
@@ -139,7 +134,7 @@ public static class SafeTensors
                 var values = new float[count];
                 ReadOnlySpan<byte> raw = data.Slice((int)begin, (int)(end - begin));
                 for (int k = 0; k < values.Length; k++) values[k] = BinaryPrimitives.ReadSingleLittleEndian(raw.Slice(k * 4, 4));
-                tensors[tensor] = new Tensor(tensor, shape, values);
+                tensors[tensor] = new NamedTensor(tensor, shape, values);
                 ranges.Add((begin, end, tensor));
             }
             // The data section must be covered exactly once: no overlaps, no holes, nothing after the last tensor.

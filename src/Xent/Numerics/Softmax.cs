@@ -39,14 +39,20 @@ public static class Softmax
     }
 
     /// <summary>log Σ exp(x) computed as max + log Σ exp(x − max): float exponentials, summed in double.</summary>
-    public static float LogSumExp(ReadOnlySpan<float> x)
+    public static float LogSumExp(ReadOnlySpan<float> x) => (float)LogSumExpDouble(x);
+
+    /// <summary>
+    /// The one log-sum-exp every loss and softmax uses, kept in double: max + log Σ exp(x − max) with float exponentials.
+    /// An empty row gives −∞; a maximum of ±∞ or NaN is returned as it is.
+    /// </summary>
+    public static double LogSumExpDouble(ReadOnlySpan<float> x)
     {
-        if (x.IsEmpty) return float.NegativeInfinity;
+        if (x.IsEmpty) return double.NegativeInfinity;
         float max = TensorPrimitives.Max(x);
         if (float.IsInfinity(max) || float.IsNaN(max)) return max;
         double sum = 0;
         foreach (float v in x) sum += MathF.Exp(v - max);
-        return (float)(max + Math.Log(sum));
+        return max + Math.Log(sum);
     }
 
     private static void Check(ReadOnlySpan<float> source, int rows, int columns, Span<float> destination)

@@ -63,18 +63,4 @@ public sealed record ClassificationMetrics
             PerClass = perClass,
         };
     }
-
-    /// <summary>Runs the network over the data set in chunks and computes every metric.</summary>
-    public static ClassificationMetrics Evaluate(Network network, Dataset data)
-    {
-        var probabilities = new float[data.RowCount * network.ClassCount];
-        const int chunk = 1024;
-        for (int start = 0; start < data.RowCount; start += chunk)
-        {
-            int batch = Math.Min(chunk, data.RowCount - start);
-            network.PredictProbabilities(data.Features.AsSpan(start * data.FeatureCount, batch * data.FeatureCount), batch,
-                probabilities.AsSpan(start * network.ClassCount, batch * network.ClassCount));
-        }
-        return Compute(data.Labels, probabilities, data.ClassNames);
-    }
 }
