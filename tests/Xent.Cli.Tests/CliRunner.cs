@@ -1,5 +1,3 @@
-using Xent.Cli;
-
 namespace Xent.Cli.Tests;
 
 /// <summary>Runs the xent command in-process and captures what it printed.</summary>

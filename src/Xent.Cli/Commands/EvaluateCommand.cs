@@ -1,5 +1,4 @@
 using System.CommandLine;
-using Spectre.Console;
 using Xent.Data;
 using Xent.Models;
 using Xent.Training;

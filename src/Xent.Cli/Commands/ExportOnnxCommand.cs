@@ -1,5 +1,4 @@
 using System.CommandLine;
-using Spectre.Console;
 using Xent.Models;
 
 namespace Xent.Cli.Commands;

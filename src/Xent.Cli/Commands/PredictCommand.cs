@@ -2,7 +2,6 @@ using System.CommandLine;
 using System.Globalization;
 using System.Numerics.Tensors;
 using System.Text;
-using Spectre.Console;
 using Xent.Data;
 using Xent.Models;
 

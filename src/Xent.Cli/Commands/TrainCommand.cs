@@ -178,7 +178,7 @@ public static class TrainCommand
             },
             EpochCompleted = settings.CheckpointDir is { } dir
                 ? trainer => { if (trainer.Epoch % settings.CheckpointEvery == 0) Checkpoint.Save(dir, trainer, settingsJson); }
-                : null,
+            : null,
         };
 
         if (!json)

@@ -43,7 +43,7 @@ internal static class ExplainPlots
         curve.LegendText = "total cross entropy";
         var path = plot.Add.Scatter(values, descent.Steps.Select(s => s.TotalCrossEntropy).ToArray());
         path.LineWidth = 1;
-        
+
         path.MarkerSize = 8;
         path.LegendText = $"gradient-descent steps (start {descent.Start:0.##}, learning rate {descent.LearningRate:0.###})";
         var final = plot.Add.Marker(descent.Final, descent.Steps[^1].TotalCrossEntropy, MarkerShape.FilledDiamond, 14, Colors.Red);

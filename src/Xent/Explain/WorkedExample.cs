@@ -45,11 +45,21 @@ public sealed class WorkedExample
 
     public static readonly IReadOnlyDictionary<string, ParameterLocation> Locations = new Dictionary<string, ParameterLocation>(StringComparer.OrdinalIgnoreCase)
     {
-        ["w1"] = new("w1", 0, false, 0, 0), ["w2"] = new("w2", 0, false, 0, 1), ["b1"] = new("b1", 0, true, 0, 0),
-        ["w3"] = new("w3", 0, false, 1, 0), ["w4"] = new("w4", 0, false, 1, 1), ["b2"] = new("b2", 0, true, 1, 0),
-        ["w5"] = new("w5", 1, false, 0, 0), ["w6"] = new("w6", 1, false, 0, 1), ["b3"] = new("b3", 1, true, 0, 0),
-        ["w7"] = new("w7", 1, false, 1, 0), ["w8"] = new("w8", 1, false, 1, 1), ["b4"] = new("b4", 1, true, 1, 0),
-        ["w9"] = new("w9", 1, false, 2, 0), ["w10"] = new("w10", 1, false, 2, 1), ["b5"] = new("b5", 1, true, 2, 0),
+        ["w1"] = new("w1", 0, false, 0, 0),
+        ["w2"] = new("w2", 0, false, 0, 1),
+        ["b1"] = new("b1", 0, true, 0, 0),
+        ["w3"] = new("w3", 0, false, 1, 0),
+        ["w4"] = new("w4", 0, false, 1, 1),
+        ["b2"] = new("b2", 0, true, 1, 0),
+        ["w5"] = new("w5", 1, false, 0, 0),
+        ["w6"] = new("w6", 1, false, 0, 1),
+        ["b3"] = new("b3", 1, true, 0, 0),
+        ["w7"] = new("w7", 1, false, 1, 0),
+        ["w8"] = new("w8", 1, false, 1, 1),
+        ["b4"] = new("b4", 1, true, 1, 0),
+        ["w9"] = new("w9", 1, false, 2, 0),
+        ["w10"] = new("w10", 1, false, 2, 1),
+        ["b5"] = new("b5", 1, true, 2, 0),
     };
 
     private readonly float[] _inputs;

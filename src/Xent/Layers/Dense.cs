@@ -1,4 +1,3 @@
-using System.Numerics.Tensors;
 using Xent.Numerics;
 
 namespace Xent.Layers;

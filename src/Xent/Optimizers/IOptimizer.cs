@@ -1,5 +1,3 @@
-using Xent.Layers;
-
 namespace Xent.Optimizers;
 
 /// <summary>Updates parameters in place from their accumulated gradients.</summary>

@@ -1,7 +1,4 @@
 using System.Numerics.Tensors;
-using Xent.Data;
-using Xent.Layers;
-using Xent.Numerics;
 
 namespace Xent.Training;
 

@@ -2,7 +2,6 @@ using System.Numerics.Tensors;
 using Xent.Data;
 using Xent.Layers;
 using Xent.Losses;
-using Xent.Numerics;
 using Xent.Optimizers;
 
 namespace Xent.Training;

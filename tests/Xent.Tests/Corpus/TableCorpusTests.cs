@@ -1,4 +1,3 @@
-using System.Text.RegularExpressions;
 using Xent.Data;
 
 namespace Xent.Tests.Corpus;
