@@ -75,8 +75,9 @@ public static class KernelPaths
         return paths.ToArray();
     }
 
-    /// <summary>One line naming every kernel's path, for benchmark output: "gemm=Vector512 dot=Vector512 fused=Vector512 ...".</summary>
+    /// <summary>One line naming every kernel's path and the worker threads, for benchmark output: "gemm=Vector512 dot-gemm=... threads=2".</summary>
     public static string Describe() =>
         $"gemm={Gemm} dot-gemm={DotGemm} fused-step={(FusedStep == SimdPath.Scalar ? "off" : FusedStep.ToString())} " +
-        $"elementwise={(Vector512.IsHardwareAccelerated ? "Vector512" : Vector256.IsHardwareAccelerated ? "Vector256" : Vector128.IsHardwareAccelerated ? "Vector128" : "Scalar")}";
+        $"elementwise={(Vector512.IsHardwareAccelerated ? "Vector512" : Vector256.IsHardwareAccelerated ? "Vector256" : Vector128.IsHardwareAccelerated ? "Vector128" : "Scalar")} " +
+        $"threads={WorkerPool.Size}";
 }
