@@ -77,7 +77,7 @@ public static class KernelPaths
 
     /// <summary>One line naming every kernel's path and the worker threads, for benchmark output: "gemm=Vector512 dot-gemm=... threads=2".</summary>
     public static string Describe() =>
-        $"gemm={Gemm} dot-gemm={DotGemm} fused-step={(FusedStep == SimdPath.Scalar ? "off" : FusedStep.ToString())} " +
+        $"gemm={Gemm} dot-gemm={(DotGemm == SimdPath.Scalar ? "off" : DotGemm.ToString())} fused-step={(FusedStep == SimdPath.Scalar ? "off" : FusedStep.ToString())} " +
         $"elementwise={(Vector512.IsHardwareAccelerated ? "Vector512" : Vector256.IsHardwareAccelerated ? "Vector256" : Vector128.IsHardwareAccelerated ? "Vector128" : "Scalar")} " +
         $"threads={WorkerPool.Size}";
 }
