@@ -45,33 +45,37 @@ internal static unsafe class Gemm
             return;
         }
         int panels = (n + width - 1) / width;
-        float[] packedB = t_packedB is { } pb && pb.Length >= KC * panels * width ? pb : t_packedB = new float[KC * panels * width];
+        // All of op(B) packed at once (block p0 of KC rows at packedB + p0·panels·width), so each worker runs through every k
+        // block on its own rows after at most one hand-off for packing and one for computing: a hand-off per k block (two
+        // waits for the slowest thread each) cost more than the packing on batch-sized products when threads are contended.
+        long packedLength = (long)k * panels * width;
+        float[] packedB = t_packedB is { } pb && pb.Length >= packedLength ? pb : t_packedB = new float[packedLength];
         int slabs = (m + MR - 1) / MR;
         int workers = (long)m * n * k >= ParallelThreshold ? Math.Min(WorkerPool.Size, slabs) : 1;
-        // When op(B)'s rows are contiguous (C = A·B) and each worker's rows fit in one MC block, the kernel reads full panels
-        // in place (only a ragged last panel is packed): the panel is then read once, and a packing pass would cost as much
-        // as it saves (mnist's batch-sized products). Taller products read every panel once per MC block, and in place its
-        // rows are a whole row of B apart, a stride that for power-of-two widths maps all of them to a few L1 sets: packing
-        // measured 1.5x faster on 1024³ with the AVX2 kernel (94-134 -> 186-201 GFLOP/s, AMD EPYC, 2 threads), 2-4% with AVX-512.
-        bool direct = bCol == 1 && (m + workers - 1) / workers <= MC;
+        // When op(B)'s rows are contiguous (C = A·B), the kernel can read full panels in place (only a ragged last panel is
+        // packed), saving the packing pass; mnist's batch-sized products gained from it. But a tall product reads every panel
+        // once per MC block, and in place a panel's rows are a row of B apart: when that stride is a multiple of 128 floats
+        // (512 bytes) they fall into at most 8 of the 64 L1 sets and evict each other. Then B is packed: 1024³ with the AVX2
+        // kernel went from 94-134 to 186-201 GFLOP/s, 2-4% better with AVX-512 (AMD EPYC, 2 threads).
+        bool direct = bCol == 1 && ((m + workers - 1) / workers <= MC || bRow % 128 != 0);
         fixed (float* bp = packedB)
         {
             var job = Job.Current;
-            for (int p0 = 0; p0 < k; p0 += KC)
+            job.Set(path, a, aRow, aCol, b, bRow, bCol, bp, direct, c, m, k, n, workers, accumulate);
+            if (direct)
             {
-                int kc = Math.Min(KC, k - p0);
-                // Without accumulate, the first block's tiles are stored rather than added: no separate pass to clear C.
-                job.Set(path, a, aRow, aCol, b, bRow, bCol, bp, direct, c, m, p0, kc, n, workers, overwrite: !accumulate && p0 == 0);
-                if (direct)
-                {
-                    if (n % width != 0) PackB(width, b, bRow, bCol, p0, kc, n, bp, panels - 1, panels);
-                }
-                else if (workers == 1) PackB(width, b, bRow, bCol, p0, kc, n, bp, 0, panels);
-                else { job.Packing = true; WorkerPool.Run(job, workers); }
-                job.Packing = false;
+                if (n % width != 0)
+                    for (int p0 = 0; p0 < k; p0 += KC) PackB(width, b, bRow, bCol, p0, Math.Min(KC, k - p0), n, bp + (long)p0 * panels * width, panels - 1, panels);
+            }
+            else
+            {
+                job.Packing = true;
                 if (workers == 1) job.Execute(0);
                 else WorkerPool.Run(job, workers);
+                job.Packing = false;
             }
+            if (workers == 1) job.Execute(0);
+            else WorkerPool.Run(job, workers);
         }
     }
 
@@ -316,30 +320,33 @@ internal static unsafe class Gemm
 
         private SimdPath _path;
         private float* _a, _b, _packedB, _c;
-        private int _aRow, _aCol, _bRow, _bCol, _m, _p0, _kc, _n, _parts;
-        private bool _direct, _overwrite;
+        private int _aRow, _aCol, _bRow, _bCol, _m, _k, _n, _parts;
+        private bool _direct, _accumulate;
         public bool Packing;
 
-        public void Set(SimdPath path, float* a, int aRow, int aCol, float* b, int bRow, int bCol, float* packedB, bool direct, float* c, int m, int p0, int kc, int n, int parts, bool overwrite)
+        public void Set(SimdPath path, float* a, int aRow, int aCol, float* b, int bRow, int bCol, float* packedB, bool direct, float* c, int m, int k, int n, int parts, bool accumulate)
         {
             _path = path;
-            _overwrite = overwrite;
             _a = a; _aRow = aRow; _aCol = aCol; _b = b; _bRow = bRow; _bCol = bCol; _packedB = packedB; _direct = direct;
-            _c = c; _m = m; _p0 = p0; _kc = kc; _n = n; _parts = parts;
+            _c = c; _m = m; _k = k; _n = n; _parts = parts; _accumulate = accumulate;
         }
 
         public void Execute(int part)
         {
+            int width = PanelWidth(_path), panels = (_n + width - 1) / width;
             if (Packing)
             {
-                int nr = PanelWidth(_path), panels = (_n + nr - 1) / nr;
-                PackB(nr, _b, _bRow, _bCol, _p0, _kc, _n, _packedB, panels * part / _parts, panels * (part + 1) / _parts);
+                for (int p0 = 0; p0 < _k; p0 += KC)
+                    PackB(width, _b, _bRow, _bCol, p0, Math.Min(KC, _k - p0), _n, _packedB + (long)p0 * panels * width, panels * part / _parts, panels * (part + 1) / _parts);
                 return;
             }
             int slabs = (_m + MR - 1) / MR;
             int i0 = (int)((long)slabs * part / _parts) * MR;
             int i1 = Math.Min(_m, (int)((long)slabs * (part + 1) / _parts) * MR);
-            if (i0 < i1) RowRange(_path, _a, _aRow, _aCol, _b, _bRow, _direct, _packedB, _c, i0, i1, _p0, _kc, _n, _overwrite);
+            if (i0 >= i1) return;
+            // Without accumulate, the first k block's tiles are stored rather than added: no separate pass to clear C.
+            for (int p0 = 0; p0 < _k; p0 += KC)
+                RowRange(_path, _a, _aRow, _aCol, _b, _bRow, _direct, _packedB + (long)p0 * panels * width, _c, i0, i1, p0, Math.Min(KC, _k - p0), _n, overwrite: !_accumulate && p0 == 0);
         }
     }
 }
