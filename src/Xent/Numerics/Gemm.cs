@@ -10,7 +10,8 @@ namespace Xent.Numerics;
 /// <para>
 /// Loop structure (Goto/BLIS): for each block of KC rows of op(B), pack it into column panels of NR; for each block of MC
 /// rows of op(A), pack it into row panels of MR; then an MR × NR micro-kernel keeps the whole C tile in registers and
-/// streams both panels with fused multiply-adds. On AVX-512 the tile is 6 × 32 (12 zmm accumulators), on AVX2 6 × 16.
+/// streams both panels with fused multiply-adds. On AVX-512 the tile is 6 × 32 (12 zmm accumulators), on AVX2 6 × 16,
+/// with Vector128 6 × 8; <see cref="KernelPaths.Gemm"/> chooses.
 /// Large products split their rows over cores, whole MR-row slabs per worker, so every element of C is summed by one
 /// thread in one order: results do not depend on the thread count.
 /// </para>
