@@ -4,7 +4,11 @@ in one go on this machine and prints a table of the figures and their ratios.
 
 Usage:
     apt-get install python3-torch libopenblas0-pthread     # the peers, from Debian
-    /usr/bin/python3 bench/compare.py [--markdown]
+    /usr/bin/python3 bench/compare.py [--markdown] [--avx2]
+
+--avx2 restricts every system to AVX2: Xent with DOTNET_EnableAVX512=0, OpenBLAS with OPENBLAS_CORETYPE=Haswell, PyTorch
+with ATEN_CPU_CAPABILITY=avx2. Without it, OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE are removed from numpy's environment so
+OpenBLAS picks its own kernel for this CPU.
 """
 import argparse
 import json
@@ -16,19 +20,30 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 
 
-def run_json(command):
-    out = subprocess.run(command, check=True, capture_output=True, text=True, cwd=ROOT).stdout
+def run_json(command, env=None):
+    out = subprocess.run(command, check=True, capture_output=True, text=True, cwd=ROOT, env=env).stdout
     return json.loads(out.strip().splitlines()[-1])
 
 
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--markdown", action="store_true")
+    parser.add_argument("--avx2", action="store_true")
     args = parser.parse_args()
+    xent_env, blas_env, torch_env = dict(os.environ), dict(os.environ), dict(os.environ)
+    for name in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"):
+        blas_env.pop(name, None)
+    if args.avx2:
+        xent_env["DOTNET_EnableAVX512"] = "0"
+        blas_env["OPENBLAS_CORETYPE"] = "Haswell"
+        torch_env["ATEN_CPU_CAPABILITY"] = "avx2"
     subprocess.run(["dotnet", "build", "-c", "Release", "bench/Xent.Bench", "-v", "q", "-nologo"], check=True, cwd=ROOT, capture_output=True)
-    xent = run_json(["dotnet", "bench/Xent.Bench/bin/Release/net10.0/Xent.Bench.dll", "--json"])
-    torch = run_json([sys.executable, os.path.join(HERE, "peers", "torch_bench.py")])
-    blas = run_json([sys.executable, os.path.join(HERE, "peers", "numpy_gemm.py")])
+    xent = run_json(["dotnet", "bench/Xent.Bench/bin/Release/net10.0/Xent.Bench.dll", "--json"], xent_env)
+    torch = run_json([sys.executable, os.path.join(HERE, "peers", "torch_bench.py")], torch_env)
+    blas = run_json([sys.executable, os.path.join(HERE, "peers", "numpy_gemm.py")], blas_env)
+    machine = xent["machine"]
+    print(f"CPU: {machine['cpu']}; Xent paths: {machine['paths']}; .NET {machine['dotnet']}; "
+          f"OpenBLAS core type: {blas_env.get('OPENBLAS_CORETYPE', 'auto')}; PyTorch capability: {torch_env.get('ATEN_CPU_CAPABILITY', 'auto')}\n")
     rows = [
         ("iris", "stepsPerSecond", "PyTorch", torch["iris"]["stepsPerSecond"], False, "≥ 20×"),
         ("digits", "samplesPerSecond", "PyTorch", torch["digits"]["samplesPerSecond"], False, "≥ 3×"),

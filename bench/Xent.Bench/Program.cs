@@ -28,14 +28,30 @@ foreach (string workload in only)
         _ => throw new ArgumentException($"unknown workload {workload}"),
     };
 }
+string cpu = CpuModel();
 if (json)
 {
-    Console.WriteLine(JsonSerializer.Serialize(results));
+    var machine = new Dictionary<string, string> { ["cpu"] = cpu, ["paths"] = Xent.Numerics.KernelPaths.Describe(), ["dotnet"] = Environment.Version.ToString() };
+    Console.WriteLine(JsonSerializer.Serialize(new Dictionary<string, object> { ["machine"] = machine }.Concat(results.Select(r => KeyValuePair.Create(r.Key, (object)r.Value))).ToDictionary()));
     return 0;
 }
-Console.WriteLine($"Xent on {Environment.ProcessorCount} cores, .NET {Environment.Version}, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}");
+Console.WriteLine($"Xent on {cpu}, {Environment.ProcessorCount} logical cores, .NET {Environment.Version}, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}");
+Console.WriteLine($"kernel paths: {Xent.Numerics.KernelPaths.Describe()}");
 Console.WriteLine($"{"workload",-10} {"metric",-22} {"value",16}");
 foreach ((string workload, Dictionary<string, double> metrics) in results)
     foreach ((string metric, double value) in metrics)
         Console.WriteLine($"{workload,-10} {metric,-22} {value,16:N1}");
 return 0;
+
+// The first "model name" line of /proc/cpuinfo (Linux), else the processor architecture.
+static string CpuModel()
+{
+    try
+    {
+        foreach (string line in File.ReadLines("/proc/cpuinfo"))
+            if (line.StartsWith("model name", StringComparison.Ordinal)) return line[(line.IndexOf(':') + 1)..].Trim();
+    }
+    catch (IOException) { }
+    catch (UnauthorizedAccessException) { }
+    return System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture.ToString();
+}

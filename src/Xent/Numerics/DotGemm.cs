@@ -13,7 +13,7 @@ internal static unsafe class DotGemm
 {
     private const long ParallelThreshold = 1L << 22;
 
-    public static bool Applies(int aCol, int bRow, int k) => Vector512.IsHardwareAccelerated && aCol == 1 && bRow == 1 && k >= 64;
+    public static bool Applies(int aCol, int bRow, int k) => KernelPaths.DotGemm == SimdPath.Vector512 && aCol == 1 && bRow == 1 && k >= 64;
 
     // a [m, k] (row stride aRow), b [n, k] (row stride bCol) -> c [m, n]
     public static void Multiply(float* a, int aRow, float* b, int bCol, float* c, int m, int k, int n, bool accumulate)

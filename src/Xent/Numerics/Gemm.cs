@@ -10,7 +10,8 @@ namespace Xent.Numerics;
 /// <para>
 /// Loop structure (Goto/BLIS): for each block of KC rows of op(B), pack it into column panels of NR; for each block of MC
 /// rows of op(A), pack it into row panels of MR; then an MR × NR micro-kernel keeps the whole C tile in registers and
-/// streams both panels with fused multiply-adds. On AVX-512 the tile is 6 × 32 (12 zmm accumulators), on AVX2 6 × 16.
+/// streams both panels with fused multiply-adds. On AVX-512 the tile is 6 × 32 (12 zmm accumulators), on AVX2 6 × 16,
+/// with Vector128 6 × 8; <see cref="KernelPaths.Gemm"/> chooses.
 /// Large products split their rows over cores, whole MR-row slabs per worker, so every element of C is summed by one
 /// thread in one order: results do not depend on the thread count.
 /// </para>
@@ -20,7 +21,9 @@ internal static unsafe class Gemm
     private const int MR = 6;
     private const int KC = 256;
     private const int MC = 96;
-    private static readonly int NR = Vector512.IsHardwareAccelerated ? 32 : Vector256.IsHardwareAccelerated ? 16 : 8;
+
+    /// <summary>Columns of a micro-tile on each path: two vectors' worth.</summary>
+    private static int PanelWidth(SimdPath path) => path switch { SimdPath.Vector512 => 32, SimdPath.Vector256 => 16, _ => 8 };
 
     /// <summary>Products below this many multiply-adds run on one thread: the hand-off costs more than it saves.</summary>
     private const long ParallelThreshold = 1L << 22;
@@ -29,46 +32,60 @@ internal static unsafe class Gemm
     [ThreadStatic] private static float[]? t_packedB;
 
     // C[i, j] = Σ_p A(i, p)·B(p, j) with A(i, p) = a[i·aRow + p·aCol], B(p, j) = b[p·bRow + j·bCol], C row-major with ldc = n.
-    public static void Multiply(float* a, int aRow, int aCol, float* b, int bRow, int bCol, float* c, int m, int k, int n, bool accumulate)
+    public static void Multiply(float* a, int aRow, int aCol, float* b, int bRow, int bCol, float* c, int m, int k, int n, bool accumulate) =>
+        Multiply(KernelPaths.Gemm, a, aRow, aCol, b, bRow, bCol, c, m, k, n, accumulate);
+
+    // The same on a given path (tests run every path the CPU supports).
+    public static void Multiply(SimdPath path, float* a, int aRow, int aCol, float* b, int bRow, int bCol, float* c, int m, int k, int n, bool accumulate)
     {
+        int width = PanelWidth(path);
         if (m == 0 || n == 0) return;
         if (k == 0)
         {
             if (!accumulate) new Span<float>(c, m * n).Clear();
             return;
         }
-        int panels = (n + NR - 1) / NR;
-        float[] packedB = t_packedB is { } pb && pb.Length >= KC * panels * NR ? pb : t_packedB = new float[KC * panels * NR];
+        int panels = (n + width - 1) / width;
+        // All of op(B) packed at once (block p0 of KC rows at packedB + p0·panels·width), so each worker runs through every k
+        // block on its own rows after at most one hand-off for packing and one for computing: a hand-off per k block (two
+        // waits for the slowest thread each) cost more than the packing on batch-sized products when threads are contended.
+        long packedLength = (long)k * panels * width;
+        float[] packedB = t_packedB is { } pb && pb.Length >= packedLength ? pb : t_packedB = new float[packedLength];
         int slabs = (m + MR - 1) / MR;
         int workers = (long)m * n * k >= ParallelThreshold ? Math.Min(WorkerPool.Size, slabs) : 1;
-        // When op(B)'s rows are contiguous (C = A·B), the kernel reads full panels in place; only a ragged last panel is packed.
-        bool direct = bCol == 1;
+        // When op(B)'s rows are contiguous (C = A·B), the kernel can read full panels in place (only a ragged last panel is
+        // packed), saving the packing pass; mnist's batch-sized products gained from it. But a tall product reads every panel
+        // once per MC block, and in place a panel's rows are a row of B apart: when that stride is a multiple of 128 floats
+        // (512 bytes) they fall into at most 8 of the 64 L1 sets and evict each other. Then B is packed: 1024³ with the AVX2
+        // kernel went from 94-134 to 186-201 GFLOP/s, 2-4% better with AVX-512 (AMD EPYC, 2 threads).
+        bool direct = bCol == 1 && ((m + workers - 1) / workers <= MC || bRow % 128 != 0);
         fixed (float* bp = packedB)
         {
             var job = Job.Current;
-            for (int p0 = 0; p0 < k; p0 += KC)
+            job.Set(path, a, aRow, aCol, b, bRow, bCol, bp, direct, c, m, k, n, workers, accumulate);
+            if (direct)
             {
-                int kc = Math.Min(KC, k - p0);
-                // Without accumulate, the first block's tiles are stored rather than added: no separate pass to clear C.
-                job.Set(a, aRow, aCol, b, bRow, bCol, bp, direct, c, m, p0, kc, n, workers, overwrite: !accumulate && p0 == 0);
-                if (direct)
-                {
-                    if (n % NR != 0) PackB(b, bRow, bCol, p0, kc, n, bp, panels - 1, panels);
-                }
-                else if (workers == 1) PackB(b, bRow, bCol, p0, kc, n, bp, 0, panels);
-                else { job.Packing = true; WorkerPool.Run(job, workers); }
-                job.Packing = false;
+                if (n % width != 0)
+                    for (int p0 = 0; p0 < k; p0 += KC) PackB(width, b, bRow, bCol, p0, Math.Min(KC, k - p0), n, bp + (long)p0 * panels * width, panels - 1, panels);
+            }
+            else
+            {
+                job.Packing = true;
                 if (workers == 1) job.Execute(0);
                 else WorkerPool.Run(job, workers);
+                job.Packing = false;
             }
+            if (workers == 1) job.Execute(0);
+            else WorkerPool.Run(job, workers);
         }
     }
 
     // Rows [i0, i1) of C against one packed KC block of op(B).
-    private static void RowRange(float* a, int aRow, int aCol, float* b, int bRow, bool direct, float* packedB, float* c, int i0, int i1, int p0, int kc, int n, bool overwrite)
+    private static void RowRange(SimdPath path, float* a, int aRow, int aCol, float* b, int bRow, bool direct, float* packedB, float* c, int i0, int i1, int p0, int kc, int n, bool overwrite)
     {
+        int width = PanelWidth(path);
         float[] packedA = t_packedA is { } pa && pa.Length >= MC * KC ? pa : t_packedA = new float[MC * KC];
-        Span<float> edge = stackalloc float[MR * 32];
+        Span<float> edge = stackalloc float[MR * 32];   // the widest tile
         fixed (float* ap = packedA)
         fixed (float* tile = edge)
         {
@@ -76,25 +93,25 @@ internal static unsafe class Gemm
             {
                 int mc = Math.Min(MC, i1 - ic);
                 PackA(a, aRow, aCol, ic, mc, p0, kc, ap);
-                for (int jr = 0; jr < n; jr += NR)
+                for (int jr = 0; jr < n; jr += width)
                 {
-                    int nr = Math.Min(NR, n - jr);
-                    bool inPlace = direct && nr == NR;
-                    float* bPanel = inPlace ? b + (long)p0 * bRow + jr : packedB + (jr / NR) * kc * NR;
-                    int ldb = inPlace ? bRow : NR;
+                    int nr = Math.Min(width, n - jr);
+                    bool inPlace = direct && nr == width;
+                    float* bPanel = inPlace ? b + (long)p0 * bRow + jr : packedB + (jr / width) * kc * width;
+                    int ldb = inPlace ? bRow : width;
                     for (int ir = 0; ir < mc; ir += MR)
                     {
                         int mr = Math.Min(MR, mc - ir);
                         float* aPanel = ap + (ir / MR) * kc * MR;
                         float* cTile = c + (long)(ic + ir) * n + jr;
-                        if (mr == MR && nr == NR) Kernel(aPanel, bPanel, ldb, kc, cTile, n, overwrite);
+                        if (mr == MR && nr == width) Kernel(path, aPanel, bPanel, ldb, kc, cTile, n, overwrite);
                         else
                         {
                             // A partial tile: compute into a full scratch tile, then store or add the valid part.
-                            Kernel(aPanel, bPanel, ldb, kc, tile, NR, overwrite: true);
+                            Kernel(path, aPanel, bPanel, ldb, kc, tile, width, overwrite: true);
                             for (int r = 0; r < mr; r++)
                                 for (int j = 0; j < nr; j++)
-                                    cTile[(long)r * n + j] = overwrite ? tile[r * NR + j] : cTile[(long)r * n + j] + tile[r * NR + j];
+                                    cTile[(long)r * n + j] = overwrite ? tile[r * width + j] : cTile[(long)r * n + j] + tile[r * width + j];
                         }
                     }
                 }
@@ -124,9 +141,8 @@ internal static unsafe class Gemm
     }
 
     // op(B) rows [p0, p0 + kc) × the columns of panels [first, last) -> panels of NR columns, each stored row by row: dest[panel][p][j].
-    private static void PackB(float* b, int bRow, int bCol, int p0, int kc, int n, float* dest, int first, int last)
+    private static void PackB(int nr0, float* b, int bRow, int bCol, int p0, int kc, int n, float* dest, int first, int last)
     {
-        int nr0 = NR;
         for (int jr = first * nr0; jr < Math.Min(n, last * nr0); jr += nr0)
         {
             int nr = Math.Min(nr0, n - jr);
@@ -163,12 +179,17 @@ internal static unsafe class Gemm
 
     // c[MR, NR] (row stride ldc) += aPanel[kc, MR]ᵀ · bPanel[kc, NR]
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Kernel(float* a, float* b, int ldb, int kc, float* c, int ldc, bool overwrite)
+    private static void Kernel(SimdPath path, float* a, float* b, int ldb, int kc, float* c, int ldc, bool overwrite)
     {
-        if (Vector512.IsHardwareAccelerated) { Kernel512(a, b, ldb, kc, c, ldc, overwrite); return; }
-        if (Vector256.IsHardwareAccelerated) { Kernel256(a, b, ldb, kc, c, ldc, overwrite); return; }
+        switch (path)
+        {
+            case SimdPath.Vector512: Kernel512(a, b, ldb, kc, c, ldc, overwrite); return;
+            case SimdPath.Vector256: Kernel256(a, b, ldb, kc, c, ldc, overwrite); return;
+            case SimdPath.Vector128: Kernel128(a, b, ldb, kc, c, ldc, overwrite); return;
+        }
+        // The scalar path: an 8-column tile, summed like the reference.
         for (int r = 0; r < MR; r++)
-            for (int j = 0; j < NR; j++)
+            for (int j = 0; j < 8; j++)
             {
                 float sum = 0;
                 for (int p = 0; p < kc; p++) sum += a[p * MR + r] * b[p * ldb + j];
@@ -251,6 +272,44 @@ internal static unsafe class Gemm
         hi.Store(c + 8);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Kernel128(float* a, float* b, int ldb, int kc, float* c, int ldc, bool overwrite)
+    {
+        Vector128<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
+        Vector128<float> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
+        for (int p = 0; p < kc; p++, a += MR, b += ldb)
+        {
+            // MultiplyAddEstimate: one FMA where the CPU has it (ARM64, x86 with FMA), multiply then add where it does not.
+            Vector128<float> b0 = Vector128.Load(b), b1 = Vector128.Load(b + 4);
+            Vector128<float> x = Vector128.Create(a[0]);
+            c00 = Vector128.MultiplyAddEstimate(x, b0, c00); c01 = Vector128.MultiplyAddEstimate(x, b1, c01);
+            x = Vector128.Create(a[1]);
+            c10 = Vector128.MultiplyAddEstimate(x, b0, c10); c11 = Vector128.MultiplyAddEstimate(x, b1, c11);
+            x = Vector128.Create(a[2]);
+            c20 = Vector128.MultiplyAddEstimate(x, b0, c20); c21 = Vector128.MultiplyAddEstimate(x, b1, c21);
+            x = Vector128.Create(a[3]);
+            c30 = Vector128.MultiplyAddEstimate(x, b0, c30); c31 = Vector128.MultiplyAddEstimate(x, b1, c31);
+            x = Vector128.Create(a[4]);
+            c40 = Vector128.MultiplyAddEstimate(x, b0, c40); c41 = Vector128.MultiplyAddEstimate(x, b1, c41);
+            x = Vector128.Create(a[5]);
+            c50 = Vector128.MultiplyAddEstimate(x, b0, c50); c51 = Vector128.MultiplyAddEstimate(x, b1, c51);
+        }
+        Put128(c, c00, c01, overwrite); Put128(c + ldc, c10, c11, overwrite); Put128(c + 2 * ldc, c20, c21, overwrite);
+        Put128(c + 3 * ldc, c30, c31, overwrite); Put128(c + 4 * ldc, c40, c41, overwrite); Put128(c + 5 * ldc, c50, c51, overwrite);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Put128(float* c, Vector128<float> lo, Vector128<float> hi, bool overwrite)
+    {
+        if (!overwrite)
+        {
+            lo += Vector128.Load(c);
+            hi += Vector128.Load(c + 4);
+        }
+        lo.Store(c);
+        hi.Store(c + 4);
+    }
+
     /// <summary>
     /// One multiply's parallel parts, reused so nothing is allocated per call. Packing: worker t packs an equal share of
     /// op(B)'s panels. Computing: worker t takes an equal share of whole MR-row slabs of C.
@@ -260,30 +319,35 @@ internal static unsafe class Gemm
         [ThreadStatic] private static Job? t_current;
         public static Job Current => t_current ??= new Job();
 
+        private SimdPath _path;
         private float* _a, _b, _packedB, _c;
-        private int _aRow, _aCol, _bRow, _bCol, _m, _p0, _kc, _n, _parts;
-        private bool _direct, _overwrite;
+        private int _aRow, _aCol, _bRow, _bCol, _m, _k, _n, _parts;
+        private bool _direct, _accumulate;
         public bool Packing;
 
-        public void Set(float* a, int aRow, int aCol, float* b, int bRow, int bCol, float* packedB, bool direct, float* c, int m, int p0, int kc, int n, int parts, bool overwrite)
+        public void Set(SimdPath path, float* a, int aRow, int aCol, float* b, int bRow, int bCol, float* packedB, bool direct, float* c, int m, int k, int n, int parts, bool accumulate)
         {
-            _overwrite = overwrite;
+            _path = path;
             _a = a; _aRow = aRow; _aCol = aCol; _b = b; _bRow = bRow; _bCol = bCol; _packedB = packedB; _direct = direct;
-            _c = c; _m = m; _p0 = p0; _kc = kc; _n = n; _parts = parts;
+            _c = c; _m = m; _k = k; _n = n; _parts = parts; _accumulate = accumulate;
         }
 
         public void Execute(int part)
         {
+            int width = PanelWidth(_path), panels = (_n + width - 1) / width;
             if (Packing)
             {
-                int panels = (_n + NR - 1) / NR;
-                PackB(_b, _bRow, _bCol, _p0, _kc, _n, _packedB, panels * part / _parts, panels * (part + 1) / _parts);
+                for (int p0 = 0; p0 < _k; p0 += KC)
+                    PackB(width, _b, _bRow, _bCol, p0, Math.Min(KC, _k - p0), _n, _packedB + (long)p0 * panels * width, panels * part / _parts, panels * (part + 1) / _parts);
                 return;
             }
             int slabs = (_m + MR - 1) / MR;
             int i0 = (int)((long)slabs * part / _parts) * MR;
             int i1 = Math.Min(_m, (int)((long)slabs * (part + 1) / _parts) * MR);
-            if (i0 < i1) RowRange(_a, _aRow, _aCol, _b, _bRow, _direct, _packedB, _c, i0, i1, _p0, _kc, _n, _overwrite);
+            if (i0 >= i1) return;
+            // Without accumulate, the first k block's tiles are stored rather than added: no separate pass to clear C.
+            for (int p0 = 0; p0 < _k; p0 += KC)
+                RowRange(_path, _a, _aRow, _aCol, _b, _bRow, _direct, _packedB + (long)p0 * panels * width, _c, i0, i1, p0, Math.Min(KC, _k - p0), _n, overwrite: !_accumulate && p0 == 0);
         }
     }
 }

@@ -53,10 +53,14 @@ public static unsafe class MatMul
     }
 
     /// <summary>The packed kernel whatever the size, for tests: op(A)(i, p) = a[i·aRow + p·aCol], op(B)(p, j) = b[p·bRow + j·bCol].</summary>
-    internal static void PackedMultiply(ReadOnlySpan<float> a, int aRow, int aCol, ReadOnlySpan<float> b, int bRow, int bCol, Span<float> c, int m, int k, int n, bool accumulate)
+    internal static void PackedMultiply(ReadOnlySpan<float> a, int aRow, int aCol, ReadOnlySpan<float> b, int bRow, int bCol, Span<float> c, int m, int k, int n, bool accumulate) =>
+        PackedMultiply(KernelPaths.Gemm, a, aRow, aCol, b, bRow, bCol, c, m, k, n, accumulate);
+
+    /// <summary>The packed kernel on a given path (one of <see cref="KernelPaths.SupportedGemmPaths"/>), for tests.</summary>
+    internal static void PackedMultiply(SimdPath path, ReadOnlySpan<float> a, int aRow, int aCol, ReadOnlySpan<float> b, int bRow, int bCol, Span<float> c, int m, int k, int n, bool accumulate)
     {
         fixed (float* ap = a) fixed (float* bp = b) fixed (float* cp = c)
-            Gemm.Multiply(ap, aRow, aCol, bp, bRow, bCol, cp, m, k, n, accumulate);
+            Gemm.Multiply(path, ap, aRow, aCol, bp, bRow, bCol, cp, m, k, n, accumulate);
     }
 
     /// <summary>The dot-product kernel for A·Bᵀ whatever the size, for tests (rows of a [m, k] and b [n, k] contiguous).</summary>

@@ -5,6 +5,7 @@ using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 using Xent.Layers;
 using Xent.Losses;
+using Xent.Numerics;
 
 namespace Xent.Training;
 
@@ -12,7 +13,8 @@ namespace Xent.Training;
 /// The small-network path of a training step, for Iris-sized networks: inputs ≤ 16 → hidden ≤ 32 ReLU units → classes ≤ 16
 /// with plain mean cross entropy. At this size a step's cost is overhead (passes over intermediate buffers, horizontal sums,
 /// scalar exponentials), not arithmetic, so this path works on 16 rows at a time with one Vector512 holding one quantity
-/// (an input feature, a hidden unit, a logit, a gradient) for all 16 rows: every operation is a full-width FMA with a
+/// (an input feature, a hidden unit, a logit, a gradient) for all 16 rows (on AVX2 CPUs, 8 rows per Vector256; the width is
+/// chosen in <see cref="KernelPaths.FusedStep"/>): every operation is a full-width FMA with a
 /// broadcast weight, the softmax's exponential is an inlined vector polynomial, and each gradient is kept as 16 per-row
 /// partial sums, added up once per step by a tree of permutes. A forward pass over all blocks comes first (the blocks are
 /// independent, so the CPU overlaps one block's long chain of logits, exponentials and division with the next), then the
@@ -22,12 +24,13 @@ namespace Xent.Training;
 /// </summary>
 internal sealed unsafe class FusedTinyStep
 {
-    private const int Lanes = 16;
+    private const int Lanes = 16;   // the widest: 16 floats per Vector512 (the arena's alignment and padding)
     private const int MaxInputs = 16, MaxHidden = 32, MaxClasses = 16;
     private readonly Dense _first;
     private readonly Dense _second;
     private readonly int _ignoreIndex;
     private readonly int _inputs, _hidden, _classes;
+    private readonly int _lanes;   // rows per register: 16 (Vector512) or 8 (Vector256)
     // One pinned, 64-byte aligned arena. Vector512 slots: the gradient accumulators (W1 [hidden, inputs], b1 [hidden],
     // W2 [hidden, classes] (transposed), b2 [classes]). Then floats: W2 transposed [hidden, classes] and the lane sums.
     private readonly float[] _arena;
@@ -38,27 +41,37 @@ internal sealed unsafe class FusedTinyStep
     private float[] _blocks = [];
     private int _blocksStart, _blocksCapacity;
 
-    private FusedTinyStep(Dense first, Dense second, int ignoreIndex)
+    private FusedTinyStep(Dense first, Dense second, int ignoreIndex, SimdPath path)
     {
+        _lanes = path == SimdPath.Vector512 ? 16 : 8;
         _first = first;
         _second = second;
         _ignoreIndex = ignoreIndex;
         (_inputs, _hidden, _classes) = (first.Inputs, first.Outputs, second.Outputs);
         _accumulators = _hidden * _inputs + _hidden + _hidden * _classes + _classes;
-        _w2tFloat = _accumulators * Lanes;
+        _w2tFloat = _accumulators * _lanes;
         _sumsFloat = _w2tFloat + (_hidden * _classes + Lanes - 1) / Lanes * Lanes;
         (_arena, _arenaStart) = AlignedPinned(_sumsFloat + (_accumulators + Lanes - 1) / Lanes * Lanes);
     }
 
     /// <summary>The fused step for this network and loss, or null when they are not of the shape it handles.</summary>
-    public static FusedTinyStep? TryCreate(Network network, IClassificationLoss loss)
+    public static FusedTinyStep? TryCreate(Network network, IClassificationLoss loss) => TryCreate(network, loss, KernelPaths.FusedStep);
+
+    /// <summary>The same on a given width (Vector512 or Vector256; tests run both where the CPU has them), or null.</summary>
+    internal static FusedTinyStep? TryCreate(Network network, IClassificationLoss loss, SimdPath path)
     {
-        if (!Avx512F.IsSupported || !Vector512.IsHardwareAccelerated || network.Layers.Count != 2) return null;
+        bool runs = path switch
+        {
+            SimdPath.Vector512 => Avx512F.IsSupported,
+            SimdPath.Vector256 => Avx2.IsSupported && Fma.IsSupported,
+            _ => false,
+        };
+        if (!runs || network.Layers.Count != 2) return null;
         Dense first = network.Layers[0], second = network.Layers[1];
         if (first.Activation != Activation.Relu || second.Activation != Activation.Identity) return null;
         if (first.Inputs > MaxInputs || first.Outputs > MaxHidden || second.Outputs > MaxClasses) return null;
         if (loss is not SoftmaxCrossEntropy { Options: { Weights: null, LabelSmoothing: 0, Reduction: Reduction.Mean } } ce) return null;
-        return new FusedTinyStep(first, second, ce.Options.IgnoreIndex);
+        return new FusedTinyStep(first, second, ce.Options.IgnoreIndex, path);
     }
 
     // A pinned array (it never moves) and the index of its first 64-byte aligned element, with room for `length` floats.
@@ -78,8 +91,8 @@ internal sealed unsafe class FusedTinyStep
         if (batch <= 0 || x.Length < batch * _inputs || y.Length < batch) return null;
         for (int n = 0; n < batch; n++)
             if (y[n] == _ignoreIndex || (uint)y[n] >= (uint)_classes) return null;
-        int blocks = (batch + Lanes - 1) / Lanes;
-        long neededLong = (long)blocks * (_inputs + _hidden + _classes) * Lanes;
+        int blocks = (batch + _lanes - 1) / _lanes;
+        long neededLong = (long)blocks * (_inputs + _hidden + _classes) * _lanes;
         if (neededLong > Array.MaxLength - Lanes) return null;   // a batch of tens of millions of rows: the general path
         int needed = (int)neededLong;
         if (needed > _blocksCapacity)
@@ -116,131 +129,38 @@ internal sealed unsafe class FusedTinyStep
     private double Run<TInputs, TClasses>(ReadOnlySpan<float> x, ReadOnlySpan<int> y, int batch, out int correct)
         where TInputs : struct, ISize where TClasses : struct, ISize
     {
-        int hidden = _hidden, blocks = (batch + Lanes - 1) / Lanes, blockStride = (TInputs.Value + hidden + TClasses.Value) * Lanes;
-        correct = 0;
+        int lanes = _lanes, hidden = _hidden, blocks = (batch + lanes - 1) / lanes, blockStride = (TInputs.Value + hidden + TClasses.Value) * lanes;
         fixed (float* blocksFixed = &_blocks[_blocksStart], arena = &_arena[_arenaStart])
         fixed (float* w1 = _first.Weight.Value, b1 = _first.Bias.Value, w2 = _second.Weight.Value, b2 = _second.Bias.Value)
         fixed (float* xFixed = x)
         fixed (int* labelsFixed = y)
         {
-            float* blockData = blocksFixed;
+            // x [batch, inputs] -> blocks of `lanes` rows, feature by feature: block[f·lanes + lane]
             for (int block = 0; block < blocks; block++)
             {
-                float* to = blockData + block * blockStride;
-                int valid = Math.Min(Lanes, batch - block * Lanes);
-                float* from = xFixed + block * Lanes * TInputs.Value;
+                float* to = blocksFixed + block * blockStride;
+                int valid = Math.Min(lanes, batch - block * lanes);
+                float* from = xFixed + block * lanes * TInputs.Value;
                 for (int lane = 0; lane < valid; lane++, from += TInputs.Value)
-                    for (int f = 0; f < TInputs.Value; f++) to[f * Lanes + lane] = from[f];
-                for (int lane = valid; lane < Lanes; lane++)
-                    for (int f = 0; f < TInputs.Value; f++) to[f * Lanes + lane] = 0;   // padding rows: finite, masked below
+                    for (int f = 0; f < TInputs.Value; f++) to[f * lanes + lane] = from[f];
+                for (int lane = valid; lane < lanes; lane++)
+                    for (int f = 0; f < TInputs.Value; f++) to[f * lanes + lane] = 0;   // padding rows: finite, masked below
             }
-            var slots = (Vector512<float>*)arena;
-            Vector512<float>* accW1 = slots, accB1 = accW1 + hidden * TInputs.Value, accW2 = accB1 + hidden, accB2 = accW2 + hidden * TClasses.Value;
-            new Span<float>(arena, _accumulators * Lanes).Clear();
+            new Span<float>(arena, _accumulators * lanes).Clear();
             float* w2t = arena + _w2tFloat;
             for (int c = 0; c < TClasses.Value; c++)
                 for (int j = 0; j < hidden; j++) w2t[j * TClasses.Value + c] = w2[c * hidden + j];
 
-            int* tailLabels = stackalloc int[Lanes];
-            Vector512<float> scale = Vector512.Create(1f / batch);
-            Vector512<float> linearLoss = Vector512<float>.Zero, logLoss = Vector512<float>.Zero, product = Vector512<float>.One;
-            for (int block = 0; block < blocks; block++)
-            {
-                int valid = Math.Min(Lanes, batch - block * Lanes);
-                int* labelsAt = labelsFixed + block * Lanes;
-                if (valid < Lanes)
-                {
-                    for (int i = 0; i < Lanes; i++) tailLabels[i] = i < valid ? labelsAt[i] : 0;
-                    labelsAt = tailLabels;
-                }
-                Vector512<int> labels = Vector512.Load(labelsAt);
-                Vector512<float> live = Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(valid)).AsSingle();
-                float* xBlock = blockData + block * blockStride;
-                var h = (Vector512<float>*)(xBlock + TInputs.Value * Lanes);
-                Vector512<float>* e = h + hidden;
+            var net = new Weights(w1, b1, w2, b2, w2t, hidden);
+            double loss = lanes == 16
+                ? Blocks512<TInputs, TClasses>(net, blocksFixed, labelsFixed, arena, batch, out correct)
+                : Blocks256<TInputs, TClasses>(net, blocksFixed, labelsFixed, arena, batch, out correct);
+            if (double.IsNaN(loss)) return loss;
 
-                // z_j = b1_j + Σ_f W1[j,f]·x_f, h_j = ReLU(z_j), for 16 rows at once
-                float* w1Row = w1;
-                for (int j = 0; j < hidden; j++, w1Row += TInputs.Value)
-                {
-                    Vector512<float> z = Vector512.Create(b1[j]);
-                    for (int f = 0; f < TInputs.Value; f++) z = Vector512.FusedMultiplyAdd(Vector512.Create(w1Row[f]), Vector512.LoadAligned(xBlock + f * Lanes), z);
-                    h[j] = Vector512.Max(z, Vector512<float>.Zero);
-                }
-
-                // raw_c = b2_c + Σ_j W2[c,j]·h_j, each row's maximum and first arg-max. A NaN logit or a non-finite maximum stops
-                // training; a −∞ logit below a finite maximum is a class of probability 0, as in the general path.
-                Vector512<float> max = Vector512<float>.Zero, nonFinite = Vector512<float>.Zero;
-                Vector512<int> best = Vector512<int>.Zero;
-                float* w2Row = w2;
-                for (int c = 0; c < TClasses.Value; c++, w2Row += hidden)
-                {
-                    Vector512<float> raw = Vector512.Create(b2[c]);
-                    for (int j = 0; j < hidden; j++) raw = Vector512.FusedMultiplyAdd(Vector512.Create(w2Row[j]), h[j], raw);
-                    e[c] = raw;
-                    nonFinite |= ~Vector512.Equals(raw, raw);   // NaN
-                    if (c == 0) { max = raw; continue; }
-                    Vector512<float> above = Vector512.GreaterThan(raw, max);
-                    max = Vector512.ConditionalSelect(above, raw, max);
-                    best = Vector512.ConditionalSelect(above.AsInt32(), Vector512.Create(c), best);
-                }
-                nonFinite |= ~Vector512.Equals(max * Vector512<float>.Zero, Vector512<float>.Zero);   // 0·±∞ is NaN
-                if ((nonFinite & live) != Vector512<float>.Zero) return double.NaN;
-                correct += BitOperations.PopCount(Vector512.ExtractMostSignificantBits(Vector512.Equals(best, labels).AsSingle() & live));
-
-                // softmax with the maximum subtracted; loss_row = −ln p_y = max − raw_y + ln Σ_c e^(raw_c − max)
-                Vector512<float> expSum = Vector512<float>.Zero, rawTarget = Vector512<float>.Zero;
-                for (int c = 0; c < TClasses.Value; c++)
-                {
-                    rawTarget = Vector512.ConditionalSelect(Vector512.Equals(labels, Vector512.Create(c)).AsSingle(), e[c], rawTarget);
-                    e[c] = ExpOfNonPositive(e[c] - max);
-                    expSum += e[c];
-                }
-                linearLoss += (max - rawTarget) & live;
-                // Each Σe lies in [1, classes ≤ 16]: multiply 16 blocks' worth per lane (≤ 2^64) before taking one vector log.
-                product *= Vector512.ConditionalSelect(live, expSum, Vector512<float>.One);
-                if (block % 16 == 15) { logLoss += Vector512.Log(product); product = Vector512<float>.One; }
-
-                // ∂loss/∂raw_c = d_c = (p_c − [c = y]) / batch, zero on padding rows; ∂/∂b2_c += d_c
-                Vector512<float> factor = (scale / expSum) & live;
-                Vector512<float> targetScale = scale & live;
-                for (int c = 0; c < TClasses.Value; c++)
-                {
-                    Vector512<float> onehot = Vector512.Equals(labels, Vector512.Create(c)).AsSingle() & targetScale;
-                    e[c] = Vector512.FusedMultiplyAdd(e[c], factor, -onehot);
-                    accB2[c] += e[c];
-                }
-            }
-            logLoss += Vector512.Log(product);
-
-            // Backward, a second pass: the forward pass's blocks are independent, so the CPU overlaps one block's long chain
-            // (logits, exp, division) with the next; the backward pass has only short chains.
-            for (int block = 0; block < blocks; block++)
-            {
-                float* xBlock = blockData + block * blockStride;
-                var h = (Vector512<float>*)(xBlock + TInputs.Value * Lanes);
-                Vector512<float>* e = h + hidden;
-                // back through W2: ∂/∂W2[c,j] += d_c·h_j and ∂/∂h_j = Σ_c W2[c,j]·d_c; through the ReLU: ∂/∂z_j = ∂/∂h_j where
-                // h_j > 0; then ∂/∂b1_j += ∂/∂z_j and ∂/∂W1[j,f] += ∂/∂z_j·x_f
-                Vector512<float>* gW2 = accW2, gW1 = accW1;
-                float* w2Column = w2t;
-                for (int j = 0; j < hidden; j++, gW2 += TClasses.Value, gW1 += TInputs.Value, w2Column += TClasses.Value)
-                {
-                    Vector512<float> hj = h[j], dh = Vector512<float>.Zero;
-                    for (int c = 0; c < TClasses.Value; c++)
-                    {
-                        gW2[c] = Vector512.FusedMultiplyAdd(e[c], hj, gW2[c]);
-                        dh = Vector512.FusedMultiplyAdd(Vector512.Create(w2Column[c]), e[c], dh);
-                    }
-                    Vector512<float> dz = Vector512.ConditionalSelect(Vector512.GreaterThan(hj, Vector512<float>.Zero), dh, Vector512<float>.Zero);
-                    accB1[j] += dz;
-                    for (int f = 0; f < TInputs.Value; f++) gW1[f] = Vector512.FusedMultiplyAdd(dz, Vector512.LoadAligned(xBlock + f * Lanes), gW1[f]);
-                }
-            }
-
-            // Sum each accumulator's 16 row-lanes and add them into the parameters' gradients (Backward adds; ZeroGrad clears).
+            // Sum each accumulator's row-lanes and add them into the parameters' gradients (Backward adds; ZeroGrad clears).
             float* sums = arena + _sumsFloat;
-            LaneSums(slots, _accumulators, sums);
+            if (lanes == 16) LaneSums((Vector512<float>*)arena, _accumulators, sums);
+            else LaneSums((Vector256<float>*)arena, _accumulators, sums);
             float[] gradient = _first.Weight.Gradient;
             for (int i = 0; i < gradient.Length; i++) gradient[i] += sums[i];
             sums += gradient.Length;
@@ -253,9 +173,240 @@ internal sealed unsafe class FusedTinyStep
             sums += hidden * TClasses.Value;
             gradient = _second.Bias.Gradient;
             for (int c = 0; c < TClasses.Value; c++) gradient[c] += sums[c];
-            Vector512<float> rowLosses = linearLoss + logLoss;
-            return Vector512.Sum(Vector512.WidenLower(rowLosses) + Vector512.WidenUpper(rowLosses)) / batch;
+            return loss;
         }
+    }
+
+    // The parameters as the block loops read them: W1 [hidden, inputs], b1 [hidden], W2 [classes, hidden], b2 [classes] and
+    // W2 transposed [hidden, classes].
+    private readonly struct Weights(float* w1, float* b1, float* w2, float* b2, float* w2t, int hidden)
+    {
+        public readonly float* W1 = w1, B1 = b1, W2 = w2, B2 = b2, W2T = w2t;
+        public readonly int Hidden = hidden;
+    }
+
+    // The forward and backward passes over all blocks of 16 rows, one Vector512 per quantity. Adds the gradients, as
+    // per-row partial sums, into the accumulators (W1 [hidden, inputs], b1 [hidden], W2ᵀ [hidden, classes], b2 [classes]);
+    // returns the mean loss, or NaN when a logit is not finite. Blocks256 below is the same algorithm, 8 rows at a time:
+    // C# has no public width-generic vector interface, so the two widths are written out (keep them in step).
+    private static double Blocks512<TInputs, TClasses>(Weights net, float* blockData, int* labelsFixed, float* arena, int batch, out int correct)
+        where TInputs : struct, ISize where TClasses : struct, ISize
+    {
+        const int lanes = 16;
+        int hidden = net.Hidden, blocks = (batch + lanes - 1) / lanes, blockStride = (TInputs.Value + hidden + TClasses.Value) * lanes;
+        correct = 0;
+        var slots = (Vector512<float>*)arena;
+        Vector512<float>* accW1 = slots, accB1 = accW1 + hidden * TInputs.Value, accW2 = accB1 + hidden, accB2 = accW2 + hidden * TClasses.Value;
+        int* tailLabels = stackalloc int[lanes];
+        Vector512<float> scale = Vector512.Create(1f / batch);
+        Vector512<float> linearLoss = Vector512<float>.Zero, logLoss = Vector512<float>.Zero, product = Vector512<float>.One;
+        for (int block = 0; block < blocks; block++)
+        {
+            int valid = Math.Min(lanes, batch - block * lanes);
+            int* labelsAt = labelsFixed + block * lanes;
+            if (valid < lanes)
+            {
+                for (int i = 0; i < lanes; i++) tailLabels[i] = i < valid ? labelsAt[i] : 0;
+                labelsAt = tailLabels;
+            }
+            Vector512<int> labels = Vector512.Load(labelsAt);
+            Vector512<float> live = Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(valid)).AsSingle();
+            float* xBlock = blockData + block * blockStride;
+            var h = (Vector512<float>*)(xBlock + TInputs.Value * lanes);
+            Vector512<float>* e = h + hidden;
+
+            // z_j = b1_j + Σ_f W1[j,f]·x_f, h_j = ReLU(z_j), for 16 rows at once
+            float* w1Row = net.W1;
+            for (int j = 0; j < hidden; j++, w1Row += TInputs.Value)
+            {
+                Vector512<float> z = Vector512.Create(net.B1[j]);
+                for (int f = 0; f < TInputs.Value; f++) z = Vector512.FusedMultiplyAdd(Vector512.Create(w1Row[f]), Vector512.LoadAligned(xBlock + f * lanes), z);
+                h[j] = Vector512.Max(z, Vector512<float>.Zero);
+            }
+
+            // raw_c = b2_c + Σ_j W2[c,j]·h_j, each row's maximum and first arg-max. A NaN logit or a non-finite maximum stops
+            // training; a −∞ logit below a finite maximum is a class of probability 0, as in the general path.
+            Vector512<float> max = Vector512<float>.Zero, nonFinite = Vector512<float>.Zero;
+            Vector512<int> best = Vector512<int>.Zero;
+            float* w2Row = net.W2;
+            for (int c = 0; c < TClasses.Value; c++, w2Row += hidden)
+            {
+                Vector512<float> raw = Vector512.Create(net.B2[c]);
+                for (int j = 0; j < hidden; j++) raw = Vector512.FusedMultiplyAdd(Vector512.Create(w2Row[j]), h[j], raw);
+                e[c] = raw;
+                nonFinite |= ~Vector512.Equals(raw, raw);   // NaN
+                if (c == 0) { max = raw; continue; }
+                Vector512<float> above = Vector512.GreaterThan(raw, max);
+                max = Vector512.ConditionalSelect(above, raw, max);
+                best = Vector512.ConditionalSelect(above.AsInt32(), Vector512.Create(c), best);
+            }
+            nonFinite |= ~Vector512.Equals(max * Vector512<float>.Zero, Vector512<float>.Zero);   // 0·±∞ is NaN
+            if ((nonFinite & live) != Vector512<float>.Zero) return double.NaN;
+            correct += BitOperations.PopCount(Vector512.ExtractMostSignificantBits(Vector512.Equals(best, labels).AsSingle() & live));
+
+            // softmax with the maximum subtracted; loss_row = −ln p_y = max − raw_y + ln Σ_c e^(raw_c − max)
+            Vector512<float> expSum = Vector512<float>.Zero, rawTarget = Vector512<float>.Zero;
+            for (int c = 0; c < TClasses.Value; c++)
+            {
+                rawTarget = Vector512.ConditionalSelect(Vector512.Equals(labels, Vector512.Create(c)).AsSingle(), e[c], rawTarget);
+                e[c] = ExpOfNonPositive(e[c] - max);
+                expSum += e[c];
+            }
+            linearLoss += (max - rawTarget) & live;
+            // Each Σe lies in [1, classes ≤ 16]: multiply 16 blocks' worth per lane (≤ 2^64) before taking one vector log.
+            product *= Vector512.ConditionalSelect(live, expSum, Vector512<float>.One);
+            if (block % 16 == 15) { logLoss += Vector512.Log(product); product = Vector512<float>.One; }
+
+            // ∂loss/∂raw_c = d_c = (p_c − [c = y]) / batch, zero on padding rows; ∂/∂b2_c += d_c
+            Vector512<float> factor = (scale / expSum) & live;
+            Vector512<float> targetScale = scale & live;
+            for (int c = 0; c < TClasses.Value; c++)
+            {
+                Vector512<float> onehot = Vector512.Equals(labels, Vector512.Create(c)).AsSingle() & targetScale;
+                e[c] = Vector512.FusedMultiplyAdd(e[c], factor, -onehot);
+                accB2[c] += e[c];
+            }
+        }
+        logLoss += Vector512.Log(product);
+
+        // Backward, a second pass: the forward pass's blocks are independent, so the CPU overlaps one block's long chain
+        // (logits, exp, division) with the next; the backward pass has only short chains.
+        for (int block = 0; block < blocks; block++)
+        {
+            float* xBlock = blockData + block * blockStride;
+            var h = (Vector512<float>*)(xBlock + TInputs.Value * lanes);
+            Vector512<float>* e = h + hidden;
+            // back through W2: ∂/∂W2[c,j] += d_c·h_j and ∂/∂h_j = Σ_c W2[c,j]·d_c; through the ReLU: ∂/∂z_j = ∂/∂h_j where
+            // h_j > 0; then ∂/∂b1_j += ∂/∂z_j and ∂/∂W1[j,f] += ∂/∂z_j·x_f
+            Vector512<float>* gW2 = accW2, gW1 = accW1;
+            float* w2Column = net.W2T;
+            for (int j = 0; j < hidden; j++, gW2 += TClasses.Value, gW1 += TInputs.Value, w2Column += TClasses.Value)
+            {
+                Vector512<float> hj = h[j], dh = Vector512<float>.Zero;
+                for (int c = 0; c < TClasses.Value; c++)
+                {
+                    gW2[c] = Vector512.FusedMultiplyAdd(e[c], hj, gW2[c]);
+                    dh = Vector512.FusedMultiplyAdd(Vector512.Create(w2Column[c]), e[c], dh);
+                }
+                Vector512<float> dz = Vector512.ConditionalSelect(Vector512.GreaterThan(hj, Vector512<float>.Zero), dh, Vector512<float>.Zero);
+                accB1[j] += dz;
+                for (int f = 0; f < TInputs.Value; f++) gW1[f] = Vector512.FusedMultiplyAdd(dz, Vector512.LoadAligned(xBlock + f * lanes), gW1[f]);
+            }
+        }
+        Vector512<float> rowLosses = linearLoss + logLoss;
+        return Vector512.Sum(Vector512.WidenLower(rowLosses) + Vector512.WidenUpper(rowLosses)) / batch;
+    }
+
+    // The forward and backward passes over all blocks of 16 rows, one Vector256 per quantity. Adds the gradients, as
+    // per-row partial sums, into the accumulators (W1 [hidden, inputs], b1 [hidden], W2ᵀ [hidden, classes], b2 [classes]);
+    // returns the mean loss, or NaN when a logit is not finite. Blocks256 below is the same algorithm, 8 rows at a time:
+    // C# has no public width-generic vector interface, so the two widths are written out (keep them in step).
+    private static double Blocks256<TInputs, TClasses>(Weights net, float* blockData, int* labelsFixed, float* arena, int batch, out int correct)
+        where TInputs : struct, ISize where TClasses : struct, ISize
+    {
+        const int lanes = 8;
+        int hidden = net.Hidden, blocks = (batch + lanes - 1) / lanes, blockStride = (TInputs.Value + hidden + TClasses.Value) * lanes;
+        correct = 0;
+        var slots = (Vector256<float>*)arena;
+        Vector256<float>* accW1 = slots, accB1 = accW1 + hidden * TInputs.Value, accW2 = accB1 + hidden, accB2 = accW2 + hidden * TClasses.Value;
+        int* tailLabels = stackalloc int[lanes];
+        Vector256<float> scale = Vector256.Create(1f / batch);
+        Vector256<float> linearLoss = Vector256<float>.Zero, logLoss = Vector256<float>.Zero, product = Vector256<float>.One;
+        for (int block = 0; block < blocks; block++)
+        {
+            int valid = Math.Min(lanes, batch - block * lanes);
+            int* labelsAt = labelsFixed + block * lanes;
+            if (valid < lanes)
+            {
+                for (int i = 0; i < lanes; i++) tailLabels[i] = i < valid ? labelsAt[i] : 0;
+                labelsAt = tailLabels;
+            }
+            Vector256<int> labels = Vector256.Load(labelsAt);
+            Vector256<float> live = Vector256.LessThan(Vector256<int>.Indices, Vector256.Create(valid)).AsSingle();
+            float* xBlock = blockData + block * blockStride;
+            var h = (Vector256<float>*)(xBlock + TInputs.Value * lanes);
+            Vector256<float>* e = h + hidden;
+
+            // z_j = b1_j + Σ_f W1[j,f]·x_f, h_j = ReLU(z_j), for 8 rows at once
+            float* w1Row = net.W1;
+            for (int j = 0; j < hidden; j++, w1Row += TInputs.Value)
+            {
+                Vector256<float> z = Vector256.Create(net.B1[j]);
+                for (int f = 0; f < TInputs.Value; f++) z = Vector256.FusedMultiplyAdd(Vector256.Create(w1Row[f]), Vector256.LoadAligned(xBlock + f * lanes), z);
+                h[j] = Vector256.Max(z, Vector256<float>.Zero);
+            }
+
+            // raw_c = b2_c + Σ_j W2[c,j]·h_j, each row's maximum and first arg-max. A NaN logit or a non-finite maximum stops
+            // training; a −∞ logit below a finite maximum is a class of probability 0, as in the general path.
+            Vector256<float> max = Vector256<float>.Zero, nonFinite = Vector256<float>.Zero;
+            Vector256<int> best = Vector256<int>.Zero;
+            float* w2Row = net.W2;
+            for (int c = 0; c < TClasses.Value; c++, w2Row += hidden)
+            {
+                Vector256<float> raw = Vector256.Create(net.B2[c]);
+                for (int j = 0; j < hidden; j++) raw = Vector256.FusedMultiplyAdd(Vector256.Create(w2Row[j]), h[j], raw);
+                e[c] = raw;
+                nonFinite |= ~Vector256.Equals(raw, raw);   // NaN
+                if (c == 0) { max = raw; continue; }
+                Vector256<float> above = Vector256.GreaterThan(raw, max);
+                max = Vector256.ConditionalSelect(above, raw, max);
+                best = Vector256.ConditionalSelect(above.AsInt32(), Vector256.Create(c), best);
+            }
+            nonFinite |= ~Vector256.Equals(max * Vector256<float>.Zero, Vector256<float>.Zero);   // 0·±∞ is NaN
+            if ((nonFinite & live) != Vector256<float>.Zero) return double.NaN;
+            correct += BitOperations.PopCount(Vector256.ExtractMostSignificantBits(Vector256.Equals(best, labels).AsSingle() & live));
+
+            // softmax with the maximum subtracted; loss_row = −ln p_y = max − raw_y + ln Σ_c e^(raw_c − max)
+            Vector256<float> expSum = Vector256<float>.Zero, rawTarget = Vector256<float>.Zero;
+            for (int c = 0; c < TClasses.Value; c++)
+            {
+                rawTarget = Vector256.ConditionalSelect(Vector256.Equals(labels, Vector256.Create(c)).AsSingle(), e[c], rawTarget);
+                e[c] = ExpOfNonPositive(e[c] - max);
+                expSum += e[c];
+            }
+            linearLoss += (max - rawTarget) & live;
+            // As above: 16 blocks' worth of Σe per lane (≤ 2^64) before one vector log.
+            product *= Vector256.ConditionalSelect(live, expSum, Vector256<float>.One);
+            if (block % 16 == 15) { logLoss += Vector256.Log(product); product = Vector256<float>.One; }
+
+            // ∂loss/∂raw_c = d_c = (p_c − [c = y]) / batch, zero on padding rows; ∂/∂b2_c += d_c
+            Vector256<float> factor = (scale / expSum) & live;
+            Vector256<float> targetScale = scale & live;
+            for (int c = 0; c < TClasses.Value; c++)
+            {
+                Vector256<float> onehot = Vector256.Equals(labels, Vector256.Create(c)).AsSingle() & targetScale;
+                e[c] = Vector256.FusedMultiplyAdd(e[c], factor, -onehot);
+                accB2[c] += e[c];
+            }
+        }
+        logLoss += Vector256.Log(product);
+
+        // Backward, a second pass: the forward pass's blocks are independent, so the CPU overlaps one block's long chain
+        // (logits, exp, division) with the next; the backward pass has only short chains.
+        for (int block = 0; block < blocks; block++)
+        {
+            float* xBlock = blockData + block * blockStride;
+            var h = (Vector256<float>*)(xBlock + TInputs.Value * lanes);
+            Vector256<float>* e = h + hidden;
+            // back through W2: ∂/∂W2[c,j] += d_c·h_j and ∂/∂h_j = Σ_c W2[c,j]·d_c; through the ReLU: ∂/∂z_j = ∂/∂h_j where
+            // h_j > 0; then ∂/∂b1_j += ∂/∂z_j and ∂/∂W1[j,f] += ∂/∂z_j·x_f
+            Vector256<float>* gW2 = accW2, gW1 = accW1;
+            float* w2Column = net.W2T;
+            for (int j = 0; j < hidden; j++, gW2 += TClasses.Value, gW1 += TInputs.Value, w2Column += TClasses.Value)
+            {
+                Vector256<float> hj = h[j], dh = Vector256<float>.Zero;
+                for (int c = 0; c < TClasses.Value; c++)
+                {
+                    gW2[c] = Vector256.FusedMultiplyAdd(e[c], hj, gW2[c]);
+                    dh = Vector256.FusedMultiplyAdd(Vector256.Create(w2Column[c]), e[c], dh);
+                }
+                Vector256<float> dz = Vector256.ConditionalSelect(Vector256.GreaterThan(hj, Vector256<float>.Zero), dh, Vector256<float>.Zero);
+                accB1[j] += dz;
+                for (int f = 0; f < TInputs.Value; f++) gW1[f] = Vector256.FusedMultiplyAdd(dz, Vector256.LoadAligned(xBlock + f * lanes), gW1[f]);
+            }
+        }
+        Vector256<float> rowLosses = linearLoss + logLoss;
+        return Vector256.Sum(Vector256.WidenLower(rowLosses) + Vector256.WidenUpper(rowLosses)) / batch;
     }
 
     // e^x for finite x ≤ 0 (the softmax's shifted logits), within 2 ulp: x = n·ln 2 + r with |r| ≤ ln 2 / 2, e^r by its Taylor
@@ -277,6 +428,43 @@ internal sealed unsafe class FusedTinyStep
         p = Vector512.FusedMultiplyAdd(p, r, Vector512<float>.One);
         Vector512<int> twoToN = (Vector512.ConvertToInt32(n) + Vector512.Create(127)) << 23;
         return p * twoToN.AsSingle();
+    }
+
+    // ExpOfNonPositive on 8 lanes: the same reduction and polynomial.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static Vector256<float> ExpOfNonPositive(Vector256<float> x)
+    {
+        x = Vector256.Max(x, Vector256.Create(-87.3f));
+        Vector256<float> n = Vector256.Round(x * Vector256.Create(1.44269504f));
+        Vector256<float> r = Vector256.FusedMultiplyAdd(n, Vector256.Create(-0.693145752f), x);
+        r = Vector256.FusedMultiplyAdd(n, Vector256.Create(-1.42860677e-6f), r);
+        Vector256<float> p = Vector256.Create(1f / 5040);
+        p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(1f / 720));
+        p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(1f / 120));
+        p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(1f / 24));
+        p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(1f / 6));
+        p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(0.5f));
+        p = Vector256.FusedMultiplyAdd(p, r, Vector256<float>.One);
+        p = Vector256.FusedMultiplyAdd(p, r, Vector256<float>.One);
+        Vector256<int> twoToN = (Vector256.ConvertToInt32(n) + Vector256.Create(127)) << 23;
+        return p * twoToN.AsSingle();
+    }
+
+    // sums[i] = the sum of the 8 lanes of v[i], for i < count. Eight vectors at a time: two levels of horizontal adds leave
+    // [v0..v3 low-half sums | v0..v3 high-half sums] and the same for v4..v7; exchanging 128-bit halves and one add finishes
+    // the 8 sums (7 instructions for 8 sums).
+    internal static void LaneSums(Vector256<float>* v, int count, float* sums)
+    {
+        int i = 0;
+        for (; i + 8 <= count; i += 8)
+        {
+            Vector256<float>* g = v + i;
+            Vector256<float> t0 = Avx.HorizontalAdd(g[0], g[1]), t1 = Avx.HorizontalAdd(g[2], g[3]);
+            Vector256<float> t2 = Avx.HorizontalAdd(g[4], g[5]), t3 = Avx.HorizontalAdd(g[6], g[7]);
+            Vector256<float> u0 = Avx.HorizontalAdd(t0, t1), u1 = Avx.HorizontalAdd(t2, t3);
+            (Avx.Permute2x128(u0, u1, 0x20) + Avx.Permute2x128(u0, u1, 0x31)).Store(sums + i);
+        }
+        for (; i < count; i++) sums[i] = Vector256.Sum(v[i]);
     }
 
     // sums[i] = the sum of the 16 lanes of v[i], for i < count. Sixteen vectors at a time by a tree of two-source permutes:

@@ -27,22 +27,27 @@ public class GemmTests
         foreach (bool accumulate in new[] { false, true })
         {
             float[] start = RandomArray(random, m * n);
-            float[] fast = (float[])start.Clone(), reference = (float[])start.Clone();
-            MatMul.PackedMultiply(a, k, 1, b, n, 1, fast, m, k, n, accumulate);
-            MatMulReference.Multiply(a, b, reference, m, k, n, accumulate);
-            AssertClose(reference, fast, tolerance, tolerance, $"A·B {m}×{k}×{n}");
+            float[] fast, reference = (float[])start.Clone();
+            // Every micro-kernel this CPU can run (Vector512, Vector256, Vector128, scalar), not only the one KernelPaths chose.
+            foreach (SimdPath path in KernelPaths.SupportedGemmPaths)
+            {
+                fast = (float[])start.Clone(); reference = (float[])start.Clone();
+                MatMul.PackedMultiply(path, a, k, 1, b, n, 1, fast, m, k, n, accumulate);
+                MatMulReference.Multiply(a, b, reference, m, k, n, accumulate);
+                AssertClose(reference, fast, tolerance, tolerance, $"{path} A·B {m}×{k}×{n}");
 
-            fast = (float[])start.Clone(); reference = (float[])start.Clone();
-            MatMul.PackedMultiply(at, 1, m, b, n, 1, fast, m, k, n, accumulate);
-            MatMulReference.MultiplyTransposeA(at, b, reference, m, k, n, accumulate);
-            AssertClose(reference, fast, tolerance, tolerance, $"Aᵀ·B {m}×{k}×{n}");
+                fast = (float[])start.Clone(); reference = (float[])start.Clone();
+                MatMul.PackedMultiply(path, at, 1, m, b, n, 1, fast, m, k, n, accumulate);
+                MatMulReference.MultiplyTransposeA(at, b, reference, m, k, n, accumulate);
+                AssertClose(reference, fast, tolerance, tolerance, $"{path} Aᵀ·B {m}×{k}×{n}");
 
-            fast = (float[])start.Clone(); reference = (float[])start.Clone();
-            MatMul.PackedMultiply(a, k, 1, bt, 1, k, fast, m, k, n, accumulate);
-            MatMulReference.MultiplyTransposeB(a, bt, reference, m, k, n, accumulate);
-            AssertClose(reference, fast, tolerance, tolerance, $"A·Bᵀ {m}×{k}×{n}");
+                fast = (float[])start.Clone(); reference = (float[])start.Clone();
+                MatMul.PackedMultiply(path, a, k, 1, bt, 1, k, fast, m, k, n, accumulate);
+                MatMulReference.MultiplyTransposeB(a, bt, reference, m, k, n, accumulate);
+                AssertClose(reference, fast, tolerance, tolerance, $"{path} A·Bᵀ {m}×{k}×{n}");
+            }
 
-            if (System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+            if (KernelPaths.DotGemm == SimdPath.Vector512)
             {
                 fast = (float[])start.Clone();
                 MatMul.DotMultiply(a, bt, fast, m, k, n, accumulate);
@@ -78,15 +83,27 @@ public class GemmTests
         float[] a = RandomArray(random, m * k), b = RandomArray(random, k * n);
         a[5] = float.NaN;
         b[70] = float.PositiveInfinity;
-        var fast = new float[m * n];
         var reference = new float[m * n];
-        MatMul.PackedMultiply(a, k, 1, b, n, 1, fast, m, k, n, false);
         MatMulReference.Multiply(a, b, reference, m, k, n);
-        for (int i = 0; i < fast.Length; i++)
+        foreach (SimdPath path in KernelPaths.SupportedGemmPaths)
         {
-            Assert.Equal(float.IsNaN(reference[i]), float.IsNaN(fast[i]));
-            Assert.Equal(float.IsInfinity(reference[i]), float.IsInfinity(fast[i]));
+            var fast = new float[m * n];
+            MatMul.PackedMultiply(path, a, k, 1, b, n, 1, fast, m, k, n, false);
+            for (int i = 0; i < fast.Length; i++)
+            {
+                Assert.Equal(float.IsNaN(reference[i]), float.IsNaN(fast[i]));
+                Assert.Equal(float.IsInfinity(reference[i]), float.IsInfinity(fast[i]));
+            }
         }
+    }
+
+    [Fact]
+    public void TheChosenPathsAreOnesThisCpuSupports()
+    {
+        Assert.Contains(KernelPaths.Gemm, KernelPaths.SupportedGemmPaths);
+        Assert.Equal(KernelPaths.SupportedGemmPaths[0], KernelPaths.Gemm);   // the widest the CPU can run
+        Assert.Equal(System.Runtime.Intrinsics.X86.Avx512F.IsSupported, KernelPaths.Gemm == SimdPath.Vector512);
+        Assert.Equal(SimdPath.Scalar, KernelPaths.SupportedGemmPaths[^1]);
     }
 
     [Fact]

@@ -10,6 +10,19 @@ namespace Xent.Tests.Training;
 /// <summary>The fused small-network step computes the same loss, gradients and accuracy as the general path.</summary>
 public class FusedTinyStepTests
 {
+    // The widths this CPU can run the fused step at: every one is compared with the general path, whichever KernelPaths chose.
+    private static SimdPath[] Widths() =>
+        new[] { SimdPath.Vector512, SimdPath.Vector256 }.Where(w => FusedTinyStep.TryCreate(Network.CreateClassifier(4, [16], 3), new SoftmaxCrossEntropy(), w) is not null).ToArray();
+
+    [Fact]
+    public void TheChosenWidthIsTheWidestThisCpuRuns()
+    {
+        SimdPath[] widths = Widths();
+        Assert.Equal(widths.Length == 0 ? SimdPath.Scalar : widths[0], KernelPaths.FusedStep);
+        Assert.Equal(widths.Length > 0, FusedTinyStep.TryCreate(Network.CreateClassifier(4, [16], 3), new SoftmaxCrossEntropy()) is not null);
+        Assert.Equal(System.Runtime.Intrinsics.X86.Avx2.IsSupported, widths.Contains(SimdPath.Vector256));
+    }
+
     [Theory]
     [InlineData(4, 16, 3, 1)]
     [InlineData(4, 16, 3, 150)]
@@ -22,33 +35,38 @@ public class FusedTinyStepTests
     [InlineData(16, 32, 16, 200)]
     public void MatchesTheGeneralPath(int inputs, int hidden, int classes, int batch)
     {
-        if (!Vector512.IsHardwareAccelerated)
+        if (Widths().Length == 0)
         {
             Assert.Null(FusedTinyStep.TryCreate(Network.CreateClassifier(inputs, [hidden], classes), new SoftmaxCrossEntropy()));
             return;
         }
-        var random = new RandomSource(inputs * 100 + classes * 10 + batch);
-        Network general = Network.CreateClassifier(inputs, [hidden], classes, Activation.Relu, seed: batch);
-        foreach (Parameter p in general.Parameters.Where(p => p.Name.EndsWith(".bias"))) RandomArray(random, p.Length, 0.5).CopyTo(p.Value, 0);
-        Network fused = general.Clone();
-        FusedTinyStep step = FusedTinyStep.TryCreate(fused, new SoftmaxCrossEntropy()) ?? throw new InvalidOperationException("the fused path should apply");
-        CompareOnOneBatch(random, general, fused, step, batch);
+        foreach (SimdPath width in Widths())
+        {
+            var random = new RandomSource(inputs * 100 + classes * 10 + batch);
+            Network general = Network.CreateClassifier(inputs, [hidden], classes, Activation.Relu, seed: batch);
+            foreach (Parameter p in general.Parameters.Where(p => p.Name.EndsWith(".bias"))) RandomArray(random, p.Length, 0.5).CopyTo(p.Value, 0);
+            Network fused = general.Clone();
+            FusedTinyStep step = FusedTinyStep.TryCreate(fused, new SoftmaxCrossEntropy(), width) ?? throw new InvalidOperationException("the fused path should apply");
+            CompareOnOneBatch(random, general, fused, step, batch, width);
+        }
     }
 
     [Fact]
     public void OneStepServesBatchesOfEverySize()
     {
-        if (!Vector512.IsHardwareAccelerated) return; // no shape is fused (MatchesTheGeneralPath checks)
-        var random = new RandomSource(5);
-        Network general = Network.CreateClassifier(4, [16], 3, Activation.Relu, seed: 5);
-        Network fused = general.Clone();
-        FusedTinyStep step = FusedTinyStep.TryCreate(fused, new SoftmaxCrossEntropy())!;
-        // the block buffer grows for 150 rows and is then reused, with stale rows beyond the batch, by smaller batches
-        foreach (int batch in new[] { 150, 7, 33, 16, 1, 150, 200 }) CompareOnOneBatch(random, general, fused, step, batch);
+        foreach (SimdPath width in Widths())
+        {
+            var random = new RandomSource(5);
+            Network general = Network.CreateClassifier(4, [16], 3, Activation.Relu, seed: 5);
+            Network fused = general.Clone();
+            FusedTinyStep step = FusedTinyStep.TryCreate(fused, new SoftmaxCrossEntropy(), width)!;
+            // the block buffer grows for 150 rows and is then reused, with stale rows beyond the batch, by smaller batches
+            foreach (int batch in new[] { 150, 7, 33, 16, 8, 9, 1, 150, 200 }) CompareOnOneBatch(random, general, fused, step, batch, width);
+        }
     }
 
     // One batch of random rows through both paths: the same loss, accuracy and gradients.
-    private static void CompareOnOneBatch(RandomSource random, Network general, Network fused, FusedTinyStep step, int batch)
+    private static void CompareOnOneBatch(RandomSource random, Network general, Network fused, FusedTinyStep step, int batch, SimdPath width)
     {
         int inputs = general.InputCount, classes = general.ClassCount;
         float[] x = RandomArray(random, batch * inputs, 1.5);
@@ -66,10 +84,10 @@ public class FusedTinyStepTests
         fused.ZeroGrad();
         double? actual = step.Step(x, y, batch, out int correct);
         Assert.NotNull(actual);
-        AssertClose(expected, actual!.Value, 1e-5, 1e-6, $"loss, batch {batch}");
+        AssertClose(expected, actual!.Value, 1e-5, 1e-6, $"{width} loss, batch {batch}");
         Assert.Equal(expectedCorrect, correct);
         for (int i = 0; i < general.Parameters.Count; i++)
-            AssertClose(general.Parameters[i].Gradient, fused.Parameters[i].Gradient, 1e-4, 1e-6, $"{general.Parameters[i].Name}, batch {batch}");
+            AssertClose(general.Parameters[i].Gradient, fused.Parameters[i].Gradient, 1e-4, 1e-6, $"{width} {general.Parameters[i].Name}, batch {batch}");
     }
 
     [Theory]
@@ -78,25 +96,29 @@ public class FusedTinyStepTests
     [InlineData(float.NegativeInfinity, true)]   // a class that can never win: p = 0, as in the general path
     public void NonFiniteLogitsStopTrainingExceptMinusInfinity(float bias, bool finite)
     {
-        if (!Vector512.IsHardwareAccelerated) return; // no shape is fused (MatchesTheGeneralPath checks)
-        Network network = Network.CreateClassifier(4, [16], 3, Activation.Relu, seed: 1);
-        FusedTinyStep step = FusedTinyStep.TryCreate(network, new SoftmaxCrossEntropy())!;
-        float[] x = RandomArray(new RandomSource(1), 40 * 4, 1);
-        int[] y = new int[40];
-        Assert.True(double.IsFinite(step.Step(x, y, 40, out _)!.Value));
-        network.Layers[1].Bias.Value[1] = bias;
-        Assert.Equal(finite, double.IsFinite(step.Step(x, y, 40, out _)!.Value));
+        foreach (SimdPath width in Widths())
+        {
+            Network network = Network.CreateClassifier(4, [16], 3, Activation.Relu, seed: 1);
+            FusedTinyStep step = FusedTinyStep.TryCreate(network, new SoftmaxCrossEntropy(), width)!;
+            float[] x = RandomArray(new RandomSource(1), 40 * 4, 1);
+            int[] y = new int[40];
+            Assert.True(double.IsFinite(step.Step(x, y, 40, out _)!.Value));
+            network.Layers[1].Bias.Value[1] = bias;
+            Assert.Equal(finite, double.IsFinite(step.Step(x, y, 40, out _)!.Value));
+        }
     }
 
     [Fact]
     public void NaNInTheInputGivesANaNLoss()
     {
-        if (!Vector512.IsHardwareAccelerated) return; // no shape is fused (MatchesTheGeneralPath checks)
-        Network network = Network.CreateClassifier(4, [16], 3, Activation.Relu, seed: 1);
-        FusedTinyStep step = FusedTinyStep.TryCreate(network, new SoftmaxCrossEntropy())!;
-        float[] x = RandomArray(new RandomSource(1), 40 * 4, 1);
-        x[37 * 4 + 2] = float.NaN;   // one row of the last, partial block
-        Assert.True(double.IsNaN(step.Step(x, new int[40], 40, out _)!.Value));
+        foreach (SimdPath width in Widths())
+        {
+            Network network = Network.CreateClassifier(4, [16], 3, Activation.Relu, seed: 1);
+            FusedTinyStep step = FusedTinyStep.TryCreate(network, new SoftmaxCrossEntropy(), width)!;
+            float[] x = RandomArray(new RandomSource(1), 40 * 4, 1);
+            x[37 * 4 + 2] = float.NaN;   // one row of the last, partial block (of 16 rows or of 8)
+            Assert.True(double.IsNaN(step.Step(x, new int[40], 40, out _)!.Value));
+        }
     }
 
     [Fact]
@@ -110,9 +132,12 @@ public class FusedTinyStepTests
             float actual = FusedTinyStep.ExpOfNonPositive(Vector512.Create(v)).GetElement(0);
             double expected = Math.Exp(v);
             Assert.True(Math.Abs(actual - expected) <= 2.5e-7 * expected, $"e^{v}: {actual} vs {expected}");
+            float actual256 = FusedTinyStep.ExpOfNonPositive(Vector256.Create(v)).GetElement(7);
+            Assert.True(Math.Abs(actual256 - expected) <= 2.5e-7 * expected, $"Vector256 e^{v}: {actual256} vs {expected}");
         }
         float tiny = FusedTinyStep.ExpOfNonPositive(Vector512.Create(-1000f)).GetElement(0);
         Assert.InRange(tiny, 0f, 1.3e-38f);   // clamped at e^-87.3 ≈ 1.22e-38: no NaN, no negative value
+        Assert.InRange(FusedTinyStep.ExpOfNonPositive(Vector256.Create(-1000f)).GetElement(0), 0f, 1.3e-38f);
     }
 
     [Fact]
@@ -139,9 +164,32 @@ public class FusedTinyStepTests
     }
 
     [Fact]
+    public unsafe void EightLaneSumsEqualTheSumOfEachVector()
+    {
+        if (!System.Runtime.Intrinsics.X86.Avx.IsSupported) return; // the horizontal-add tree is x86 AVX, like the Vector256 fused step
+        var random = new RandomSource(10);
+        for (int count = 0; count <= 30; count++)
+        {
+            var vectors = new Vector256<float>[count];
+            for (int i = 0; i < count; i++) vectors[i] = Vector256.Create(RandomArray(random, 8, 3));
+            var sums = new float[count + 8];
+            fixed (Vector256<float>* v = vectors)
+            fixed (float* s = sums)
+                FusedTinyStep.LaneSums(v, count, s);
+            for (int i = 0; i < count; i++)
+            {
+                double expected = 0;
+                for (int lane = 0; lane < 8; lane++) expected += vectors[i].GetElement(lane);
+                AssertClose(expected, sums[i], 1e-5, 1e-6, $"count {count}, vector {i}");
+            }
+            for (int i = count; i < sums.Length; i++) Assert.Equal(0f, sums[i]);
+        }
+    }
+
+    [Fact]
     public void OtherShapesAndLossOptionsUseTheGeneralPath()
     {
-        if (!Vector512.IsHardwareAccelerated) return; // then no shape is fused (MatchesTheGeneralPath checks)
+        if (Widths().Length == 0) return; // then no shape is fused (MatchesTheGeneralPath checks)
         Assert.Null(FusedTinyStep.TryCreate(Network.CreateClassifier(4, [33], 3), new SoftmaxCrossEntropy()));
         Assert.Null(FusedTinyStep.TryCreate(Network.CreateClassifier(17, [16], 3), new SoftmaxCrossEntropy()));
         Assert.Null(FusedTinyStep.TryCreate(Network.CreateClassifier(4, [16], 17), new SoftmaxCrossEntropy()));
