@@ -112,4 +112,19 @@ internal static class OptionParsing
                 throw new UserError($"{optionName} takes comma-separated positive layer sizes such as 16,8 (or 'none'); '{text}' is not");
         return sizes;
     }
+
+    public static void MustBeMissingPolicy(this Option<string?> option) =>
+        option.Check(v => v is null or "impute" or "error" ? null : $"must be impute or error; got '{v}'");
+
+    /// <summary>The value of a checked <c>--missing</c>.</summary>
+    public static Xent.Data.MissingValues ParseMissing(string value) => value == "error" ? Xent.Data.MissingValues.Error : Xent.Data.MissingValues.Impute;
+
+    /// <summary>Comma-separated column names (surrounding spaces trimmed); an empty name is an error naming the option.</summary>
+    public static string[] ParseNames(string? value, string option)
+    {
+        if (value is null) return [];
+        string[] names = value.Split(',', StringSplitOptions.TrimEntries);
+        if (names.Any(n => n.Length == 0)) throw new UserError($"{option} takes comma-separated column names; got '{value}'");
+        return names;
+    }
 }

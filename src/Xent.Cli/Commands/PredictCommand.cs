@@ -4,6 +4,7 @@ using System.Numerics.Tensors;
 using System.Text;
 using Xent.Data;
 using Xent.Models;
+using Table = Xent.Data.Table;
 
 namespace Xent.Cli.Commands;
 
@@ -16,17 +17,19 @@ public static class PredictCommand
     public static readonly Option<bool> Force = new("--force") { Description = "Overwrite an existing --out file" };
     public static readonly Option<bool> Probabilities = new("--probabilities") { Description = "Add one probability column per class" };
     public static readonly Option<string> Delimiter = new("--delimiter") { Description = "Field separator: one character, or 'tab'", DefaultValueFactory = _ => "," };
-    public static readonly Option<bool> Json = new("--json") { Description = "Print {\"predictions\": [{\"class\", \"probabilities\"}]} as JSON" };
+    public static readonly Option<string?> Missing = new("--missing") { Description = "Missing values: 'impute' (as in training) or 'error' (default: the policy the model was trained with)" };
+    public static readonly Option<bool> Json = new("--json") { Description = "Print {\"predictions\": [{\"class\", \"probabilities\"}], \"other\": {column: rows}, \"missing\": {column: rows}} as JSON" };
 
     static PredictCommand()
     {
         Delimiter.MustBeDelimiter();
+        Missing.MustBeMissingPolicy();
     }
 
     public static Command Create(CliConsole console)
     {
         var command = new Command("predict", "Predict the class of every row of a CSV file with a saved model.");
-        foreach (Option o in new Option[] { Model, Data, Out, Force, Probabilities, Delimiter, Json }) command.Options.Add(o);
+        foreach (Option o in new Option[] { Model, Data, Out, Force, Probabilities, Delimiter, Missing, Json }) command.Options.Add(o);
         command.SetAction(parse => Run(parse, console));
         return command;
     }
@@ -37,16 +40,15 @@ public static class PredictCommand
         using OutputLock? owned = outPath is null ? null : OutputLock.Acquire(outPath, Out.Name);
         Classifier model = Classifier.Load(FilePaths.Input(parse.GetValue(Model), Model.Name));
         char delimiter = OptionParsing.ParseDelimiter(parse.GetValue(Delimiter)!);
-        CsvTable table = CsvData.Read(FilePaths.Input(parse.GetValue(Data), Data.Name), new CsvOptions
+        Table table = CsvData.ReadTable(FilePaths.Input(parse.GetValue(Data), Data.Name), model.ReadingOptions(new CsvOptions
         {
             Delimiter = delimiter,
             LabelRequired = false,
-            FeatureNames = model.FeatureNames,
-            ClassNames = model.ClassNames,
-        });
+            Missing = parse.GetValue(Missing) is { } m ? OptionParsing.ParseMissing(m) : model.Encoder.Missing,
+        }));
         int classes = model.ClassNames.Count;
-        var p = new float[table.RowCount * classes];
-        model.PredictProbabilities(table.Features, table.RowCount, p);
+        var report = new EncodingReport();
+        float[] p = model.PredictProbabilities(table, report);
 
         if (parse.GetValue(Json))
         {
@@ -65,6 +67,7 @@ public static class PredictCommand
                     w.WriteEndObject();
                 }
                 w.WriteEndArray();
+                ColumnsReport.WriteJson(w, report);
                 w.WriteEndObject();
             }));
         }
@@ -76,11 +79,18 @@ public static class PredictCommand
                 using var writer = new StreamWriter(stream, new UTF8Encoding(false), leaveOpen: true);
                 WriteCsv(writer, model, p, table.RowCount, withProbabilities, delimiter);
             }, overwrite: parse.GetValue(Force));
-            if (!parse.GetValue(Json)) console.Line($"Wrote {table.RowCount} predictions to {outPath}.");
+            if (!parse.GetValue(Json))
+            {
+                console.Line($"Wrote {table.RowCount} predictions to {outPath}.");
+                if (ColumnsReport.Describe(report) is { } note) console.Line($"{note}");
+            }
         }
         else if (!parse.GetValue(Json))
         {
             WriteCsv(console.Out, model, p, table.RowCount, withProbabilities, delimiter);
+            // The predictions on standard output stay a clean CSV file; the note goes beside them.
+            if (ColumnsReport.Describe(report) is { } note)
+                foreach (string line in note.Split(Environment.NewLine)) console.Error.WriteLine($"xent predict: note: {line}");
         }
         return 0;
     }

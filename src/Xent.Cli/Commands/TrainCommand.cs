@@ -7,6 +7,7 @@ using Xent.Layers;
 using Xent.Models;
 using Xent.Optimizers;
 using Xent.Training;
+using Table = Xent.Data.Table;
 
 namespace Xent.Cli.Commands;
 
@@ -25,6 +26,11 @@ public static class TrainCommand
     public static readonly Option<string> Delimiter = new("--delimiter") { Description = "Field separator: one character, or 'tab'", DefaultValueFactory = _ => "," };
     public static readonly Option<double> Validation = new("--validation") { Description = "Fraction of rows held out (stratified) for validation and early stopping; 0 for none", DefaultValueFactory = _ => 0.2 };
     public static readonly Option<string?> ValidationData = new("--validation-data") { Description = "A separate validation CSV (instead of a split)" };
+    public static readonly Option<string?> CategoricalColumns = new("--categorical") { Description = "Columns to read as categories even if every value is a number (e.g. postcodes), comma-separated" };
+    public static readonly Option<string?> NumericColumns = new("--numeric") { Description = "Columns that must hold numbers (a text value is an error), comma-separated" };
+    public static readonly Option<int> MaxCategories = new("--max-categories") { Description = "Most frequent categories of a column that get their own one-hot feature; the rest share an 'other' feature", DefaultValueFactory = _ => TableEncoder.DefaultMaxCategories };
+    public static readonly Option<string?> Missing = new("--missing") { Description = "Missing values (empty, NA, N/A, NaN): 'impute' (numbers: the training mean plus a was-missing feature; categories: a 'missing' category) or 'error'", DefaultValueFactory = _ => "impute" };
+    public static readonly Option<bool> DropUnlabelled = new("--drop-unlabelled") { Description = "Leave out rows whose label is empty or NaN instead of stopping" };
 
     // Model
     public static readonly Option<string> Hidden = new("--hidden") { Description = "Hidden layer sizes, comma-separated (e.g. 16,8); 'none' for a linear softmax classifier", DefaultValueFactory = _ => "16" };
@@ -81,12 +87,14 @@ public static class TrainCommand
         Epochs.MustBePositive();
         Patience.MustBePositive();
         CheckpointEvery.MustBePositive();
+        MaxCategories.MustBePositive();
+        Missing.MustBeMissingPolicy();
     }
 
     public static Command Create(CliConsole console)
     {
         var command = new Command("train", "Train a softmax cross-entropy classifier by backpropagation and gradient descent on a CSV file (or the embedded Iris data) and report loss and accuracy.");
-        foreach (Option option in new Option[] { Data, Label, Ignore, Delimiter, Validation, ValidationData, Hidden, ActivationOption, Optimizer, LearningRate,
+        foreach (Option option in new Option[] { Data, Label, Ignore, Delimiter, Validation, ValidationData, CategoricalColumns, NumericColumns, MaxCategories, Missing, DropUnlabelled, Hidden, ActivationOption, Optimizer, LearningRate,
             Momentum, Nesterov, WeightDecay, ClipNorm, ScheduleOption, BatchSize, Epochs, Seed, Patience, MinDelta, Monitor, NoEarlyStopping, ClassWeights,
             LabelSmoothing, Out, Force, CheckpointDir, CheckpointEvery, Resume, Plot, Json, ReportTime })
             command.Options.Add(option);
@@ -103,6 +111,11 @@ public static class TrainCommand
         public char Delimiter { get; init; } = ',';
         public double Validation { get; init; }
         public string? ValidationData { get; init; }
+        public string[] Categorical { get; init; } = [];
+        public string[] Numeric { get; init; } = [];
+        public int MaxCategories { get; init; } = TableEncoder.DefaultMaxCategories;
+        public MissingValues Missing { get; init; }
+        public bool DropUnlabelled { get; init; }
         public int[] Hidden { get; init; } = [];
         public Activation Activation { get; init; }
         public bool BalancedClassWeights { get; init; }
@@ -154,8 +167,10 @@ public static class TrainCommand
 
     private static int Train(ParseResult parse, CliConsole console, TrainSettings settings, string? resume, bool json, CancellationToken cancellationToken)
     {
-        (Dataset data, Dataset? validation, string source) = LoadData(settings);
-        CheckSize(data, settings);
+        (Table data, Table? validation, string source) = LoadData(settings);
+        // The encoding fitted on every row gives the columns' summary and the network's width (training fits it again on its part).
+        TableEncoder preview = TableEncoder.Fit(data, settings.MaxCategories, settings.Missing);
+        CheckSize(preview.FeatureCount, data.RowCount, data.ClassCount, settings);
         var options = new ClassifierOptions
         {
             Hidden = settings.Hidden,
@@ -163,6 +178,8 @@ public static class TrainCommand
             ValidationFraction = settings.ValidationData is null ? settings.Validation : 0,
             BalancedClassWeights = settings.BalancedClassWeights,
             Trainer = settings.Trainer,
+            MaxCategories = settings.MaxCategories,
+            Missing = settings.Missing,
         };
         if (settings.Trainer.ClassWeights is { } weights && weights.Length != data.ClassCount)
             throw new UserError($"--class-weights has {weights.Length} weights but the data has {data.ClassCount} classes ({string.Join(", ", data.ClassNames)})");
@@ -186,7 +203,9 @@ public static class TrainCommand
             string hiddenText = settings.Hidden.Length == 0 ? "no hidden layer" : $"hidden {string.Join(",", settings.Hidden)} {settings.Activation}";
             string validationText = settings.ValidationData is not null ? $"validation from {Path.GetFileName(settings.ValidationData)}"
                 : settings.Validation > 0 ? $"{settings.Validation:P0} stratified validation split" : "no validation data";
-            console.Line($"Training on {source}: {data.RowCount} rows, {data.FeatureCount} features, {data.ClassCount} classes; {hiddenText}; {validationText}; features standardised.");
+            string dropped = data.DroppedRows > 0 ? $" ({data.DroppedRows} without a label left out)" : "";
+            console.Line($"Training on {source}: {data.RowCount} rows{dropped}, {data.Columns.Count} columns → {preview.FeatureCount} features, {data.ClassCount} classes; {hiddenText}; {validationText}; features standardised.");
+            ColumnsReport.Write(console, data, settings.MaxCategories);
             if (resume is not null) console.Line($"Resuming from the checkpoint in {resume}.");
         }
 
@@ -208,8 +227,8 @@ public static class TrainCommand
         double trainingSeconds = clock.Elapsed.TotalSeconds;
 
         // Re-create the split the trainer used, to report on exactly those rows.
-        (Dataset trainPart, Dataset? validationPart) = validation is not null ? (data, validation)
-            : settings.Validation > 0 ? Split.Stratified(data, settings.Validation, settings.Trainer.Seed) : (data, (Dataset?)null);
+        (Table trainPart, Table? validationPart) = validation is not null ? (data, validation)
+            : settings.Validation > 0 ? Split.Stratified(data, settings.Validation, settings.Trainer.Seed) : (data, (Table?)null);
         ClassificationMetrics trainMetrics = model.Evaluate(trainPart);
         ClassificationMetrics? validationMetrics = validationPart is null ? null : model.Evaluate(validationPart);
 
@@ -227,7 +246,7 @@ public static class TrainCommand
         }
         if (settings.Plot is { } plotDir) PlotFiles.Write(plotDir, plots!);
 
-        if (json) WriteJson(console, result, trainMetrics, validationMetrics, model, settings, parse.GetValue(ReportTime) ? trainingSeconds : null);
+        if (json) WriteJson(console, result, trainMetrics, validationMetrics, model, settings, data, parse.GetValue(ReportTime) ? trainingSeconds : null);
         else WriteSummary(console, result, trainMetrics, validationMetrics, model, settings);
         return 0;
     }
@@ -245,13 +264,13 @@ public static class TrainCommand
     }
 
     // Layer widths and memory are checked before training, so an impossible size is a usage error, not a crash.
-    private static void CheckSize(Dataset data, TrainSettings settings)
+    private static void CheckSize(int featureCount, int rowCount, int classCount, TrainSettings settings)
     {
         if (settings.Hidden.Length + 1 > ModelFile.MaxLayers)
             throw new UserError($"--hidden has {settings.Hidden.Length} layers; a model can have at most {ModelFile.MaxLayers - 1} hidden layers");
         long parameters = 0, activations = 0;
-        int previous = data.FeatureCount;
-        foreach (int width in settings.Hidden.Append(data.ClassCount))
+        int previous = featureCount;
+        foreach (int width in settings.Hidden.Append(classCount))
         {
             if (width > ModelFile.MaxWidth)
                 throw new UserError($"--hidden {width} is wider than the {ModelFile.MaxWidth} units a layer can have");
@@ -261,7 +280,7 @@ public static class TrainCommand
         }
         if (parameters * sizeof(float) > int.MaxValue - (16 << 20))
             throw new UserError($"--hidden {string.Join(",", settings.Hidden)} makes {parameters:N0} parameters; a model file holds at most about {int.MaxValue / sizeof(float) / 1_000_000:N0} million");
-        long batch = settings.Trainer.BatchSize == 0 ? data.RowCount : Math.Min(settings.Trainer.BatchSize, data.RowCount);
+        long batch = settings.Trainer.BatchSize == 0 ? rowCount : Math.Min(settings.Trainer.BatchSize, rowCount);
         // weights, gradients, two optimizer buffers, the best weights; three activation buffers per layer
         long bytes = parameters * sizeof(float) * 5 + batch * activations * sizeof(float) * 3;
         long available = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
@@ -337,6 +356,11 @@ public static class TrainCommand
             Delimiter = OptionParsing.ParseDelimiter(delimiter),
             Validation = parse.GetValue(Validation),
             ValidationData = parse.GetValue(ValidationData) is { } v ? FilePaths.Input(v, ValidationData.Name) : null,
+            Categorical = OptionParsing.ParseNames(parse.GetValue(CategoricalColumns), CategoricalColumns.Name),
+            Numeric = OptionParsing.ParseNames(parse.GetValue(NumericColumns), NumericColumns.Name),
+            MaxCategories = parse.GetValue(MaxCategories),
+            Missing = OptionParsing.ParseMissing(parse.GetValue(Missing)!),
+            DropUnlabelled = parse.GetValue(DropUnlabelled),
             Hidden = OptionParsing.ParseLayerSizes(parse.GetValue(Hidden)!, Hidden.Name),
             Activation = activation,
             BalancedClassWeights = classWeights == "balanced",
@@ -349,25 +373,39 @@ public static class TrainCommand
         };
     }
 
-    private static (Dataset Data, Dataset? Validation, string Source) LoadData(TrainSettings settings)
+    private static (Table Data, Table? Validation, string Source) LoadData(TrainSettings settings)
     {
         if (settings.Data is null)
         {
-            if (settings.Label is not null || settings.Ignore.Length > 0 || settings.ValidationData is not null)
-                throw new UserError("--label, --ignore and --validation-data need --data FILE");
-            return (Iris.Load(), null, "the embedded Iris data");
+            if (settings.Label is not null || settings.Ignore.Length > 0 || settings.ValidationData is not null || settings.Categorical.Length > 0 || settings.Numeric.Length > 0)
+                throw new UserError("--label, --ignore, --categorical, --numeric and --validation-data need --data FILE");
+            return (Table.FromDataset(Iris.Load()), null, "the embedded Iris data");
         }
-        var csv = new CsvOptions { Delimiter = settings.Delimiter, Label = settings.Label, Ignore = settings.Ignore };
-        CsvTable table = CsvData.Read(settings.Data, csv);
-        Dataset data = table.ToDataset();
-        Dataset? validation = null;
-        // The validation file is read by the training file's feature and class names and its label column's name.
+        var csv = new CsvOptions
+        {
+            Delimiter = settings.Delimiter,
+            Label = settings.Label,
+            Ignore = settings.Ignore,
+            Categorical = settings.Categorical,
+            Numeric = settings.Numeric,
+            Missing = settings.Missing,
+            DropUnlabelled = settings.DropUnlabelled,
+        };
+        Table table = CsvData.ReadTable(settings.Data, csv);
+        Table? validation = null;
+        // The validation file is read by the training file's column names and types, class names and label column's name.
         if (settings.ValidationData is { } v)
-            validation = CsvData.Read(v, csv with { FeatureNames = data.FeatureNames, ClassNames = data.ClassNames, Label = table.LabelColumn }).ToDataset();
-        return (data, validation, Path.GetFileName(settings.Data));
+            validation = CsvData.ReadTable(v, csv with
+            {
+                FeatureNames = table.Columns.Select(c => c.Name).ToArray(),
+                FeatureKinds = table.Columns.Select(c => c.Kind).ToArray(),
+                ClassNames = table.ClassNames,
+                Label = table.LabelColumn,
+            });
+        return (table, validation, Path.GetFileName(settings.Data));
     }
 
-    private static Classifier TrainWithProgress(CliConsole console, Dataset data, ClassifierOptions options, Dataset? validation, Classifier.TrainingHooks hooks, CancellationToken cancellationToken)
+    private static Classifier TrainWithProgress(CliConsole console, Table data, ClassifierOptions options, Table? validation, Classifier.TrainingHooks hooks, CancellationToken cancellationToken)
     {
         int maxEpochs = options.Trainer.Epochs;
         if (!console.IsInteractive)
@@ -403,7 +441,7 @@ public static class TrainCommand
     {
         console.Line($"Network: {model.Network.ToString()}");
         console.Line($"Stopped after {result.Epochs} epochs: {result.Describe()}.");
-        var table = new Table().AddColumn("").AddColumn(new TableColumn("loss").RightAligned()).AddColumn(new TableColumn("accuracy").RightAligned())
+        var table = new Spectre.Console.Table().AddColumn("").AddColumn(new TableColumn("loss").RightAligned()).AddColumn(new TableColumn("accuracy").RightAligned())
             .AddColumn(new TableColumn("macro F1").RightAligned()).AddColumn(new TableColumn("rows").RightAligned());
         table.AddRow("training", $"{train.LogLoss:F4}", $"{train.Accuracy:P1}", $"{train.MacroF1:F3}", $"{train.RowCount}");
         if (validation is not null) table.AddRow("validation", $"{validation.LogLoss:F4}", $"{validation.Accuracy:P1}", $"{validation.MacroF1:F3}", $"{validation.RowCount}");
@@ -413,7 +451,7 @@ public static class TrainCommand
         if (settings.Plot is { } plots) console.Line($"Wrote the plots to {plots}.");
     }
 
-    private static void WriteJson(CliConsole console, TrainingResult result, ClassificationMetrics train, ClassificationMetrics? validation, Classifier model, TrainSettings settings, double? trainingSeconds)
+    private static void WriteJson(CliConsole console, TrainingResult result, ClassificationMetrics train, ClassificationMetrics? validation, Classifier model, TrainSettings settings, Table data, double? trainingSeconds)
     {
         using var stream = new MemoryStream();
         using (var writer = new Utf8JsonWriter(stream, JsonOutput.Options))
@@ -437,6 +475,9 @@ public static class TrainCommand
             writer.WriteStartArray("classes");
             foreach (string c in model.ClassNames) writer.WriteStringValue(c);
             writer.WriteEndArray();
+            ColumnsReport.WriteJson(writer, data, settings.MaxCategories);
+            writer.WriteNumber("features", model.FeatureNames.Count);
+            writer.WriteNumber("droppedRows", data.DroppedRows);
             if (settings.Out is { } path) writer.WriteString("model", path); else writer.WriteNull("model");
             writer.WriteEndObject();
         }

@@ -26,6 +26,24 @@ public sealed record CsvOptions
 
     /// <summary>When set (from a saved model), the class names labels must come from; otherwise they are collected and sorted.</summary>
     public IReadOnlyList<string>? ClassNames { get; init; }
+
+    /// <summary>When set (from a saved model, with <see cref="FeatureNames"/>), each feature's type; nothing is inferred.</summary>
+    public IReadOnlyList<ColumnKind>? FeatureKinds { get; init; }
+
+    /// <summary>Feature columns read as categories even when every value is a number (e.g. postcodes). Errors name the option.</summary>
+    public IReadOnlyList<string> Categorical { get; init; } = [];
+
+    /// <summary>Feature columns that must hold numbers; a text value in one is an error naming the option.</summary>
+    public IReadOnlyList<string> Numeric { get; init; } = [];
+
+    /// <summary>Whether missing feature values are imputed (the default) or errors.</summary>
+    public MissingValues Missing { get; init; } = MissingValues.Impute;
+
+    /// <summary>Leave out rows whose label is missing (empty, NaN) instead of stopping at the first.</summary>
+    public bool DropUnlabelled { get; init; }
+
+    // CsvData.Read: every feature a number, no missing values (the numeric reader's contract).
+    internal bool NumbersOnly { get; init; }
 }
 
 /// <summary>The rows of a CSV file: the float32 feature matrix and, when the label column was present, the labels.</summary>
@@ -48,19 +66,52 @@ public sealed record CsvTable(float[] Features, int[]? Labels, IReadOnlyList<str
 /// </summary>
 public static class CsvData
 {
-    public static CsvTable Read(string path, CsvOptions? options = null)
+    /// <summary>
+    /// Reads a file of numbers only: every feature column must hold a finite number in every row (the categorical and
+    /// missing-value options do not apply). For tables with categories or missing values use <see cref="ReadTable(string, CsvOptions?)"/>.
+    /// </summary>
+    public static CsvTable Read(string path, CsvOptions? options = null) => ToNumeric(ReadTable(path, (options ?? new CsvOptions()) with { NumbersOnly = true }));
+
+    /// <inheritdoc cref="Read(string, CsvOptions?)"/>
+    public static CsvTable Read(TextReader reader, string fileName, CsvOptions options) => ToNumeric(ReadTable(reader, fileName, options with { NumbersOnly = true }));
+
+    /// <summary>
+    /// Reads a file into a <see cref="Table"/> of typed columns. A feature column is categorical when any value in it is
+    /// neither a number nor missing (or when <see cref="CsvOptions.Categorical"/> names it), numeric otherwise; missing
+    /// values (empty, NA, N/A, NaN, nan) are kept as missing unless <see cref="CsvOptions.Missing"/> is
+    /// <see cref="MissingValues.Error"/>. A numeric column still refuses spoilt numbers ('1,5', '1,000', infinities, values
+    /// outside float32) with a message naming the file, line and column.
+    /// </summary>
+    public static Table ReadTable(string path, CsvOptions? options = null)
     {
         if (Directory.Exists(path)) throw new DataFormatException($"{path} is a folder; give a CSV file");
         if (!File.Exists(path)) throw new DataFormatException($"{path}: no such file");
         options ??= new CsvOptions();
-        using CsvReader csv = CsvReader.FromFile(path, ReaderOptions(options), FileOptions.SequentialScan);
-        return Read(csv, Path.GetFileName(path), options);
+        CsvReaderOptions readerOptions = ReaderOptions(options);
+        using var source = new CsvSource(() => CsvReader.FromFile(path, readerOptions, FileOptions.SequentialScan), Path.GetFileName(path));
+        return TableReader.Read(source, Path.GetFileName(path), options);
     }
 
-    public static CsvTable Read(TextReader reader, string fileName, CsvOptions options)
+    /// <inheritdoc cref="ReadTable(string, CsvOptions?)"/>
+    public static Table ReadTable(TextReader reader, string fileName, CsvOptions options)
     {
-        using CsvReader csv = CsvReader.Create(reader, ReaderOptions(options), true);
-        return Read(csv, fileName, options);
+        // Held as text so that a second pass (after inferring the column types) can read it again.
+        string text = reader.ReadToEnd();
+        CsvReaderOptions readerOptions = ReaderOptions(options);
+        using var source = new CsvSource(() => CsvReader.Create(new StringReader(text), readerOptions, true), fileName);
+        return TableReader.Read(source, fileName, options);
+    }
+
+    private static CsvTable ToNumeric(Table table)
+    {
+        int rows = table.RowCount, width = table.Columns.Count;
+        var features = new float[(long)rows * width];
+        for (int c = 0; c < width; c++)
+        {
+            float[] values = table.Columns[c].Numbers;
+            for (int r = 0; r < rows; r++) features[(long)r * width + c] = values[r];
+        }
+        return new CsvTable(features, table.Labels, table.Columns.Select(c => c.Name).ToArray(), table.ClassNames, rows) { LabelColumn = table.LabelColumn };
     }
 
     // CsvHelper does the tokenising (RFC 4180 quoting, CRLF or LF, UTF-8); ragged rows and every other check are ours.
@@ -75,180 +126,60 @@ public static class CsvData
         MalformedData = CsvMalformedDataHandling.Throw,
     };
 
-    private static CsvTable Read(CsvReader csv, string fileName, CsvOptions options)
+    // CsvHelper's records as cells; a malformed record becomes a DataFormatException naming the file and line.
+    private sealed class CsvSource : ICellSource
     {
-        try { return ReadRecords(csv, fileName, options); }
-        catch (CsvFormatException e)
+        private readonly Func<CsvReader> _open;
+        private readonly string _fileName;
+        private CsvReader _csv;
+        private int _line;
+
+        public CsvSource(Func<CsvReader> open, string fileName)
         {
-            string where = TryLine(csv) is int line ? $", line {line}" : "";
-            throw new DataFormatException($"{fileName}{where}: malformed CSV ({e.Message.ReplaceLineEndings(" ").TrimEnd('.')}); check the quotes and the --delimiter");
+            _open = open;
+            _fileName = fileName;
+            _csv = Guard(open);
+            Header = Guard(() => _csv.Headers.ToArray());
         }
-    }
 
-    private static int? TryLine(CsvReader csv)
-    {
-        try { return (int)csv.LineNumber; }
-        catch (InvalidOperationException) { return null; }
-    }
+        public string[] Header { get; }
+        public string Where => $"{_fileName}, line {_line}";
+        public string HeaderWhere => $"{_fileName}, line 1";
+        public int FieldCount => _csv.FieldCount;
 
-    private static CsvTable ReadRecords(CsvReader csv, string fileName, CsvOptions options)
-    {
-        string[] header = csv.Headers.Select(h => h.Trim()).ToArray();
-        if (header.Length == 0)
-            throw new DataFormatException($"{fileName}: the file is empty; expected a header row, then one row per example");
-        for (int c = 0; c < header.Length; c++)
+        public bool Read()
         {
-            if (header[c].Length == 0) throw new DataFormatException($"{fileName}, line 1: column {c + 1} has no name in the header row");
-            for (int d = 0; d < c; d++)
-                if (header[d] == header[c]) throw new DataFormatException($"{fileName}, line 1: the column name '{header[c]}' appears twice");
+            bool more = Guard(_csv.Read);
+            if (more) _line = (int)_csv.LineNumber;
+            return more;
         }
-        if (header.Length < 2 && options.LabelRequired && options.FeatureNames is null)
-            throw new DataFormatException($"{fileName}, line 1: found {header.Length} column; need at least one feature column and a label column (is --delimiter right?)");
 
-        foreach (string ignored in options.Ignore)
-            if (Array.IndexOf(header, ignored) < 0)
-                throw new DataFormatException($"{fileName}: --ignore names the column '{ignored}', which is not in the header ({string.Join(", ", header)})");
+        public bool TryNumber(int column, out float value) => Numbers.TryParseUtf8(_csv[column].Span, out value);
+        public string Text(int column) => _csv[column].ToString();
 
-        int[]? modelFeatureColumns = null;
-        if (options.FeatureNames is { } wanted)
+        public void Restart()
         {
-            modelFeatureColumns = new int[wanted.Count];
-            for (int i = 0; i < wanted.Count; i++)
+            _csv.Dispose();
+            _csv = Guard(_open);
+        }
+
+        public void Dispose() => _csv.Dispose();
+
+        private T Guard<T>(Func<T> body)
+        {
+            try { return body(); }
+            catch (CsvFormatException e)
             {
-                modelFeatureColumns[i] = Array.IndexOf(header, wanted[i]);
-                if (modelFeatureColumns[i] < 0)
-                    throw new DataFormatException($"{fileName}: the model needs the feature column '{wanted[i]}', which is not in the header ({string.Join(", ", header)})");
+                string where = TryLine() is int line ? $", line {line}" : "";
+                throw new DataFormatException($"{_fileName}{where}: malformed CSV ({e.Message.ReplaceLineEndings(" ").TrimEnd('.')}); check the quotes and the --delimiter");
             }
         }
 
-        int labelColumn;
-        if (options.Label is { } labelName)
+        private int? TryLine()
         {
-            labelColumn = Array.IndexOf(header, labelName);
-            if (labelColumn < 0 && options.LabelRequired)
-                throw new DataFormatException($"{fileName}: no label column '{labelName}' in the header ({string.Join(", ", header)}); choose one with --label");
+            try { return _csv is null ? null : (int)_csv.LineNumber; }
+            catch (InvalidOperationException) { return null; }
         }
-        else if (options.FeatureNames is not null)
-        {
-            // With a model's feature list, the label is whatever column is not a feature (if any single one is left).
-            string[] rest = header.Where(h => !options.FeatureNames.Contains(h) && !options.Ignore.Contains(h)).ToArray();
-            // Only when labels are required (evaluate); for prediction the other columns are simply ignored.
-            labelColumn = rest.Length == 1 && options.LabelRequired ? Array.IndexOf(header, rest[0]) : -1;
-            if (labelColumn < 0 && options.LabelRequired)
-                throw new DataFormatException($"{fileName}: cannot tell which column holds the labels; name it with --label");
-        }
-        else labelColumn = header.Length - 1;
-
-        int[] featureColumns;
-        if (modelFeatureColumns is not null) featureColumns = modelFeatureColumns;
-        else
-        {
-            featureColumns = Enumerable.Range(0, header.Length).Where(c => c != labelColumn && !options.Ignore.Contains(header[c])).ToArray();
-            if (featureColumns.Length == 0) throw new DataFormatException($"{fileName}: no feature columns are left after the label and --ignore");
-        }
-        string[] featureNames = featureColumns.Select(c => header[c]).ToArray();
-
-        var features = new FloatBuffer();
-        // A model's class names are matched after the same normalisation, so "1.0" in a test file finds the class "1".
-        Dictionary<string, int>? fixedClasses = null;
-        if (options.ClassNames is { } known)
-        {
-            fixedClasses = new Dictionary<string, int>(StringComparer.Ordinal);
-            for (int i = 0; i < known.Count; i++) fixedClasses.TryAdd(ClassLabels.Normalize(known[i]), i);
-        }
-        var labels = new List<int>();
-        var seenClasses = new Dictionary<string, int>(StringComparer.Ordinal);
-        int rows = 0;
-        while (csv.Read())
-        {
-            int line = (int)csv.LineNumber;
-            if (csv.FieldCount != header.Length)
-                throw new DataFormatException($"{fileName}, line {line}: {csv.FieldCount} fields but the header has {header.Length}; every row needs one value per column");
-            foreach (int c in featureColumns)
-                features.Add(ParseNumber(csv, c, fileName, line, header[c]));
-            if (labelColumn >= 0)
-            {
-                string label = ClassLabels.Normalize(csv[labelColumn].ToString());
-                if (label.Length == 0) throw new DataFormatException($"{fileName}, line {line}, column '{header[labelColumn]}': the label is missing");
-                if (!ClassLabels.IsValid(label))
-                    throw new DataFormatException($"{fileName}, line {line}, column '{header[labelColumn]}': '{Shorten(label)}' is not a valid label (NaN and infinities cannot name a class)");
-                if (fixedClasses is not null)
-                {
-                    if (!fixedClasses.TryGetValue(label, out int index))
-                        throw new DataFormatException($"{fileName}, line {line}, column '{header[labelColumn]}': the class '{label}' is not one the model knows ({string.Join(", ", options.ClassNames!)})");
-                    labels.Add(index);
-                }
-                else
-                {
-                    if (!seenClasses.TryGetValue(label, out int index)) seenClasses[label] = index = seenClasses.Count;
-                    labels.Add(index);
-                }
-            }
-            rows++;
-        }
-        if (rows == 0) throw new DataFormatException($"{fileName}: the header is followed by no data rows");
-
-        IReadOnlyList<string> classNames;
-        int[]? labelArray = null;
-        if (labelColumn >= 0)
-        {
-            if (fixedClasses is not null) { classNames = options.ClassNames!; labelArray = labels.ToArray(); }
-            else
-            {
-                if (seenClasses.Count < 2)
-                    throw new DataFormatException($"{fileName}, column '{header[labelColumn]}': every row has the class '{seenClasses.Keys.First()}'; a classifier needs at least two classes");
-                // Classes in sorted order (numerically when every label is a number), as scikit-learn's LabelEncoder does.
-                string[] sorted = SortClassNames(seenClasses.Keys);
-                var remap = new int[sorted.Length];
-                for (int i = 0; i < sorted.Length; i++) remap[seenClasses[sorted[i]]] = i;
-                labelArray = labels.Select(l => remap[l]).ToArray();
-                classNames = sorted;
-            }
-        }
-        else classNames = options.ClassNames ?? [];
-        return new CsvTable(features.ToArray(), labelArray, featureNames, classNames, rows) { LabelColumn = labelColumn >= 0 ? header[labelColumn] : null };
-    }
-
-    private static string[] SortClassNames(IEnumerable<string> names)
-    {
-        string[] all = names.ToArray();
-        bool numeric = all.All(n => ClassLabels.TryNumber(n, out _));
-        return numeric
-            ? all.OrderBy(n => { ClassLabels.TryNumber(n, out double v); return v; }).ThenBy(n => n, StringComparer.Ordinal).ToArray()
-            : all.OrderBy(n => n, StringComparer.Ordinal).ToArray();
-    }
-
-    private static float ParseNumber(CsvReader csv, int column, string file, int line, string name)
-    {
-        // Strict and culture-free: digits, one '.', an optional sign and exponent. "1,000" or "1,5" is an error, never
-        // 1000 or 15 (a thousands separator or a decimal comma dropped silently would scale the feature).
-        if (Numbers.TryParseUtf8(csv[column].Span, out float value) && float.IsFinite(value)) return value;
-        string trimmed = csv[column].ToString().Trim();
-        if (trimmed.Length == 0) throw new DataFormatException($"{file}, line {line}, column '{name}': missing value; fill it in or drop the row");
-        if (!Numbers.IsNonFinite(trimmed) && Numbers.TryParse(trimmed, out float huge) && float.IsInfinity(huge))
-            throw new DataFormatException($"{file}, line {line}, column '{name}': '{Shorten(trimmed)}' is outside the float32 range (about ±3.4e38); rescale the column");
-        if (Numbers.IsNonFinite(trimmed))
-            throw new DataFormatException($"{file}, line {line}, column '{name}': '{Shorten(trimmed)}' is not a finite number; replace NaN and infinite values");
-        if (trimmed.Contains(',') && Numbers.TryParse(trimmed.Replace(",", ""), out float _))
-            throw new DataFormatException($"{file}, line {line}, column '{name}': '{Shorten(trimmed)}' has a comma; numbers must use '.' for the decimal point and no thousands separators (is --delimiter right?)");
-        throw new DataFormatException($"{file}, line {line}, column '{name}': '{Shorten(trimmed)}' is not a number (drop the column with --ignore if it is not a feature)");
-    }
-
-    private static string Shorten(string s) => s.Length <= 40 ? s : s[..37] + "...";
-
-    /// <summary>A growable float buffer that doubles its capacity (amortised O(1) appends, no per-row objects).</summary>
-    private sealed class FloatBuffer
-    {
-        private float[] _items = new float[1024];
-        private int _count;
-
-        public void Add(float value)
-        {
-            if (_count == _items.Length) Array.Resize(ref _items, checked(_items.Length * 2));
-            _items[_count++] = value;
-        }
-
-        public float[] ToArray() => _items.AsSpan(0, _count).ToArray();
     }
 
     /// <summary>Writes rows as CSV (fields quoted when they contain the delimiter, a quote or a line break).</summary>

@@ -7,7 +7,7 @@ using Xent.Training;
 
 namespace Xent.Models;
 
-/// <summary>What <see cref="Classifier.Train"/> builds and how it trains it.</summary>
+/// <summary>What <c>Classifier.Train</c> builds and how it trains it.</summary>
 public sealed record ClassifierOptions
 {
     /// <summary>Hidden layer sizes; empty for a linear softmax classifier.</summary>
@@ -26,8 +26,16 @@ public sealed record ClassifierOptions
 
     public TrainerOptions Trainer { get; init; } = new();
 
+    /// <summary>The most categories of one column that get their own one-hot feature (the most frequent ones); the rest share an "other" feature.</summary>
+    public int MaxCategories { get; init; } = TableEncoder.DefaultMaxCategories;
+
+    /// <summary>Whether missing feature values are imputed (recorded in the model, so prediction does the same) or errors.</summary>
+    public MissingValues Missing { get; init; } = MissingValues.Impute;
+
     public void Validate()
     {
+        if (MaxCategories < 1) throw new ArgumentException($"MaxCategories must be at least 1, got {MaxCategories}", nameof(MaxCategories));
+        if (!Enum.IsDefined(Missing)) throw new ArgumentException($"unknown missing-value policy {Missing}", nameof(Missing));
         if (Hidden.Any(h => h < 1)) throw new ArgumentException("every hidden layer needs at least one unit", nameof(Hidden));
         if (!(ValidationFraction >= 0 && ValidationFraction < 1)) throw new ArgumentException($"ValidationFraction must be in [0, 1), got {ValidationFraction}", nameof(ValidationFraction));
         if (!Enum.IsDefined(Activation)) throw new ArgumentException($"unknown activation {Activation}", nameof(Activation));
@@ -36,8 +44,8 @@ public sealed record ClassifierOptions
 }
 
 /// <summary>
-/// A trained classifier: the network, the standardisation fitted on its training rows, and the names of its features and
-/// classes. <c>Classifier.Train(data, options)</c>, then <c>PredictProbabilities</c>, <c>Predict</c>, <c>Evaluate</c>,
+/// A trained classifier: the encoding of its original columns (<see cref="Encoder"/>: imputation and one-hot categories),
+/// the standardisation fitted on its training rows, the network, and the names of its features and classes. <c>Classifier.Train(data, options)</c>, then <c>PredictProbabilities</c>, <c>Predict</c>, <c>Evaluate</c>,
 /// <c>Save(path)</c> and <c>Classifier.Load(path)</c>.
 /// </summary>
 public sealed class Classifier
@@ -50,8 +58,15 @@ public sealed class Classifier
         Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
     };
 
-    public Classifier(Network network, Standardizer? standardizer, IReadOnlyList<string> featureNames, IReadOnlyList<string> classNames, ClassifierOptions? options = null)
+    /// <summary>
+    /// A classifier from its parts. <paramref name="encoder"/> says how original columns become the network's features;
+    /// null means plain numeric features named <paramref name="featureNames"/> (missing values then are errors, as in
+    /// models written before tables).
+    /// </summary>
+    public Classifier(Network network, Standardizer? standardizer, IReadOnlyList<string> featureNames, IReadOnlyList<string> classNames, ClassifierOptions? options = null,
+        TableEncoder? encoder = null)
     {
+        if (encoder is not null && encoder.FeatureCount != network.InputCount) throw new ArgumentException($"the encoder makes {encoder.FeatureCount} features for a network with {network.InputCount} inputs", nameof(encoder));
         if (featureNames.Count != network.InputCount) throw new ArgumentException($"{featureNames.Count} feature names for a network with {network.InputCount} inputs", nameof(featureNames));
         if (classNames.Count != network.ClassCount) throw new ArgumentException($"{classNames.Count} class names for a network with {network.ClassCount} outputs", nameof(classNames));
         if (standardizer is not null && standardizer.FeatureCount != network.InputCount) throw new ArgumentException("the standardizer's length differs from the network's inputs", nameof(standardizer));
@@ -60,9 +75,18 @@ public sealed class Classifier
         FeatureNames = featureNames;
         ClassNames = classNames;
         Options = options ?? new ClassifierOptions();
+        Encoder = encoder ?? new TableEncoder(featureNames.Select((name, i) => new ColumnEncoding
+        {
+            Name = name,
+            Kind = ColumnKind.Numeric,
+            Fill = standardizer?.Mean[i] ?? 0f,
+        }).ToArray(), MissingValues.Error);
+        if (encoder is not null) FeatureNames = encoder.FeatureNames;
     }
 
     public Network Network { get; }
+    /// <summary>The preprocessing of the original columns, fitted on the training rows and applied by name when predicting.</summary>
+    public TableEncoder Encoder { get; }
     public Standardizer? Standardizer { get; }
     public IReadOnlyList<string> FeatureNames { get; }
     public IReadOnlyList<string> ClassNames { get; }
@@ -82,39 +106,99 @@ public sealed class Classifier
 
     /// <summary>
     /// Splits off a stratified validation part (unless one is given), fits the standardisation on the training part,
-    /// builds the network and trains it.
+    /// builds the network and trains it. The data set's features are treated as numeric columns of those names.
     /// </summary>
     public static Classifier Train(Dataset data, ClassifierOptions? options = null, Dataset? validation = null,
         IProgress<EpochReport>? progress = null, TrainingHooks? hooks = null, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(data);
+        return Train(Table.FromDataset(data), options, validation is null ? null : Table.FromDataset(validation), progress, hooks, cancellationToken);
+    }
+
+    /// <summary>
+    /// Splits off a stratified validation part (unless one is given), fits the encoding of the columns
+    /// (<see cref="TableEncoder.Fit"/>) and the standardisation on the training part only, encodes both parts once, builds
+    /// the network and trains it.
+    /// </summary>
+    public static Classifier Train(Table data, ClassifierOptions? options = null, Table? validation = null,
+        IProgress<EpochReport>? progress = null, TrainingHooks? hooks = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        if (data.Labels is null) throw new ArgumentException("the training table has no labels", nameof(data));
         options ??= new ClassifierOptions();
         options.Validate();
-        Dataset train = data;
+        Table trainTable = data;
         if (validation is null && options.ValidationFraction > 0)
-            (train, validation) = Split.Stratified(data, options.ValidationFraction, options.Trainer.Seed);
-        // A separate validation set is matched to the training data by feature and class name, never by position.
+            (trainTable, validation) = Split.Stratified(data, options.ValidationFraction, options.Trainer.Seed);
+        TableEncoder encoder = TableEncoder.Fit(trainTable, options.MaxCategories, options.Missing);
+        Dataset train = encoder.ToDataset(trainTable);
+        Dataset? validationData = null;
+        // A separate validation set is matched to the training data by column and class name, never by position.
         if (validation is not null)
         {
-            try { validation = validation.AlignTo(train.FeatureNames, train.ClassNames); }
+            try { validationData = encoder.ToDataset(validation).AlignTo(train.FeatureNames, train.ClassNames); }
             catch (ArgumentException e) { throw new ArgumentException($"validation data: {e.Message}", nameof(validation), e); }
         }
         Standardizer? standardizer = options.Standardize ? Standardizer.Fit(train) : null;
         if (standardizer is not null)
         {
             train = standardizer.Transform(train);
-            if (validation is not null) validation = standardizer.Transform(validation);
+            if (validationData is not null) validationData = standardizer.Transform(validationData);
         }
         TrainerOptions trainerOptions = options.Trainer;
         if (options.BalancedClassWeights) trainerOptions = trainerOptions with { ClassWeights = ClassWeighting.Balanced(train.Labels, train.ClassCount) };
         Network network = Network.CreateClassifier(train.FeatureCount, options.Hidden, train.ClassCount, options.Activation, options.Trainer.Seed);
         var trainer = new Trainer(network, trainerOptions) { EpochCompleted = hooks?.EpochCompleted };
         hooks?.BeforeTraining?.Invoke(trainer);
-        TrainingResult result = trainer.Fit(train, validation, progress, cancellationToken);
-        return new Classifier(network, standardizer, data.FeatureNames, data.ClassNames, options) { TrainingResult = result };
+        TrainingResult result = trainer.Fit(train, validationData, progress, cancellationToken);
+        return new Classifier(network, standardizer, encoder.FeatureNames, data.ClassNames, options, encoder) { TrainingResult = result };
     }
 
-    // features [rows, inputs] (raw, unstandardised, in FeatureNames order) -> probabilities [rows, classes]
-    /// <summary>Class probabilities for raw rows. Safe to call from any number of threads at once.</summary>
+    /// <summary>
+    /// The options to read a CSV file for this model: its columns by name with its types, its classes, and its
+    /// missing-value policy (labels optional unless <paramref name="baseOptions"/> says otherwise).
+    /// </summary>
+    public CsvOptions ReadingOptions(CsvOptions? baseOptions = null) => (baseOptions ?? new CsvOptions { LabelRequired = false }) with
+    {
+        FeatureNames = Encoder.ColumnNames,
+        FeatureKinds = Encoder.ColumnKinds,
+        ClassNames = ClassNames,
+        Missing = baseOptions is null ? Encoder.Missing : baseOptions.Missing,
+    };
+
+    /// <summary>Class probabilities [rows, classes] for a table's rows, its columns matched by name; <paramref name="report"/> counts what was mapped to "other" or filled.</summary>
+    public float[] PredictProbabilities(Table table, EncodingReport? report = null)
+    {
+        float[] features = Encoder.Encode(table, report);
+        var p = new float[(long)table.RowCount * ClassNames.Count];
+        PredictProbabilities(features, table.RowCount, p);
+        return p;
+    }
+
+    /// <summary>Accuracy, log loss, confusion matrix and per-class metrics on a labelled table, its columns matched by name.</summary>
+    public ClassificationMetrics Evaluate(Table table, EncodingReport? report = null)
+    {
+        if (table.Labels is null) throw new ArgumentException("the table has no labels", nameof(table));
+        return Evaluate(Encoder.ToDataset(table, report));
+    }
+
+    /// <summary>The class probabilities of one row of original columns by name (see <see cref="TableEncoder.EncodeRow"/>).</summary>
+    public float[] PredictProbabilities(IReadOnlyDictionary<string, object?> cells, EncodingReport? report = null)
+    {
+        var row = new float[Encoder.FeatureCount];
+        Encoder.EncodeRow(cells, row, report);
+        return PredictProbabilities(row);
+    }
+
+    /// <summary>The most probable class name for one row of original columns by name.</summary>
+    public string Predict(IReadOnlyDictionary<string, object?> cells)
+    {
+        float[] p = PredictProbabilities(cells);
+        return ClassNames[System.Numerics.Tensors.TensorPrimitives.IndexOfMax<float>(p)];
+    }
+
+    // features [rows, inputs] (encoded, unstandardised, in FeatureNames order) -> probabilities [rows, classes]
+    /// <summary>Class probabilities for rows of encoded features (for a model of numeric columns without missing values, the raw rows). Safe to call from any number of threads at once.</summary>
     public void PredictProbabilities(ReadOnlySpan<float> features, int rows, Span<float> probabilities)
     {
         int inputs = Network.InputCount, classes = Network.ClassCount;

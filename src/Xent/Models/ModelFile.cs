@@ -9,7 +9,10 @@ namespace Xent.Models;
 /// (<c>hidden1.weight</c> [outputs, inputs], <c>hidden1.bias</c> [outputs], ...) and, in <c>__metadata__</c>:
 /// <c>format</c> ("xent-classifier"), <c>format_version</c>, <c>xent_version</c>, <c>architecture</c> (JSON: the layers
 /// with sizes and activations), <c>features</c> and <c>classes</c> (JSON arrays of names), <c>standardization</c>
-/// (JSON: mean and deviation per feature, or null) and <c>training</c> (JSON: the options it was trained with).
+/// (JSON: mean and deviation per feature, or null), <c>training</c> (JSON: the options it was trained with) and, from
+/// format version 2, <c>schema</c> (JSON: the missing-value policy and, per original column in order, its name, kind,
+/// fill value, missing indicator, kept categories and missing category; see <see cref="ColumnEncoding"/>). <c>features</c>
+/// then names the encoded features. Version 1 files (numeric features, no schema) still load.
 /// </summary>
 public static class ModelFile
 {
@@ -22,11 +25,15 @@ public static class ModelFile
     private sealed record LayerSpec(string Name, int Inputs, int Outputs, string Activation);
     private sealed record Architecture(int Inputs, LayerSpec[] Layers);
     private sealed record StandardizationSpec(float[] Mean, float[] Deviation);
+    private sealed record SchemaSpec(MissingValues Missing, ColumnEncoding[] Columns);
+
+    /// <summary>The format version this Xent writes; it reads this one and every earlier one.</summary>
+    public const int FormatVersion = 2;
 
     public static Dictionary<string, string> Metadata(Classifier model) => new()
     {
         ["format"] = Format,
-        ["format_version"] = "1",
+        ["format_version"] = FormatVersion.ToString(System.Globalization.CultureInfo.InvariantCulture),
         ["xent_version"] = Classifier.Version,
         ["architecture"] = JsonSerializer.Serialize(new Architecture(model.Network.InputCount,
             model.Network.Layers.Select(l => new LayerSpec(l.Name, l.Inputs, l.Outputs, l.Activation.ToString().ToLowerInvariant())).ToArray()), Classifier.JsonOptions),
@@ -34,6 +41,7 @@ public static class ModelFile
         ["classes"] = JsonSerializer.Serialize(model.ClassNames, Classifier.JsonOptions),
         ["standardization"] = model.Standardizer is null ? "null" : JsonSerializer.Serialize(new StandardizationSpec(model.Standardizer.Mean, model.Standardizer.Deviation), Classifier.JsonOptions),
         ["training"] = JsonSerializer.Serialize(model.Options, Classifier.JsonOptions),
+        ["schema"] = JsonSerializer.Serialize(new SchemaSpec(model.Encoder.Missing, model.Encoder.Columns.ToArray()), Classifier.JsonOptions),
     };
 
     public static void Save(Classifier model, string path, bool overwrite = true)
@@ -63,7 +71,8 @@ public static class ModelFile
             catch (JsonException) { throw new ModelFileException($"{name}: metadata '{key}' is not valid JSON of the expected shape"); }
         }
         if (Meta("format") != Format) throw new ModelFileException($"{name}: format '{Meta("format")}' is not '{Format}'");
-        if (Meta("format_version") != "1") throw new ModelFileException($"{name}: format version {Meta("format_version")} is newer than this Xent reads; upgrade Xent");
+        string version = Meta("format_version");
+        if (version is not ("1" or "2")) throw new ModelFileException($"{name}: format version {version} is newer than this Xent reads; upgrade Xent");
         Architecture architecture = Parse<Architecture>("architecture");
         string[] features = Parse<string[]>("features");
         string[] classes = Parse<string[]>("classes");
@@ -87,7 +96,22 @@ public static class ModelFile
         catch (ArgumentException e) { throw new ModelFileException($"{name}: {e.Message}"); }
         if (features.Length != network.InputCount) throw new ModelFileException($"{name}: {features.Length} feature names for {network.InputCount} inputs");
         if (classes.Length != network.ClassCount) throw new ModelFileException($"{name}: {classes.Length} class names for {network.ClassCount} outputs");
-        if (features.Distinct().Count() != features.Length || classes.Distinct().Count() != classes.Length)
+        TableEncoder? encoder = null;
+        if (version != "1")
+        {
+            SchemaSpec schema = Parse<SchemaSpec>("schema");
+            if (schema.Columns is null || schema.Columns.Length == 0 || schema.Columns.Length > MaxWidth)
+                throw new ModelFileException($"{name}: the schema must list 1 to {MaxWidth} columns");
+            try { encoder = new TableEncoder(schema.Columns, schema.Missing); }
+            catch (ArgumentException e) { throw new ModelFileException($"{name}: bad schema: {e.Message}"); }
+            catch (NullReferenceException) { throw new ModelFileException($"{name}: bad schema"); }
+            if (!Enum.IsDefined(schema.Missing)) throw new ModelFileException($"{name}: bad schema: unknown missing-value policy");
+            if (encoder.FeatureCount != network.InputCount || !encoder.FeatureNames.SequenceEqual(features, StringComparer.Ordinal))
+                throw new ModelFileException($"{name}: the schema's {encoder.FeatureCount} features do not match the {network.InputCount} feature names and inputs");
+        }
+        else if (features.Distinct().Count() != features.Length)
+            throw new ModelFileException($"{name}: feature and class names must be distinct");
+        if (classes.Distinct().Count() != classes.Length)
             throw new ModelFileException($"{name}: feature and class names must be distinct");
         foreach (Parameter p in network.Parameters)
         {
@@ -112,6 +136,6 @@ public static class ModelFile
         ClassifierOptions? options = null;
         try { options = JsonSerializer.Deserialize<ClassifierOptions>(Meta("training"), Classifier.JsonOptions); }
         catch (JsonException) { throw new ModelFileException($"{name}: metadata 'training' is not valid JSON of the expected shape"); }
-        return new Classifier(network, standardizer, features, classes, options);
+        return new Classifier(network, standardizer, features, classes, options, encoder);
     }
 }

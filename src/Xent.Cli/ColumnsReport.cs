@@ -1,0 +1,84 @@
+using System.Text.Json;
+using Xent.Data;
+
+namespace Xent.Cli;
+
+/// <summary>
+/// What the commands say about columns: before training, the columns by type with their categories and missing values;
+/// after predicting or evaluating, the values a model mapped to "other" or filled in.
+/// </summary>
+internal static class ColumnsReport
+{
+    /// <summary>Two lines: the numeric columns, then the categorical ones, each with its missing count and number of categories.</summary>
+    public static void Write(CliConsole console, Table data, int maxCategories)
+    {
+        foreach (ColumnKind kind in new[] { ColumnKind.Numeric, ColumnKind.Categorical })
+        {
+            FeatureColumn[] columns = data.Columns.Where(c => c.Kind == kind).ToArray();
+            if (columns.Length == 0) continue;
+            string list = string.Join(", ", columns.Select(c => Describe(c, maxCategories)));
+            console.Line($"{(kind == ColumnKind.Numeric ? "Numeric" : "Categorical")} columns ({columns.Length}): {list}");
+        }
+    }
+
+    private static string Describe(FeatureColumn c, int maxCategories)
+    {
+        var parts = new List<string>();
+        if (c.Kind == ColumnKind.Categorical)
+        {
+            int distinct = c.DistinctCount;
+            parts.Add(distinct > maxCategories ? $"{distinct} categories, the {maxCategories} most frequent kept" : $"{distinct} categor{(distinct == 1 ? "y" : "ies")}");
+        }
+        if (c.MissingCount > 0) parts.Add($"{c.MissingCount} missing");
+        return parts.Count == 0 ? c.Name : $"{c.Name} ({string.Join(", ", parts)})";
+    }
+
+    /// <summary>"columns": [{"name", "type", "categories" (null for numeric), "categoriesKept", "missing"}].</summary>
+    public static void WriteJson(Utf8JsonWriter writer, Table data, int maxCategories)
+    {
+        writer.WriteStartArray("columns");
+        foreach (FeatureColumn c in data.Columns)
+        {
+            writer.WriteStartObject();
+            writer.WriteString("name", c.Name);
+            writer.WriteString("type", c.Kind == ColumnKind.Numeric ? "numeric" : "categorical");
+            if (c.Kind == ColumnKind.Categorical)
+            {
+                int distinct = c.DistinctCount;
+                writer.WriteNumber("categories", distinct);
+                writer.WriteNumber("categoriesKept", Math.Min(distinct, maxCategories));
+            }
+            else
+            {
+                writer.WriteNull("categories");
+                writer.WriteNull("categoriesKept");
+            }
+            writer.WriteNumber("missing", c.MissingCount);
+            writer.WriteEndObject();
+        }
+        writer.WriteEndArray();
+    }
+
+    /// <summary>One line per kind of event, or null when every value was a known category or present.</summary>
+    public static string? Describe(EncodingReport report)
+    {
+        var lines = new List<string>();
+        if (report.OtherCount > 0)
+            lines.Add("Categories the model does not have (never seen in training, or too rare to keep) were read as 'other': "
+                + string.Join(", ", report.Other.Select(p => $"{p.Key} {p.Value} row{(p.Value == 1 ? "" : "s")} (e.g. {string.Join(", ", report.OtherExamples[p.Key].Select(e => $"'{e}'"))})")) + ".");
+        if (report.MissingCount > 0)
+            lines.Add("Missing values were filled as in training: " + string.Join(", ", report.Missing.Select(p => $"{p.Key} {p.Value} row{(p.Value == 1 ? "" : "s")}")) + ".");
+        return lines.Count == 0 ? null : string.Join(Environment.NewLine, lines);
+    }
+
+    /// <summary>"other": {"column": rows}, "missing": {"column": rows}.</summary>
+    public static void WriteJson(Utf8JsonWriter writer, EncodingReport report)
+    {
+        writer.WriteStartObject("other");
+        foreach ((string column, int rows) in report.Other) writer.WriteNumber(column, rows);
+        writer.WriteEndObject();
+        writer.WriteStartObject("missing");
+        foreach ((string column, int rows) in report.Missing) writer.WriteNumber(column, rows);
+        writer.WriteEndObject();
+    }
+}

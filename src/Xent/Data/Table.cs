@@ -1,0 +1,220 @@
+namespace Xent.Data;
+
+/// <summary>How a feature column is read and encoded.</summary>
+public enum ColumnKind
+{
+    /// <summary>Numbers: imputed with the training mean when missing, then standardised.</summary>
+    Numeric,
+    /// <summary>Text categories, matched exactly after trimming surrounding whitespace: one-hot encoded.</summary>
+    Categorical,
+}
+
+/// <summary>What a missing cell (empty, <c>NA</c>, <c>N/A</c>, <c>NaN</c> or <c>nan</c>) in a feature column means.</summary>
+public enum MissingValues
+{
+    /// <summary>Numeric columns get the training mean (and a 0/1 "was missing" feature); categorical columns a "missing" category.</summary>
+    Impute,
+    /// <summary>Every missing cell is an error naming the file, line and column (Xent's behaviour before tables).</summary>
+    Error,
+}
+
+/// <summary>The spellings of a missing cell.</summary>
+public static class MissingCells
+{
+    /// <summary>True for a cell, already trimmed, that stands for a missing value: empty, <c>NA</c>, <c>N/A</c>, <c>NaN</c> or <c>nan</c> (case as written).</summary>
+    public static bool IsMissing(ReadOnlySpan<char> trimmed) =>
+        trimmed.Length == 0 || trimmed is "NA" or "N/A" or "NaN" or "nan";
+
+    /// <summary>The spellings <see cref="IsMissing"/> accepts, empty first.</summary>
+    public static readonly IReadOnlyList<string> Spellings = ["", "NA", "N/A", "NaN", "nan"];
+}
+
+/// <summary>
+/// One feature column of a <see cref="Table"/>: numbers (NaN where a value is missing) or categories (null where missing).
+/// </summary>
+public sealed class FeatureColumn
+{
+    private FeatureColumn(string name, ColumnKind kind, float[] numbers, string?[] categories)
+    {
+        Name = name;
+        Kind = kind;
+        Numbers = numbers;
+        Categories = categories;
+        int missing = 0;
+        if (kind == ColumnKind.Numeric) { foreach (float v in numbers) if (float.IsNaN(v)) missing++; }
+        else foreach (string? c in categories) if (c is null) missing++;
+        MissingCount = missing;
+    }
+
+    /// <summary>A numeric column; NaN marks a missing value, infinities are not allowed.</summary>
+    public static FeatureColumn Numeric(string name, float[] values)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        ArgumentNullException.ThrowIfNull(values);
+        foreach (float v in values)
+            if (float.IsInfinity(v)) throw new ArgumentException($"column '{name}' holds an infinite value", nameof(values));
+        return new FeatureColumn(name, ColumnKind.Numeric, values, []);
+    }
+
+    /// <summary>A categorical column; null marks a missing value. Categories are trimmed of surrounding whitespace.</summary>
+    public static FeatureColumn Categorical(string name, string?[] values)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        ArgumentNullException.ThrowIfNull(values);
+        var trimmed = new string?[values.Length];
+        for (int i = 0; i < values.Length; i++) trimmed[i] = values[i]?.Trim();
+        return new FeatureColumn(name, ColumnKind.Categorical, [], trimmed);
+    }
+
+    public string Name { get; }
+    public ColumnKind Kind { get; }
+    /// <summary>The values of a numeric column (NaN = missing); empty for a categorical column.</summary>
+    public float[] Numbers { get; }
+    /// <summary>The values of a categorical column (null = missing); empty for a numeric column.</summary>
+    public string?[] Categories { get; }
+    public int RowCount => Kind == ColumnKind.Numeric ? Numbers.Length : Categories.Length;
+    public int MissingCount { get; }
+
+    /// <summary>The number of distinct non-missing categories (0 for a numeric column).</summary>
+    public int DistinctCount => Kind == ColumnKind.Categorical ? Categories.Where(c => c is not null).Distinct(StringComparer.Ordinal).Count() : 0;
+
+    internal FeatureColumn Subset(ReadOnlySpan<int> rows)
+    {
+        if (Kind == ColumnKind.Numeric)
+        {
+            var numbers = new float[rows.Length];
+            for (int i = 0; i < rows.Length; i++) numbers[i] = Numbers[rows[i]];
+            return new FeatureColumn(Name, Kind, numbers, []);
+        }
+        var categories = new string?[rows.Length];
+        for (int i = 0; i < rows.Length; i++) categories[i] = Categories[rows[i]];
+        return new FeatureColumn(Name, Kind, [], categories);
+    }
+}
+
+/// <summary>
+/// A table of typed feature columns (numeric or categorical, with missing values) and, when labelled, a class per row:
+/// what <see cref="CsvData.ReadTable(string, CsvOptions?)"/> and <see cref="FromRows"/> return and
+/// <see cref="Models.Classifier.Train(Table, Models.ClassifierOptions?, Table?, IProgress{Training.EpochReport}?, Models.Classifier.TrainingHooks?, CancellationToken)"/>
+/// takes. The encoding into numbers (<see cref="TableEncoder"/>) is fitted on the training rows and saved with the model.
+/// </summary>
+public sealed class Table
+{
+    public Table(IReadOnlyList<FeatureColumn> columns, int[]? labels, IReadOnlyList<string> classNames, string? labelColumn = null)
+    {
+        ArgumentNullException.ThrowIfNull(columns);
+        if (columns.Count == 0) throw new ArgumentException("a table needs at least one feature column", nameof(columns));
+        int rows = labels?.Length ?? columns[0].RowCount;
+        for (int c = 0; c < columns.Count; c++)
+        {
+            if (columns[c].RowCount != rows) throw new ArgumentException($"column '{columns[c].Name}' has {columns[c].RowCount} rows, expected {rows}", nameof(columns));
+            for (int d = 0; d < c; d++)
+                if (columns[d].Name == columns[c].Name) throw new ArgumentException($"the column name '{columns[c].Name}' appears twice", nameof(columns));
+        }
+        if (labels is not null)
+            for (int i = 0; i < labels.Length; i++)
+                if ((uint)labels[i] >= (uint)classNames.Count) throw new ArgumentException($"row {i}: label {labels[i]} is outside [0, {classNames.Count})", nameof(labels));
+        Columns = columns;
+        Labels = labels;
+        ClassNames = classNames;
+        LabelColumn = labelColumn;
+        RowCount = rows;
+    }
+
+    public IReadOnlyList<FeatureColumn> Columns { get; }
+    /// <summary>A class index per row, or null for an unlabelled table (prediction).</summary>
+    public int[]? Labels { get; }
+    public IReadOnlyList<string> ClassNames { get; }
+    /// <summary>The header name of the label column, when there was one.</summary>
+    public string? LabelColumn { get; }
+    public int RowCount { get; }
+    public int ClassCount => ClassNames.Count;
+    /// <summary>Rows left out because their label was missing (<see cref="CsvOptions.DropUnlabelled"/>).</summary>
+    public int DroppedRows { get; init; }
+
+    /// <summary>The column with this name, or null.</summary>
+    public FeatureColumn? Column(string name)
+    {
+        foreach (FeatureColumn c in Columns) if (c.Name == name) return c;
+        return null;
+    }
+
+    /// <summary>The rows at <paramref name="indices"/>, in that order.</summary>
+    public Table Subset(ReadOnlySpan<int> indices)
+    {
+        var columns = new FeatureColumn[Columns.Count];
+        for (int c = 0; c < columns.Length; c++) columns[c] = Columns[c].Subset(indices);
+        int[]? labels = null;
+        if (Labels is not null)
+        {
+            labels = new int[indices.Length];
+            for (int i = 0; i < indices.Length; i++) labels[i] = Labels[indices[i]];
+        }
+        return new Table(columns, labels, ClassNames, LabelColumn);
+    }
+
+    /// <summary>A labelled numeric data set as a table of numeric columns (no values missing).</summary>
+    public static Table FromDataset(Dataset data)
+    {
+        var columns = new FeatureColumn[data.FeatureCount];
+        for (int f = 0; f < columns.Length; f++)
+        {
+            var values = new float[data.RowCount];
+            for (int r = 0; r < values.Length; r++) values[r] = data.Features[r * data.FeatureCount + f];
+            columns[f] = FeatureColumn.Numeric(data.FeatureNames[f], values);
+        }
+        return new Table(columns, data.Labels, data.ClassNames);
+    }
+
+    /// <summary>
+    /// A table from rows of cells, with the same inference, options and errors as <see cref="CsvData.ReadTable(string, CsvOptions?)"/>
+    /// (errors say "row N" where a file's say "line N"). A cell is a number (<c>float</c>, <c>double</c>, <c>int</c>,
+    /// <c>long</c>, <c>decimal</c>; NaN is missing), a string (read as a CSV field is: a number, a category or a missing
+    /// spelling), or null (missing). The label column is <see cref="CsvOptions.Label"/>, by default the last.
+    /// </summary>
+    /// <exception cref="DataFormatException">A bad cell or option; the one-line message names the row and column or the option.</exception>
+    public static Table FromRows(IReadOnlyList<string> columnNames, IEnumerable<IReadOnlyList<object?>> rows, CsvOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(columnNames);
+        ArgumentNullException.ThrowIfNull(rows);
+        options ??= new CsvOptions();
+        var text = new List<string[]>();
+        int row = 0;
+        foreach (IReadOnlyList<object?> cells in rows)
+        {
+            row++;
+            var line = new string[cells.Count];
+            for (int c = 0; c < line.Length; c++) line[c] = CellText(cells[c]);
+            text.Add(line);
+        }
+        return TableReader.Read(new RowSource(columnNames.Select(n => n ?? "").ToArray(), text), "rows", options);
+    }
+
+    // A number is written in its shortest round-trip form (so it reads back exactly), NaN and null as an empty cell.
+    private static string CellText(object? cell) => cell switch
+    {
+        null or DBNull => "",
+        string s => s,
+        float f => float.IsNaN(f) ? "" : f.ToString("R", System.Globalization.CultureInfo.InvariantCulture),
+        double d => double.IsNaN(d) ? "" : d.ToString("R", System.Globalization.CultureInfo.InvariantCulture),
+        IFormattable n when cell is int or long or short or byte or decimal or uint or ulong or ushort or sbyte
+            => n.ToString(null, System.Globalization.CultureInfo.InvariantCulture),
+        bool b => b ? "true" : "false",
+        _ => throw new ArgumentException($"a cell of type {cell.GetType().Name} is neither a number nor a string", nameof(cell)),
+    };
+
+    /// <summary>This table as a numeric data set: every column numeric with no value missing, and labels.</summary>
+    public Dataset ToDataset()
+    {
+        if (Labels is null) throw new InvalidOperationException("the table has no label column");
+        var features = new float[(long)RowCount * Columns.Count];
+        for (int c = 0; c < Columns.Count; c++)
+        {
+            FeatureColumn column = Columns[c];
+            if (column.Kind != ColumnKind.Numeric || column.MissingCount > 0)
+                throw new InvalidOperationException($"column '{column.Name}' is categorical or has missing values; train on the table itself (Classifier.Train(Table, ...))");
+            for (int r = 0; r < RowCount; r++) features[(long)r * Columns.Count + c] = column.Numbers[r];
+        }
+        return new Dataset(features, Labels, Columns.Select(c => c.Name).ToArray(), ClassNames);
+    }
+}

@@ -1,0 +1,251 @@
+namespace Xent.Data;
+
+/// <summary>
+/// How one original column becomes features. Numeric: its value, with <see cref="Fill"/> (the training mean) in place of
+/// a missing one, then a 0/1 "was missing" feature when <see cref="MissingIndicator"/>. Categorical: one-hot over
+/// <see cref="Categories"/> (the most frequent training categories), then an "other" slot (categories folded for
+/// rarity, and any category never seen in training), then a "missing" slot when <see cref="MissingCategory"/>.
+/// </summary>
+public sealed record ColumnEncoding
+{
+    public required string Name { get; init; }
+    public ColumnKind Kind { get; init; }
+    public float Fill { get; init; }
+    public bool MissingIndicator { get; init; }
+    public string[] Categories { get; init; } = [];
+    public bool MissingCategory { get; init; }
+
+    /// <summary>The number of features this column becomes.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public int Width => Kind == ColumnKind.Numeric ? 1 + (MissingIndicator ? 1 : 0) : Categories.Length + 1 + (MissingCategory ? 1 : 0);
+
+    /// <summary>The index of the "other" slot within this column's features (categorical).</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public int OtherSlot => Categories.Length;
+
+    /// <summary>The index of the "missing" slot, or the "other" slot when training saw no missing value (categorical).</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public int MissingSlot => MissingCategory ? Categories.Length + 1 : Categories.Length;
+}
+
+/// <summary>What an encoding met that training did not: per column, values sent to "other" and missing values filled.</summary>
+public sealed class EncodingReport
+{
+    /// <summary>Per categorical column: rows whose category was not one of the model's own (never seen in training, or folded into "other" for rarity).</summary>
+    public Dictionary<string, int> Other { get; } = new(StringComparer.Ordinal);
+    /// <summary>A few of those categories per column, for messages.</summary>
+    public Dictionary<string, List<string>> OtherExamples { get; } = new(StringComparer.Ordinal);
+    /// <summary>Per column: rows whose value was missing (filled with the training mean, or put in the "missing" category).</summary>
+    public Dictionary<string, int> Missing { get; } = new(StringComparer.Ordinal);
+
+    public int OtherCount => Other.Values.Sum();
+    public int MissingCount => Missing.Values.Sum();
+
+    internal void AddOther(string column, string category)
+    {
+        Other[column] = Other.GetValueOrDefault(column) + 1;
+        if (!OtherExamples.TryGetValue(column, out List<string>? examples)) OtherExamples[column] = examples = [];
+        if (examples.Count < 3 && !examples.Contains(category)) examples.Add(category);
+    }
+
+    internal void AddMissing(string column) => Missing[column] = Missing.GetValueOrDefault(column) + 1;
+}
+
+/// <summary>
+/// The preprocessing fitted on training rows and saved with a model: for each original column, by name, its
+/// <see cref="ColumnEncoding"/>. <see cref="Encode"/> turns a <see cref="Table"/> into the feature matrix the network
+/// (after standardisation) takes, once, before training or prediction.
+/// </summary>
+public sealed class TableEncoder
+{
+    /// <summary>The default of <c>--max-categories</c>.</summary>
+    public const int DefaultMaxCategories = 32;
+
+    public TableEncoder(IReadOnlyList<ColumnEncoding> columns, MissingValues missing = MissingValues.Impute)
+    {
+        ArgumentNullException.ThrowIfNull(columns);
+        if (columns.Count == 0) throw new ArgumentException("an encoder needs at least one column", nameof(columns));
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        foreach (ColumnEncoding c in columns)
+        {
+            if (c is null || string.IsNullOrWhiteSpace(c.Name)) throw new ArgumentException("every column needs a name", nameof(columns));
+            if (!names.Add(c.Name)) throw new ArgumentException($"the column '{c.Name}' appears twice", nameof(columns));
+            if (!Enum.IsDefined(c.Kind)) throw new ArgumentException($"column '{c.Name}' has an unknown kind", nameof(columns));
+            if (!float.IsFinite(c.Fill)) throw new ArgumentException($"column '{c.Name}' has a fill value that is not finite", nameof(columns));
+            if (c.Categories is null || c.Categories.Any(k => k is null) || c.Categories.Distinct(StringComparer.Ordinal).Count() != c.Categories.Length)
+                throw new ArgumentException($"column '{c.Name}' needs distinct, non-null categories", nameof(columns));
+            if (c.Kind == ColumnKind.Numeric && (c.Categories.Length > 0 || c.MissingCategory))
+                throw new ArgumentException($"numeric column '{c.Name}' has categories", nameof(columns));
+        }
+        Columns = columns;
+        Missing = missing;
+        FeatureNames = columns.SelectMany(FeatureNamesOf).ToArray();
+        _slots = columns.Select(c => c.Kind == ColumnKind.Categorical
+            ? c.Categories.Select((k, i) => (k, i)).ToDictionary(p => p.k, p => p.i, StringComparer.Ordinal)
+            : null).ToArray();
+    }
+
+    private readonly Dictionary<string, int>?[] _slots;
+
+    public IReadOnlyList<ColumnEncoding> Columns { get; }
+    /// <summary>The missing-value policy it was trained with, applied when reading data for it.</summary>
+    public MissingValues Missing { get; }
+    /// <summary>The encoded features' names: <c>age</c>, <c>age (missing)</c>, <c>country=FR</c>, <c>country (other)</c>, <c>country (missing)</c>.</summary>
+    public IReadOnlyList<string> FeatureNames { get; }
+    public int FeatureCount => FeatureNames.Count;
+    public IReadOnlyList<string> ColumnNames => Columns.Select(c => c.Name).ToArray();
+    public IReadOnlyList<ColumnKind> ColumnKinds => Columns.Select(c => c.Kind).ToArray();
+
+    /// <summary>True when every column is numeric with no indicator: the features are the columns themselves.</summary>
+    public bool IsPlainNumeric => Columns.All(c => c.Kind == ColumnKind.Numeric && !c.MissingIndicator);
+
+    private static IEnumerable<string> FeatureNamesOf(ColumnEncoding c)
+    {
+        if (c.Kind == ColumnKind.Numeric)
+        {
+            yield return c.Name;
+            if (c.MissingIndicator) yield return $"{c.Name} (missing)";
+            yield break;
+        }
+        foreach (string k in c.Categories) yield return $"{c.Name}={k}";
+        yield return $"{c.Name} (other)";
+        if (c.MissingCategory) yield return $"{c.Name} (missing)";
+    }
+
+    /// <summary>
+    /// Fits the encoding on training rows: each numeric column's mean over its present values (0 when all are missing) and
+    /// an indicator when any value is missing; each categorical column's <paramref name="maxCategories"/> most frequent
+    /// categories (ties in ordinal order) and a "missing" slot when any value is missing.
+    /// </summary>
+    public static TableEncoder Fit(Table train, int maxCategories = DefaultMaxCategories, MissingValues missing = MissingValues.Impute)
+    {
+        ArgumentNullException.ThrowIfNull(train);
+        if (maxCategories < 1) throw new ArgumentOutOfRangeException(nameof(maxCategories), maxCategories, "must be at least 1");
+        var columns = new ColumnEncoding[train.Columns.Count];
+        for (int c = 0; c < columns.Length; c++)
+        {
+            FeatureColumn column = train.Columns[c];
+            if (column.Kind == ColumnKind.Numeric)
+            {
+                double sum = 0;
+                int present = 0;
+                foreach (float v in column.Numbers)
+                    if (!float.IsNaN(v)) { sum += v; present++; }
+                columns[c] = new ColumnEncoding { Name = column.Name, Kind = ColumnKind.Numeric, Fill = present > 0 ? (float)(sum / present) : 0f, MissingIndicator = column.MissingCount > 0 };
+            }
+            else
+            {
+                var counts = new Dictionary<string, int>(StringComparer.Ordinal);
+                foreach (string? k in column.Categories)
+                    if (k is not null) counts[k] = counts.GetValueOrDefault(k) + 1;
+                string[] kept = counts.OrderByDescending(p => p.Value).ThenBy(p => p.Key, StringComparer.Ordinal).Take(maxCategories).Select(p => p.Key).ToArray();
+                columns[c] = new ColumnEncoding { Name = column.Name, Kind = ColumnKind.Categorical, Categories = kept, MissingCategory = column.MissingCount > 0 };
+            }
+        }
+        return new TableEncoder(columns, missing);
+    }
+
+    // table [rows, columns by name] -> features [rows, FeatureCount]
+    /// <summary>The table's rows as features, its columns matched by name (others ignored).</summary>
+    /// <exception cref="ArgumentException">A column is missing or of the other kind; the message names it.</exception>
+    public float[] Encode(Table table, EncodingReport? report = null)
+    {
+        ArgumentNullException.ThrowIfNull(table);
+        int rows = table.RowCount, width = FeatureCount;
+        var features = new float[(long)rows * width <= Array.MaxLength ? rows * width : throw new ArgumentException("too many values", nameof(table))];
+        int offset = 0;
+        for (int c = 0; c < Columns.Count; c++)
+        {
+            ColumnEncoding encoding = Columns[c];
+            FeatureColumn column = table.Column(encoding.Name)
+                ?? throw new ArgumentException($"the data lacks the column '{encoding.Name}' that the model needs (the data has {string.Join(", ", table.Columns.Select(t => $"'{t.Name}'"))})", nameof(table));
+            if (column.Kind != encoding.Kind)
+                throw new ArgumentException($"the column '{encoding.Name}' is {Describe(column.Kind)} in the data but {Describe(encoding.Kind)} in the model; read the data with the model's column types (Classifier.ReadingOptions)", nameof(table));
+            for (int r = 0; r < rows; r++) EncodeCell(c, column, r, features.AsSpan(r * width + offset, encoding.Width), report);
+            offset += encoding.Width;
+        }
+        return features;
+    }
+
+    /// <summary>The table as a data set of encoded features (labels and class names kept).</summary>
+    public Dataset ToDataset(Table table, EncodingReport? report = null)
+    {
+        if (table.Labels is null) throw new ArgumentException("the table has no labels", nameof(table));
+        return new Dataset(Encode(table, report), table.Labels, FeatureNames, table.ClassNames);
+    }
+
+    /// <summary>
+    /// One row given as cells by column name: a number (or NaN / null for missing) for a numeric column, a string (or
+    /// null / a missing spelling) for a categorical one. Every column the model needs must be there; others are an error.
+    /// </summary>
+    public void EncodeRow(IReadOnlyDictionary<string, object?> cells, Span<float> destination, EncodingReport? report = null)
+    {
+        ArgumentNullException.ThrowIfNull(cells);
+        if (destination.Length != FeatureCount) throw new ArgumentException($"needs room for {FeatureCount} features", nameof(destination));
+        foreach (string name in cells.Keys)
+            if (!Columns.Any(c => c.Name == name)) throw new ArgumentException($"the model has no column '{name}' (it has {string.Join(", ", ColumnNames)})", nameof(cells));
+        int offset = 0;
+        for (int c = 0; c < Columns.Count; c++)
+        {
+            ColumnEncoding encoding = Columns[c];
+            if (!cells.TryGetValue(encoding.Name, out object? cell))
+                throw new ArgumentException($"the column '{encoding.Name}' is missing (the model needs {string.Join(", ", ColumnNames)}; give null for a missing value)", nameof(cells));
+            FeatureColumn column = encoding.Kind == ColumnKind.Numeric
+                ? FeatureColumn.Numeric(encoding.Name, [NumberOf(encoding.Name, cell)])
+                : FeatureColumn.Categorical(encoding.Name, [CategoryOf(cell)]);
+            EncodeCell(c, column, 0, destination.Slice(offset, encoding.Width), report);
+            offset += encoding.Width;
+        }
+    }
+
+    private static float NumberOf(string name, object? cell) => cell switch
+    {
+        null or DBNull => float.NaN,
+        float f => f,
+        double d => (float)d,
+        int or long or short or byte or decimal => Convert.ToSingle(cell, System.Globalization.CultureInfo.InvariantCulture),
+        string s when MissingCells.IsMissing(s.Trim()) => float.NaN,
+        string s when Numbers.TryParse(s, out float v) && float.IsFinite(v) => v,
+        _ => throw new ArgumentException($"the column '{name}' is numeric; '{cell}' is not a number", nameof(cell)),
+    };
+
+    private static string? CategoryOf(object? cell) => cell switch
+    {
+        null or DBNull => null,
+        string s => MissingCells.IsMissing(s.Trim()) ? null : s,
+        IFormattable f => f.ToString(null, System.Globalization.CultureInfo.InvariantCulture),
+        _ => cell.ToString(),
+    };
+
+    private void EncodeCell(int c, FeatureColumn column, int row, Span<float> destination, EncodingReport? report)
+    {
+        ColumnEncoding encoding = Columns[c];
+        destination.Clear();
+        if (encoding.Kind == ColumnKind.Numeric)
+        {
+            float v = column.Numbers[row];
+            if (float.IsNaN(v))
+            {
+                destination[0] = encoding.Fill;
+                if (encoding.MissingIndicator) destination[1] = 1;
+                report?.AddMissing(encoding.Name);
+            }
+            else destination[0] = v;
+            return;
+        }
+        string? category = column.Categories[row];
+        if (category is null)
+        {
+            destination[encoding.MissingSlot] = 1;
+            report?.AddMissing(encoding.Name);
+        }
+        else if (_slots[c]!.TryGetValue(category, out int slot)) destination[slot] = 1;
+        else
+        {
+            destination[encoding.OtherSlot] = 1;
+            report?.AddOther(encoding.Name, category);
+        }
+    }
+
+    private static string Describe(ColumnKind kind) => kind == ColumnKind.Numeric ? "numeric" : "categorical";
+}
