@@ -204,7 +204,10 @@ public static class TrainCommand
             string validationText = settings.ValidationData is not null ? $"validation from {Path.GetFileName(settings.ValidationData)}"
                 : settings.Validation > 0 ? $"{settings.Validation:P0} stratified validation split" : "no validation data";
             string dropped = data.DroppedRows > 0 ? $" ({data.DroppedRows} without a label left out)" : "";
-            console.Line($"Training on {source}: {data.RowCount} rows{dropped}, {data.Columns.Count} columns → {preview.FeatureCount} features, {data.ClassCount} classes; {hiddenText}; {validationText}; features standardised.");
+            if (preview.IsPlainNumeric)
+                console.Line($"Training on {source}: {data.RowCount} rows{dropped}, {preview.FeatureCount} features, {data.ClassCount} classes; {hiddenText}; {validationText}; features standardised.");
+            else
+                console.Line($"Training on {source}: {data.RowCount} rows{dropped}, {data.Columns.Count} columns encoded as {preview.FeatureCount} features, {data.ClassCount} classes; {hiddenText}; {validationText}; features standardised.");
             ColumnsReport.Write(console, data, settings.MaxCategories);
             if (resume is not null) console.Line($"Resuming from the checkpoint in {resume}.");
         }
@@ -377,8 +380,10 @@ public static class TrainCommand
     {
         if (settings.Data is null)
         {
-            if (settings.Label is not null || settings.Ignore.Length > 0 || settings.ValidationData is not null || settings.Categorical.Length > 0 || settings.Numeric.Length > 0)
-                throw new UserError("--label, --ignore, --categorical, --numeric and --validation-data need --data FILE");
+            if (settings.Label is not null || settings.Ignore.Length > 0 || settings.ValidationData is not null)
+                throw new UserError("--label, --ignore and --validation-data need --data FILE");
+            if (settings.Categorical.Length > 0 || settings.Numeric.Length > 0)
+                throw new UserError("--categorical and --numeric need --data FILE (the embedded Iris data is all numeric)");
             return (Table.FromDataset(Iris.Load()), null, "the embedded Iris data");
         }
         var csv = new CsvOptions

@@ -163,7 +163,7 @@ internal static class TableReader
                     if (source.TryNumber(column, out _)) continue;
                     string trimmed = source.Text(column).Trim();
                     if (options.Missing == MissingValues.Impute && MissingCells.IsMissing(trimmed) || trimmed.Length == 0) continue;
-                    if (Numbers.TryParse(trimmed, out float _) || IsCommaNumber(trimmed)) continue;
+                    if (Numbers.TryParse(trimmed, out float _) || Numbers.IsNonFinite(trimmed) || IsCommaNumber(trimmed)) continue;
                     kinds[open[k]] = ColumnKind.Categorical;
                     open.RemoveAt(k);
                 }

@@ -1,12 +1,19 @@
 using System.Buffers.Binary;
 using Google.Protobuf;
+using Xent.Data;
 using Xent.Layers;
 
 namespace Xent.Models;
 
 /// <summary>
-/// Writes a <see cref="Classifier"/> as a standard ONNX model (IR version 8, opset 13): input <c>features</c> [batch, F]
-/// float; the standardisation as Sub and Div; each layer as Gemm (W stored [outputs, inputs], transB = 1) followed by its
+/// Writes a <see cref="Classifier"/> as a standard ONNX model (IR version 8, opset 13 and ai.onnx.ml opset 2). A model of
+/// numeric columns without missing-value indicators takes one input <c>features</c> [batch, F] float (NaN for a missing
+/// value, filled by an ai.onnx.ml <c>Imputer</c> with the training means when the model imputes). Any other model takes one
+/// input per original column, named as the column: [batch, 1] float for a numeric column (NaN = missing; Imputer, and
+/// IsNaN → Cast for the "was missing" feature) and [batch, 1] string for a categorical one (trimmed; an ai.onnx.ml
+/// <c>LabelEncoder</c> maps each kept category to its slot, the missing spellings to the "missing" slot and anything else to
+/// "other", then OneHot and Reshape); the blocks are concatenated in the model's feature order. Then the standardisation as
+/// Sub and Div; each layer as Gemm (W stored [outputs, inputs], transB = 1) followed by its
 /// activation (Relu, LeakyRelu with α = 0.01, Softplus, Sigmoid, Tanh); Softmax over the classes; outputs <c>logits</c> and
 /// <c>probabilities</c> [batch, C]. The protobuf messages are encoded field by field with Google.Protobuf, using the field
 /// numbers of the ONNX specification (onnx.proto).
@@ -14,8 +21,14 @@ namespace Xent.Models;
 public static class OnnxExport
 {
     private const int FloatType = 1;       // TensorProto.DataType.FLOAT
+    private const int Int64Type = 7;       // TensorProto.DataType.INT64
+    private const int StringType = 8;      // TensorProto.DataType.STRING
     private const int AttributeFloat = 1;  // AttributeProto.AttributeType.FLOAT
     private const int AttributeInt = 2;    // AttributeProto.AttributeType.INT
+    private const int AttributeFloats = 6; // AttributeProto.AttributeType.FLOATS
+    private const int AttributeInts = 7;   // AttributeProto.AttributeType.INTS
+    private const int AttributeStrings = 8; // AttributeProto.AttributeType.STRINGS
+    private const string MlDomain = "ai.onnx.ml";
 
     public static void Save(Classifier model, string path, bool overwrite = true) => AtomicFile.Write(path, stream => stream.Write(ToBytes(model)), overwrite);
 
@@ -23,7 +36,8 @@ public static class OnnxExport
     {
         var nodes = new List<byte[]>();
         var initializers = new List<byte[]>();
-        string current = "features";
+        var inputs = new List<byte[]>();
+        string current = Encode(model, nodes, initializers, inputs);
         if (model.Standardizer is { } s)
         {
             initializers.Add(TensorProto("standardize.mean", [s.FeatureCount], s.Mean));
@@ -65,7 +79,7 @@ public static class OnnxExport
             foreach (byte[] n in nodes) Field(o, 1, n);
             String(o, 2, "xent");
             foreach (byte[] t in initializers) Field(o, 5, t);
-            Field(o, 11, ValueInfo("features", model.Network.InputCount));
+            foreach (byte[] input in inputs) Field(o, 11, input);
             Field(o, 12, ValueInfo("logits", model.Network.ClassCount));
             Field(o, 12, ValueInfo("probabilities", model.Network.ClassCount));
         });
@@ -77,7 +91,65 @@ public static class OnnxExport
             String(o, 6, $"classes: {string.Join(",", model.ClassNames)}; features: {string.Join(",", model.FeatureNames)}"); // doc_string
             Field(o, 7, graph);                     // graph
             Field(o, 8, Message(op => { String(op, 1, ""); Int(op, 2, 13); })); // opset_import: default domain, version 13
+            Field(o, 8, Message(op => { String(op, 1, MlDomain); Int(op, 2, 2); })); // and ai.onnx.ml, version 2
         });
+    }
+
+    // The graph's inputs and the nodes that turn them into the encoded features [batch, F]; returns the features' name.
+    private static string Encode(Classifier model, List<byte[]> nodes, List<byte[]> initializers, List<byte[]> inputs)
+    {
+        TableEncoder encoder = model.Encoder;
+        if (encoder.IsPlainNumeric)
+        {
+            inputs.Add(ValueInfo("features", encoder.FeatureCount));
+            if (encoder.Missing == MissingValues.Error) return "features";
+            nodes.Add(Node("Imputer", ["features"], ["imputed"], "impute", MlDomain,
+                FloatsAttribute("imputed_value_floats", encoder.Columns.Select(c => c.Fill).ToArray()), FloatAttribute("replaced_value_float", float.NaN)));
+            return "imputed";
+        }
+        var internalNames = new HashSet<string>(StringComparer.Ordinal) { "encoded", "centered", "standardized", "standardize.mean", "standardize.deviation", "logits", "probabilities", "onehot.values" };
+        foreach (Dense layer in model.Network.Layers)
+            foreach (string suffix in new[] { ".weight", ".bias", ".affine", ".output" }) internalNames.Add(layer.Name + suffix);
+        foreach (ColumnEncoding c in encoder.Columns)
+            if (internalNames.Contains(c.Name) || c.Name.StartsWith("encode/", StringComparison.Ordinal))
+                throw new NotSupportedException($"the column name '{c.Name}' is one the ONNX graph uses for its own values; rename the column to export the model");
+        initializers.Add(TensorProto("onehot.values", [2], [0f, 1f]));
+        var parts = new List<string>();
+        for (int i = 0; i < encoder.Columns.Count; i++)
+        {
+            ColumnEncoding c = encoder.Columns[i];
+            string prefix = $"encode/{i}";
+            if (c.Kind == ColumnKind.Numeric)
+            {
+                inputs.Add(ValueInfo(c.Name, 1, FloatType));
+                nodes.Add(Node("Imputer", [c.Name], [$"{prefix}/value"], $"{prefix}/impute", MlDomain,
+                    FloatsAttribute("imputed_value_floats", [c.Fill]), FloatAttribute("replaced_value_float", float.NaN)));
+                parts.Add($"{prefix}/value");
+                if (c.MissingIndicator)
+                {
+                    nodes.Add(Node("IsNaN", [c.Name], [$"{prefix}/isnan"], $"{prefix}/isnan"));
+                    nodes.Add(Node("Cast", [$"{prefix}/isnan"], [$"{prefix}/missing"], $"{prefix}/cast", IntAttribute("to", FloatType)));
+                    parts.Add($"{prefix}/missing");
+                }
+                continue;
+            }
+            inputs.Add(ValueInfo(c.Name, 1, StringType));
+            var keys = new List<string>(c.Categories);
+            var values = Enumerable.Range(0, c.Categories.Length).Select(v => (long)v).ToList();
+            if (c.MissingCategory)
+                foreach (string spelling in MissingCells.Spellings)
+                    if (!keys.Contains(spelling)) { keys.Add(spelling); values.Add(c.MissingSlot); }
+            if (keys.Count == 0) { keys.Add("\0no category"); values.Add(c.OtherSlot); }   // LabelEncoder needs at least one key
+            nodes.Add(Node("LabelEncoder", [c.Name], [$"{prefix}/index"], $"{prefix}/label_encoder", MlDomain,
+                StringsAttribute("keys_strings", keys), IntsAttribute("values_int64s", values), IntAttribute("default_int64", c.OtherSlot)));
+            initializers.Add(Int64TensorProto($"{prefix}/depth", [1], [c.Width]));
+            initializers.Add(Int64TensorProto($"{prefix}/shape", [2], [-1, c.Width]));
+            nodes.Add(Node("OneHot", [$"{prefix}/index", $"{prefix}/depth", "onehot.values"], [$"{prefix}/onehot3"], $"{prefix}/onehot", IntAttribute("axis", -1)));
+            nodes.Add(Node("Reshape", [$"{prefix}/onehot3", $"{prefix}/shape"], [$"{prefix}/onehot"], $"{prefix}/reshape"));
+            parts.Add($"{prefix}/onehot");
+        }
+        nodes.Add(Node("Concat", parts.ToArray(), ["encoded"], "encode_concat", IntAttribute("axis", 1)));
+        return "encoded";
     }
 
     // TensorProto: dims = 1, data_type = 2, name = 8, raw_data = 9
@@ -92,14 +164,55 @@ public static class OnnxExport
         o.WriteBytes(ByteString.CopyFrom(raw));
     });
 
-    // NodeProto: input = 1, output = 2, name = 3, op_type = 4, attribute = 5
-    private static byte[] Node(string op, string[] inputs, string[] outputs, string name, params byte[][] attributes) => Message(o =>
+    // NodeProto: input = 1, output = 2, name = 3, op_type = 4, attribute = 5, domain = 7
+    private static byte[] Node(string op, string[] inputs, string[] outputs, string name, params byte[][] attributes) => Node(op, inputs, outputs, name, "", attributes);
+
+    private static byte[] Node(string op, string[] inputs, string[] outputs, string name, string domain, params byte[][] attributes) => Message(o =>
     {
         foreach (string i in inputs) String(o, 1, i);
         foreach (string x in outputs) String(o, 2, x);
         String(o, 3, name);
         String(o, 4, op);
         foreach (byte[] a in attributes) Field(o, 5, a);
+        if (domain.Length > 0) String(o, 7, domain);
+    });
+
+    // TensorProto of int64 values: dims = 1, data_type = 2, name = 8, raw_data = 9 (little-endian)
+    private static byte[] Int64TensorProto(string name, int[] shape, long[] values) => Message(o =>
+    {
+        foreach (int d in shape) Int(o, 1, d);
+        Int(o, 2, Int64Type);
+        String(o, 8, name);
+        var raw = new byte[values.Length * 8];
+        for (int i = 0; i < values.Length; i++) BinaryPrimitives.WriteInt64LittleEndian(raw.AsSpan(i * 8), values[i]);
+        o.WriteTag(9, WireFormat.WireType.LengthDelimited);
+        o.WriteBytes(ByteString.CopyFrom(raw));
+    });
+
+    // AttributeProto: floats = 7 (packed), ints = 8 (packed), strings = 9, type = 20
+    private static byte[] FloatsAttribute(string name, float[] values) => Message(o =>
+    {
+        String(o, 1, name);
+        foreach (float v in values)
+        {
+            o.WriteTag(7, WireFormat.WireType.Fixed32);
+            o.WriteFloat(v);
+        }
+        Int(o, 20, AttributeFloats);
+    });
+
+    private static byte[] IntsAttribute(string name, IEnumerable<long> values) => Message(o =>
+    {
+        String(o, 1, name);
+        foreach (long v in values) Int(o, 8, v);
+        Int(o, 20, AttributeInts);
+    });
+
+    private static byte[] StringsAttribute(string name, IEnumerable<string> values) => Message(o =>
+    {
+        String(o, 1, name);
+        foreach (string v in values) String(o, 9, v);
+        Int(o, 20, AttributeStrings);
     });
 
     // AttributeProto: name = 1, f = 2, i = 3, type = 20
@@ -119,7 +232,7 @@ public static class OnnxExport
     });
 
     // ValueInfoProto { name = 1, type = 2: TypeProto { tensor_type = 1: { elem_type = 1, shape = 2: { dim = 1: { dim_value = 1 | dim_param = 2 } } } } }
-    private static byte[] ValueInfo(string name, int columns) => Message(o =>
+    private static byte[] ValueInfo(string name, int columns, int elementType = FloatType) => Message(o =>
     {
         String(o, 1, name);
         byte[] shape = Message(s =>
@@ -127,7 +240,7 @@ public static class OnnxExport
             Field(s, 1, Message(d => String(d, 2, "batch")));
             Field(s, 1, Message(d => Int(d, 1, columns)));
         });
-        byte[] tensorType = Message(t => { Int(t, 1, FloatType); Field(t, 2, shape); });
+        byte[] tensorType = Message(t => { Int(t, 1, elementType); Field(t, 2, shape); });
         Field(o, 2, Message(t => Field(t, 1, tensorType)));
     });
 
