@@ -63,19 +63,22 @@ internal static class ColumnsReport
     public static string? Describe(EncodingReport report)
     {
         var lines = new List<string>();
-        if (report.OtherCount > 0)
-            lines.Add("Categories the model does not have (never seen in training, or too rare to keep) were read as 'other': "
-                + string.Join(", ", report.Other.Select(p => $"{p.Key} {p.Value} row{(p.Value == 1 ? "" : "s")} (e.g. {string.Join(", ", report.OtherExamples[p.Key].Select(e => $"'{e}'"))})")) + ".");
+        if (report.UnseenCount > 0)
+            lines.Add("Categories never seen in training were read as 'other': "
+                + string.Join(", ", report.Unseen.Select(p => $"{p.Key} {p.Value} row{(p.Value == 1 ? "" : "s")} (e.g. {string.Join(", ", report.UnseenExamples[p.Key].Select(e => $"'{e}'"))})")) + ".");
         if (report.MissingCount > 0)
             lines.Add("Missing values were filled as in training: " + string.Join(", ", report.Missing.Select(p => $"{p.Key} {p.Value} row{(p.Value == 1 ? "" : "s")}")) + ".");
         return lines.Count == 0 ? null : string.Join(Environment.NewLine, lines);
     }
 
-    /// <summary>"other": {"column": rows}, "missing": {"column": rows}.</summary>
+    /// <summary>"unseen": {"column": rows}, "rare": {"column": rows}, "missing": {"column": rows}.</summary>
     public static void WriteJson(Utf8JsonWriter writer, EncodingReport report)
     {
-        writer.WriteStartObject("other");
-        foreach ((string column, int rows) in report.Other) writer.WriteNumber(column, rows);
+        writer.WriteStartObject("unseen");
+        foreach ((string column, int rows) in report.Unseen) writer.WriteNumber(column, rows);
+        writer.WriteEndObject();
+        writer.WriteStartObject("rare");
+        foreach ((string column, int rows) in report.Rare) writer.WriteNumber(column, rows);
         writer.WriteEndObject();
         writer.WriteStartObject("missing");
         foreach ((string column, int rows) in report.Missing) writer.WriteNumber(column, rows);

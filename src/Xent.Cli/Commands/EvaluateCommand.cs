@@ -14,7 +14,7 @@ public static class EvaluateCommand
     public static readonly Option<string?> Label = new("--label") { Description = "Name of the label column (default: the one column that is not a feature)" };
     public static readonly Option<string> Delimiter = new("--delimiter") { Description = "Field separator: one character, or 'tab'", DefaultValueFactory = _ => "," };
     public static readonly Option<string?> Missing = new("--missing") { Description = "Missing values: 'impute' (as in training) or 'error' (default: the policy the model was trained with)" };
-    public static readonly Option<bool> Json = new("--json") { Description = "Print {\"accuracy\", \"logLoss\", \"confusionMatrix\", \"classes\", \"perClass\", \"other\", \"missing\"} as JSON" };
+    public static readonly Option<bool> Json = new("--json") { Description = "Print {\"accuracy\", \"logLoss\", \"confusionMatrix\", \"classes\", \"perClass\", \"unseen\", \"rare\", \"missing\"} as JSON" };
 
     static EvaluateCommand()
     {

@@ -18,7 +18,7 @@ public static class PredictCommand
     public static readonly Option<bool> Probabilities = new("--probabilities") { Description = "Add one probability column per class" };
     public static readonly Option<string> Delimiter = new("--delimiter") { Description = "Field separator: one character, or 'tab'", DefaultValueFactory = _ => "," };
     public static readonly Option<string?> Missing = new("--missing") { Description = "Missing values: 'impute' (as in training) or 'error' (default: the policy the model was trained with)" };
-    public static readonly Option<bool> Json = new("--json") { Description = "Print {\"predictions\": [{\"class\", \"probabilities\"}], \"other\": {column: rows}, \"missing\": {column: rows}} as JSON" };
+    public static readonly Option<bool> Json = new("--json") { Description = "Print {\"predictions\": [{\"class\", \"probabilities\"}], \"unseen\": {column: rows}, \"rare\": {column: rows}, \"missing\": {column: rows}} as JSON" };
 
     static PredictCommand()
     {

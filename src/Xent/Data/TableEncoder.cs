@@ -13,6 +13,8 @@ public sealed record ColumnEncoding
     public float Fill { get; init; }
     public bool MissingIndicator { get; init; }
     public string[] Categories { get; init; } = [];
+    /// <summary>Training categories folded into "other" for rarity (at most <see cref="TableEncoder.MaxRareCategories"/>), so that prediction can tell them from unseen ones.</summary>
+    public string[] RareCategories { get; init; } = [];
     public bool MissingCategory { get; init; }
 
     /// <summary>The number of features this column becomes.</summary>
@@ -28,25 +30,29 @@ public sealed record ColumnEncoding
     public int MissingSlot => MissingCategory ? Categories.Length + 1 : Categories.Length;
 }
 
-/// <summary>What an encoding met that training did not: per column, values sent to "other" and missing values filled.</summary>
+/// <summary>What an encoding met: per column, categories sent to "other" (unseen in training, or rare) and missing values filled.</summary>
 public sealed class EncodingReport
 {
-    /// <summary>Per categorical column: rows whose category was not one of the model's own (never seen in training, or folded into "other" for rarity).</summary>
-    public Dictionary<string, int> Other { get; } = new(StringComparer.Ordinal);
+    /// <summary>Per categorical column: rows whose category training never saw (they go to "other").</summary>
+    public Dictionary<string, int> Unseen { get; } = new(StringComparer.Ordinal);
     /// <summary>A few of those categories per column, for messages.</summary>
-    public Dictionary<string, List<string>> OtherExamples { get; } = new(StringComparer.Ordinal);
+    public Dictionary<string, List<string>> UnseenExamples { get; } = new(StringComparer.Ordinal);
+    /// <summary>Per categorical column: rows whose category training saw but folded into "other" for rarity (<c>--max-categories</c>).</summary>
+    public Dictionary<string, int> Rare { get; } = new(StringComparer.Ordinal);
     /// <summary>Per column: rows whose value was missing (filled with the training mean, or put in the "missing" category).</summary>
     public Dictionary<string, int> Missing { get; } = new(StringComparer.Ordinal);
 
-    public int OtherCount => Other.Values.Sum();
+    public int UnseenCount => Unseen.Values.Sum();
     public int MissingCount => Missing.Values.Sum();
 
-    internal void AddOther(string column, string category)
+    internal void AddUnseen(string column, string category)
     {
-        Other[column] = Other.GetValueOrDefault(column) + 1;
-        if (!OtherExamples.TryGetValue(column, out List<string>? examples)) OtherExamples[column] = examples = [];
+        Unseen[column] = Unseen.GetValueOrDefault(column) + 1;
+        if (!UnseenExamples.TryGetValue(column, out List<string>? examples)) UnseenExamples[column] = examples = [];
         if (examples.Count < 3 && !examples.Contains(category)) examples.Add(category);
     }
+
+    internal void AddRare(string column) => Rare[column] = Rare.GetValueOrDefault(column) + 1;
 
     internal void AddMissing(string column) => Missing[column] = Missing.GetValueOrDefault(column) + 1;
 }
@@ -61,6 +67,9 @@ public sealed class TableEncoder
     /// <summary>The default of <c>--max-categories</c>.</summary>
     public const int DefaultMaxCategories = 32;
 
+    /// <summary>The most rare (folded) categories a column remembers; rarer ones beyond these count as unseen at prediction.</summary>
+    public const int MaxRareCategories = 10_000;
+
     public TableEncoder(IReadOnlyList<ColumnEncoding> columns, MissingValues missing = MissingValues.Impute)
     {
         ArgumentNullException.ThrowIfNull(columns);
@@ -74,7 +83,9 @@ public sealed class TableEncoder
             if (!float.IsFinite(c.Fill)) throw new ArgumentException($"column '{c.Name}' has a fill value that is not finite", nameof(columns));
             if (c.Categories is null || c.Categories.Any(k => k is null) || c.Categories.Distinct(StringComparer.Ordinal).Count() != c.Categories.Length)
                 throw new ArgumentException($"column '{c.Name}' needs distinct, non-null categories", nameof(columns));
-            if (c.Kind == ColumnKind.Numeric && (c.Categories.Length > 0 || c.MissingCategory))
+            if (c.RareCategories is null || c.RareCategories.Any(k => k is null) || c.RareCategories.Intersect(c.Categories, StringComparer.Ordinal).Any())
+                throw new ArgumentException($"column '{c.Name}' needs rare categories apart from its kept ones", nameof(columns));
+            if (c.Kind == ColumnKind.Numeric && (c.Categories.Length > 0 || c.MissingCategory || c.RareCategories.Length > 0))
                 throw new ArgumentException($"numeric column '{c.Name}' has categories", nameof(columns));
         }
         Columns = columns;
@@ -83,9 +94,11 @@ public sealed class TableEncoder
         _slots = columns.Select(c => c.Kind == ColumnKind.Categorical
             ? c.Categories.Select((k, i) => (k, i)).ToDictionary(p => p.k, p => p.i, StringComparer.Ordinal)
             : null).ToArray();
+        _rare = columns.Select(c => c.RareCategories.ToHashSet(StringComparer.Ordinal)).ToArray();
     }
 
     private readonly Dictionary<string, int>?[] _slots;
+    private readonly HashSet<string>[] _rare;
 
     public IReadOnlyList<ColumnEncoding> Columns { get; }
     /// <summary>The missing-value policy it was trained with, applied when reading data for it.</summary>
@@ -138,8 +151,15 @@ public sealed class TableEncoder
                 var counts = new Dictionary<string, int>(StringComparer.Ordinal);
                 foreach (string? k in column.Categories)
                     if (k is not null) counts[k] = counts.GetValueOrDefault(k) + 1;
-                string[] kept = counts.OrderByDescending(p => p.Value).ThenBy(p => p.Key, StringComparer.Ordinal).Take(maxCategories).Select(p => p.Key).ToArray();
-                columns[c] = new ColumnEncoding { Name = column.Name, Kind = ColumnKind.Categorical, Categories = kept, MissingCategory = column.MissingCount > 0 };
+                string[] ordered = counts.OrderByDescending(p => p.Value).ThenBy(p => p.Key, StringComparer.Ordinal).Select(p => p.Key).ToArray();
+                columns[c] = new ColumnEncoding
+                {
+                    Name = column.Name,
+                    Kind = ColumnKind.Categorical,
+                    Categories = ordered.Take(maxCategories).ToArray(),
+                    RareCategories = ordered.Skip(maxCategories).Take(MaxRareCategories).ToArray(),
+                    MissingCategory = column.MissingCount > 0,
+                };
             }
         }
         return new TableEncoder(columns, missing);
@@ -243,7 +263,8 @@ public sealed class TableEncoder
         else
         {
             destination[encoding.OtherSlot] = 1;
-            report?.AddOther(encoding.Name, category);
+            if (_rare[c].Contains(category)) report?.AddRare(encoding.Name);
+            else report?.AddUnseen(encoding.Name, category);
         }
     }
 

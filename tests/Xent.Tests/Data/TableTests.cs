@@ -121,13 +121,15 @@ public class TableTests
         Assert.Equal([3f, 1f, 50f, 0f, 0f, 0f, 1f], x.AsSpan(28, 7).ToArray());    // c missing: its own slot
 
         var report = new EncodingReport();
-        Table test = Read("c,b,a,label\nzz,1,2,x\n,2,,y\np,NaN,4,x\n", new CsvOptions { FeatureNames = ["a", "b", "c"], FeatureKinds = encoder.ColumnKinds, ClassNames = ["x", "y"] });
+        Table test = Read("c,b,a,label\nzz,1,2,x\n,2,,y\np,NaN,4,x\nr,3,5,y\n", new CsvOptions { FeatureNames = ["a", "b", "c"], FeatureKinds = encoder.ColumnKinds, ClassNames = ["x", "y"] });
         float[] y = encoder.Encode(test, report);
         Assert.Equal([2f, 0f, 1f, 0f, 0f, 1f, 0f], y.AsSpan(0, 7).ToArray());      // unseen "zz" -> other, never a zero row
         Assert.Equal([3f, 1f, 2f, 0f, 0f, 0f, 1f], y.AsSpan(7, 7).ToArray());      // a and c missing
         Assert.Equal([4f, 0f, 30f, 1f, 0f, 0f, 0f], y.AsSpan(14, 7).ToArray());    // b missing: the mean 30, no indicator
-        Assert.Equal(1, report.Other["c"]);
-        Assert.Equal(["zz"], report.OtherExamples["c"]);
+        Assert.Equal([5f, 0f, 3f, 0f, 0f, 1f, 0f], y.AsSpan(21, 7).ToArray());     // r, rare in training: "other" too
+        Assert.Equal(1, report.Unseen["c"]);
+        Assert.Equal(1, report.Rare["c"]);
+        Assert.Equal(["zz"], report.UnseenExamples["c"]);
         Assert.Equal(1, report.Missing["a"]);
         Assert.Equal(1, report.Missing["b"]);
         Assert.Equal(1, report.Missing["c"]);

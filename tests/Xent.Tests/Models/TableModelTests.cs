@@ -39,9 +39,10 @@ public sealed class TableModelTests : IDisposable
         var before = new EncodingReport();
         var after = new EncodingReport();
         Assert.Equal(model.PredictProbabilities(test, before), loaded.PredictProbabilities(test, after));
-        Assert.True(after.Other["country"] > 0);
+        Assert.True(after.Unseen["country"] > 0);
         Assert.True(after.Missing["age"] > 0);
-        Assert.Equal(before.Other, after.Other);
+        Assert.Equal(before.Unseen, after.Unseen);
+        Assert.True(after.Rare["country"] > 0);   // 8 countries, 5 kept
 
         // One row by column name: null and "NA" are missing, an unknown country is "other".
         var row = new Dictionary<string, object?> { ["age"] = null, ["income"] = 2500.0, ["country"] = "XX", ["plan"] = "pro", ["postcode"] = "2" };
