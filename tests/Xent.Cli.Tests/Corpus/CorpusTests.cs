@@ -26,6 +26,7 @@ public sealed class CorpusFixture : IDisposable
         Write("european.csv", "a;b;label\n1,5;2;x\n3;4;y\n");
         Write("thousands.csv", "a,b,label\n1,2,x\n3,\"1,000\",y\n");
         Write("no-label.csv", "a,b,label\n1,2,x\n3,4,\n");
+        Write("all-unlabelled.csv", "a,b,label\n1,2,\n3,4,NaN\n");
         Write("nan-label.csv", "a,b,label\n1,2,NaN\n3,4,y\n");
         Write("duplicate-header.csv", "a,a,label\n1,2,x\n");
         Write("blank-header.csv", "a,,label\n1,2,x\n");

@@ -25,6 +25,7 @@ public class TableCorpusTests
     public void BadTableIsRefusedWithOneLineNamingTheFile(string pattern, string options, string content)
     {
         var csv = new CsvOptions();
+        bool table = false;
         foreach (string option in options.Split(", ", StringSplitOptions.RemoveEmptyEntries))
         {
             string[] kv = option.Split('=', 2);
@@ -37,11 +38,21 @@ public class TableCorpusTests
                 "features" => csv with { FeatureNames = list() },
                 "classes" => csv with { ClassNames = list() },
                 "optional" => csv with { LabelRequired = false },
+                "categorical" => csv with { Categorical = list() },
+                "numeric" => csv with { Numeric = list() },
+                "kinds" => csv with { FeatureKinds = list().Select(k => k == "numeric" ? ColumnKind.Numeric : ColumnKind.Categorical).ToArray() },
+                "missing" => csv with { Missing = kv[1] == "error" ? MissingValues.Error : MissingValues.Impute },
+                "drop" => csv with { DropUnlabelled = true },
+                "table" => csv,
                 _ => throw new InvalidOperationException($"unknown option {option}"),
             };
+            table |= option == "table";
         }
+        // "table" reads through CsvData.ReadTable (inference, categories, missing values); otherwise the numeric reader.
+        Func<TextReader, object> fromText = table ? r => CsvData.ReadTable(r, "t.csv", csv) : r => CsvData.Read(r, "t.csv", csv);
+        Func<string, object> fromFile = table ? p => CsvData.ReadTable(p, csv) : p => CsvData.Read(p, csv);
         string text = content.Replace("\\n", "\n");
-        var e = Assert.Throws<DataFormatException>(() => CsvData.Read(new StringReader(text), "t.csv", csv));
+        var e = Assert.Throws<DataFormatException>(() => fromText(new StringReader(text)));
         Assert.DoesNotContain('\n', e.Message);
         Assert.Matches(pattern, e.Message);
 
@@ -51,7 +62,7 @@ public class TableCorpusTests
         try
         {
             File.WriteAllText(path, text);
-            Assert.Equal(e.Message, Assert.Throws<DataFormatException>(() => CsvData.Read(path, csv)).Message);
+            Assert.Equal(e.Message, Assert.Throws<DataFormatException>(() => fromFile(path)).Message);
         }
         finally { Directory.Delete(Path.GetDirectoryName(path)!, recursive: true); }
     }
