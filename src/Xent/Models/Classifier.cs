@@ -112,7 +112,28 @@ public sealed class Classifier
         IProgress<EpochReport>? progress = null, TrainingHooks? hooks = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(data);
-        return Train(Table.FromDataset(data), options, validation is null ? null : Table.FromDataset(validation), progress, hooks, cancellationToken);
+        options ??= new ClassifierOptions();
+        options.Validate();
+        Dataset train = data;
+        if (validation is null && options.ValidationFraction > 0)
+            (train, validation) = Split.Stratified(data, options.ValidationFraction, options.Trainer.Seed);
+        // A separate validation set is matched to the training data by feature and class name, never by position.
+        if (validation is not null)
+        {
+            try { validation = validation.AlignTo(train.FeatureNames, train.ClassNames); }
+            catch (ArgumentException e) { throw new ArgumentException($"validation data: {e.Message}", nameof(validation), e); }
+        }
+        // The features are numeric columns as they are; a missing value at prediction gets the training mean.
+        var sums = new double[train.FeatureCount];
+        for (int r = 0; r < train.RowCount; r++)
+            for (int f = 0; f < sums.Length; f++) sums[f] += train.Features[r * sums.Length + f];
+        var encoder = new TableEncoder(train.FeatureNames.Select((name, f) => new ColumnEncoding
+        {
+            Name = name,
+            Kind = ColumnKind.Numeric,
+            Fill = train.RowCount > 0 ? (float)(sums[f] / train.RowCount) : 0f,
+        }).ToArray(), options.Missing);
+        return TrainEncoded(train, validation, encoder, data.ClassNames, options, progress, hooks, cancellationToken);
     }
 
     /// <summary>
@@ -139,19 +160,26 @@ public sealed class Classifier
             try { validationData = encoder.ToDataset(validation).AlignTo(train.FeatureNames, train.ClassNames); }
             catch (ArgumentException e) { throw new ArgumentException($"validation data: {e.Message}", nameof(validation), e); }
         }
+        return TrainEncoded(train, validationData, encoder, data.ClassNames, options, progress, hooks, cancellationToken);
+    }
+
+    // Encoded features in, a trained classifier out: the standardisation fitted on the training rows, then the network.
+    private static Classifier TrainEncoded(Dataset train, Dataset? validation, TableEncoder encoder, IReadOnlyList<string> classNames, ClassifierOptions options,
+        IProgress<EpochReport>? progress, TrainingHooks? hooks, CancellationToken cancellationToken)
+    {
         Standardizer? standardizer = options.Standardize ? Standardizer.Fit(train) : null;
         if (standardizer is not null)
         {
             train = standardizer.Transform(train);
-            if (validationData is not null) validationData = standardizer.Transform(validationData);
+            if (validation is not null) validation = standardizer.Transform(validation);
         }
         TrainerOptions trainerOptions = options.Trainer;
         if (options.BalancedClassWeights) trainerOptions = trainerOptions with { ClassWeights = ClassWeighting.Balanced(train.Labels, train.ClassCount) };
         Network network = Network.CreateClassifier(train.FeatureCount, options.Hidden, train.ClassCount, options.Activation, options.Trainer.Seed);
         var trainer = new Trainer(network, trainerOptions) { EpochCompleted = hooks?.EpochCompleted };
         hooks?.BeforeTraining?.Invoke(trainer);
-        TrainingResult result = trainer.Fit(train, validationData, progress, cancellationToken);
-        return new Classifier(network, standardizer, encoder.FeatureNames, data.ClassNames, options, encoder) { TrainingResult = result };
+        TrainingResult result = trainer.Fit(train, validation, progress, cancellationToken);
+        return new Classifier(network, standardizer, encoder.FeatureNames, classNames, options, encoder) { TrainingResult = result };
     }
 
     /// <summary>
