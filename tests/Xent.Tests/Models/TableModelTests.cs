@@ -103,7 +103,7 @@ public sealed class TableModelTests : IDisposable
         string path = Path.Combine(_dir, "v1.safetensors");
         model.Save(path);
         // Rewrite it as Xent wrote files before tables: format version 1, no schema.
-        (Dictionary<string, Xent.Models.Tensor> tensors, Dictionary<string, string> metadata) = SafeTensors.Read(path);
+        (Dictionary<string, NamedTensor> tensors, Dictionary<string, string> metadata) = SafeTensors.Read(path);
         metadata["format_version"] = "1";
         metadata.Remove("schema");
         SafeTensors.Write(path, tensors.Values.ToList(), metadata);
