@@ -132,4 +132,26 @@ public sealed class TablesCommandTests : IDisposable
         using JsonDocument json = JsonDocument.Parse(r.Output);
         Assert.Equal(1, json.RootElement.GetProperty("droppedRows").GetInt32());
     }
+
+    [Fact]
+    public void ValidationDataIsReadWithTheTrainingTypesAndACheckpointedRunResumesWithThem()
+    {
+        string train = Write("train.csv", "size,colour,label\n1,red,x\n2,blue,y\n3,red,x\n4,green,y\n5,blue,x\n6,red,y\n");
+        // In this file every colour looks like a number; read on its own it would be numeric, here it is the training's categories.
+        string validation = Write("validation.csv", "size,colour,label\n1,7,x\n,red,y\n");
+        CliRunner.Result r = CliRunner.Run("train", "--data", train, "--validation-data", validation, "--epochs", "3", "--json");
+        Assert.True(r.ExitCode == 0, r.Error);
+
+        string checkpoint = Path.Combine(_dir, "ckpt");
+        string[] run = ["train", "--data", train, "--categorical", "size", "--max-categories", "2", "--validation", "0", "--seed", "4"];
+        string straight = Path.Combine(_dir, "straight.safetensors"), resumed = Path.Combine(_dir, "resumed.safetensors");
+        Assert.Equal(0, CliRunner.Run([.. run, "--epochs", "6", "--out", straight, "--json"]).ExitCode);
+        Assert.Equal(0, CliRunner.Run([.. run, "--epochs", "6", "--checkpoint-dir", checkpoint, "--checkpoint-every", "3", "--json"]).ExitCode);
+        Classifier first = Classifier.Load(straight);
+        Assert.Equal(["size=1", "size=2", "size (other)", "colour=red", "colour=blue", "colour (other)"], first.FeatureNames);
+        // The checkpoint holds the run's settings (--categorical, --max-categories): resuming needs none of them again.
+        CliRunner.Result again = CliRunner.Run("train", "--resume", checkpoint, "--out", resumed, "--json");
+        Assert.True(again.ExitCode == 0, again.Error);
+        Assert.Equal(first.FeatureNames, Classifier.Load(resumed).FeatureNames);
+    }
 }
