@@ -16,7 +16,12 @@ internal static class ColumnsReport
         {
             FeatureColumn[] columns = data.Columns.Where(c => c.Kind == kind).ToArray();
             if (columns.Length == 0) continue;
-            string list = string.Join(", ", columns.Select(c => Describe(c, maxCategories)));
+            // A wide file lists its first columns and every one with something to say (missing values, categories), up to a limit.
+            const int shown = 16;
+            FeatureColumn[] listed = columns.Length <= shown ? columns
+                : columns.Where(c => c.MissingCount > 0 || c.Kind == ColumnKind.Categorical).Take(shown).Concat(columns).Distinct().Take(shown).ToArray();
+            string list = string.Join(", ", columns.Where(listed.Contains).Select(c => Describe(c, maxCategories)))
+                + (columns.Length > listed.Length ? $" and {columns.Length - listed.Length} more" : "");
             console.Line($"{(kind == ColumnKind.Numeric ? "Numeric" : "Categorical")} columns ({columns.Length}): {list}");
         }
     }
