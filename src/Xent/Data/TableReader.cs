@@ -99,12 +99,32 @@ internal static class TableReader
         }
 
         (ColumnKind?[] kinds, KindSource[] sources) = FixedKinds(header, featureColumns, labelColumn, fileName, options);
-        if (kinds.Any(k => k is null))
+        bool[] open = kinds.Select(k => k is null).ToArray();
+        if (!open.Any(o => o))
+            return ReadRecords(source, fileName, options, header, featureColumns, labelColumn, kinds.Select(k => k!.Value).ToArray(), sources, null);
+        // Optimistically, the open columns are numeric: one pass reads them so. Only when a text cell turns up does the
+        // reader start again, with a first pass that settles every open column's type (so a numeric file is read once).
+        try
         {
-            InferKinds(source, header.Length, featureColumns, kinds, options);
-            source.Restart();
+            return ReadRecords(source, fileName, options, header, featureColumns, labelColumn, kinds.Select(k => k ?? ColumnKind.Numeric).ToArray(), sources, open);
         }
-        return ReadRecords(source, fileName, options, header, featureColumns, labelColumn, kinds.Select(k => k!.Value).ToArray(), sources);
+        catch (TypesUnsettledException) { }
+        source.Restart();
+        InferKinds(source, header.Length, featureColumns, labelColumn, kinds, options);
+        source.Restart();
+        return ReadRecords(source, fileName, options, header, featureColumns, labelColumn, kinds.Select(k => k!.Value).ToArray(), sources, null);
+    }
+
+    // The optimistic pass met a text cell in an open column, or an error that a not yet settled type might explain away.
+    private sealed class TypesUnsettledException : Exception
+    {
+    }
+
+    // A cell that makes an open column categorical: neither a number (plain, spoilt by a comma, or not finite) nor missing.
+    private static bool IsText(string trimmed, MissingValues missing)
+    {
+        if (missing == MissingValues.Impute && MissingCells.IsMissing(trimmed) || trimmed.Length == 0) return false;
+        return !(Numbers.TryParse(trimmed, out float _) || Numbers.IsNonFinite(trimmed) || IsCommaNumber(trimmed));
     }
 
     // The types that options or a model fix; null where the data decides.
@@ -149,7 +169,7 @@ internal static class TableReader
 
     // The first pass: a column the options leave open is categorical when any cell is text (not a number, a number
     // spoilt by a comma, or a missing value); otherwise numeric, and the second pass reports any bad number in it.
-    private static void InferKinds(ICellSource source, int width, int[] featureColumns, ColumnKind?[] kinds, CsvOptions options)
+    private static void InferKinds(ICellSource source, int width, int[] featureColumns, int labelColumn, ColumnKind?[] kinds, CsvOptions options)
     {
         var open = Enumerable.Range(0, kinds.Length).Where(i => kinds[i] is null).ToList();
         try
@@ -157,13 +177,12 @@ internal static class TableReader
             while (open.Count > 0 && source.Read())
             {
                 if (source.FieldCount != width) continue;   // reported by the second pass
+                if (options.DropUnlabelled && labelColumn >= 0 && ClassLabels.Normalize(source.Text(labelColumn)) is var label && (label.Length == 0 || !ClassLabels.IsValid(label)))
+                    continue;   // a row left out does not decide a type
                 for (int k = open.Count - 1; k >= 0; k--)
                 {
                     int column = featureColumns[open[k]];
-                    if (source.TryNumber(column, out _)) continue;
-                    string trimmed = source.Text(column).Trim();
-                    if (options.Missing == MissingValues.Impute && MissingCells.IsMissing(trimmed) || trimmed.Length == 0) continue;
-                    if (Numbers.TryParse(trimmed, out float _) || Numbers.IsNonFinite(trimmed) || IsCommaNumber(trimmed)) continue;
+                    if (source.TryNumber(column, out _) || !IsText(source.Text(column).Trim(), options.Missing)) continue;
                     kinds[open[k]] = ColumnKind.Categorical;
                     open.RemoveAt(k);
                 }
@@ -178,8 +197,19 @@ internal static class TableReader
 
     private static bool IsCommaNumber(string trimmed) => trimmed.Contains(',') && Numbers.TryParse(trimmed.Replace(",", ""), out float _);
 
+    // With open (the optimistic pass): open columns are read as numbers; a text cell in one throws TypesUnsettledException,
+    // and so does any error once a bad number in an open column has been put aside (it is reported only if its column
+    // stays numeric to the end, as the first error of the file).
     private static Table ReadRecords(ICellSource source, string fileName, CsvOptions options, string[] header, int[] featureColumns, int labelColumn,
-        ColumnKind[] kinds, KindSource[] sources)
+        ColumnKind[] kinds, KindSource[] sources, bool[]? open)
+    {
+        DataFormatException? putAside = null;
+        try { return ReadRecords(source, fileName, options, header, featureColumns, labelColumn, kinds, sources, open, ref putAside); }
+        catch (DataFormatException) when (putAside is not null) { throw new TypesUnsettledException(); }
+    }
+
+    private static Table ReadRecords(ICellSource source, string fileName, CsvOptions options, string[] header, int[] featureColumns, int labelColumn,
+        ColumnKind[] kinds, KindSource[] sources, bool[]? open, ref DataFormatException? putAside)
     {
         var numbers = new FloatBuffer?[featureColumns.Length];
         var categories = new List<string?>?[featureColumns.Length];
@@ -215,6 +245,17 @@ internal static class TableReader
                 if (numbers[f] is { } buffer)
                 {
                     if (source.TryNumber(c, out float value) && float.IsFinite(value)) buffer.Add(value);
+                    else if (open is not null && open[f])
+                    {
+                        string text = source.Text(c);
+                        if (IsText(text.Trim(), options.Missing)) throw new TypesUnsettledException();
+                        try { buffer.Add(ParseNumber(text, source.Where, header[c], sources[f], options.Missing)); }
+                        catch (DataFormatException e)
+                        {
+                            putAside ??= e;
+                            buffer.Add(float.NaN);
+                        }
+                    }
                     else buffer.Add(ParseNumber(source.Text(c), source.Where, header[c], sources[f], options.Missing));
                 }
                 else
@@ -251,6 +292,12 @@ internal static class TableReader
                 }
             }
             rows++;
+        }
+        // Every open column stayed numeric, so the first bad number put aside is the file's first error.
+        if (putAside is { } first)
+        {
+            putAside = null;
+            throw first;
         }
         if (rows == 0)
             throw new DataFormatException(dropped > 0 ? $"{fileName}: every row lacks a label, so --drop-unlabelled left none" : $"{fileName}: the header is followed by no data rows");

@@ -70,6 +70,19 @@ public class TableTests
     }
 
     [Fact]
+    public void ANumericFileIsReadInOnePassAndTextLateInAFileStillMakesACategory()
+    {
+        // The reader first assumes open columns are numeric; text in the last row sends it back to settle the types.
+        Table t = Read("a,b,label\n1,2,x\n3,4,y\n5,six,x\n");
+        Assert.Equal([ColumnKind.Numeric, ColumnKind.Categorical], t.Columns.Select(c => c.Kind));
+        Assert.Equal(new string?[] { "2", "4", "six" }, t.Columns[1].Categories.AsEnumerable());
+        // A row left out for its missing label does not decide a type.
+        Table dropped = Read("a,b,label\n1,2,x\n3,four,\n5,6,y\n", new CsvOptions { DropUnlabelled = true });
+        Assert.Equal(ColumnKind.Numeric, dropped.Columns[1].Kind);
+        Assert.Equal([2f, 6f], dropped.Columns[1].Numbers);
+    }
+
+    [Fact]
     public void MissingErrorRestoresTheStrictMessages()
     {
         var strict = new CsvOptions { Missing = MissingValues.Error };
