@@ -61,7 +61,8 @@ public sealed record CsvTable(float[] Features, int[]? Labels, IReadOnlyList<str
 /// Reads CSV files (RFC 4180: a header row, a delimiter, fields optionally in double quotes with "" for a quote, CRLF or LF)
 /// record by record into typed columns (<see cref="ReadTable(string, CsvOptions?)"/>: numeric columns as float32, categories
 /// interned once per distinct value) or a float32 matrix (<see cref="Read(string, CsvOptions?)"/>), so memory holds the
-/// numbers, not the text. When column types must be inferred the file is read twice (a first pass only decides the types). CsvHelper tokenises (reading a
+/// numbers, not the text. A column whose type is open is first read as numbers; only when a text value turns up in one is
+/// the file read again, after a pass that settles the types (so an all-numeric file is read once). CsvHelper tokenises (reading a
 /// 20,000 × 30 file took 47 ms against 118 ms for the hand-written reader it replaced: bench/Xent.Bench CsvBenchmarks);
 /// every check and every error message,
 /// which names the file, the line and the column, is Xent's.
