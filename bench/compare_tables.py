@@ -14,11 +14,14 @@ files, scikit-learn reads them with pandas) and one hidden layer of 64 units:
   for missing numbers, a "missing" category, the 32 most frequent categories one-hot plus "other", standardised; it
   holds out 20% of the training rows for early stopping), then `xent evaluate` on the test rows.
 A third row gives scikit-learn Xent's two defaults that differ (at most 32 categories + "other", early stopping on 20%).
+With --fair, the table is instead statsmodels' "fair" data set (Debian's python3-statsmodels ships it: 6,366 married
+women, 1974; numeric rate_marriage, age, yrs_married, children, religious, educ and the occupation codes of wife and
+husband, read as categories with `--categorical`), the label whether affairs > 0; it has no missing values.
 Seeds 0..4 by default (table and split use the seed); the table reports the mean over seeds.
 
 Usage (Debian's python3-sklearn and python3-pandas):
     dotnet build -c Release src/Xent.Cli
-    /usr/bin/python3 bench/compare_tables.py [--xent src/Xent.Cli/bin/Release/net10.0/xent] [--seeds 5]
+    /usr/bin/python3 bench/compare_tables.py [--xent src/Xent.Cli/bin/Release/net10.0/xent] [--seeds 5] [--fair]
 """
 import argparse
 import json
@@ -79,16 +82,29 @@ def make_table(rows, seed):
     })
 
 
-def run_sklearn(train, test, seed, matched=False):
+def fair_table():
+    from statsmodels.datasets import fair
+    frame = fair.load_pandas().data
+    frame = frame.assign(affair=np.where(frame["affairs"] > 0, "yes", "no")).drop(columns=["affairs"])
+    for column in ("occupation", "occupation_husb"):
+        frame[column] = frame[column].astype(int)
+    return frame
+
+
+FAIR_NUMERIC = ["rate_marriage", "age", "yrs_married", "children", "religious", "educ"]
+FAIR_CATEGORICAL = ["occupation", "occupation_husb"]
+
+
+def run_sklearn(train, test, seed, matched=False, numeric=NUMERIC, categorical=CATEGORICAL, label="churn"):
     # pandas reads "", "NA" and "NaN" as missing, as Xent does.
     tr = pd.read_csv(train, keep_default_na=False, na_values=["", "NA", "NaN"])
     te = pd.read_csv(test, keep_default_na=False, na_values=["", "NA", "NaN"])
     for frame in (tr, te):
-        frame[CATEGORICAL] = frame[CATEGORICAL].astype(object).where(frame[CATEGORICAL].notna(), np.nan)
+        frame[categorical] = frame[categorical].astype(str).where(frame[categorical].notna(), np.nan)
     encode = ColumnTransformer([
-        ("numeric", SimpleImputer(strategy="mean", add_indicator=True), NUMERIC),
+        ("numeric", SimpleImputer(strategy="mean", add_indicator=True), numeric),
         ("categorical", make_pipeline(SimpleImputer(strategy="constant", fill_value="missing"),
-                                      OneHotEncoder(handle_unknown="ignore", sparse_output=False, **({"max_categories": 33} if matched else {}))), CATEGORICAL),
+                                      OneHotEncoder(handle_unknown="ignore", sparse_output=False, **({"max_categories": 33} if matched else {}))), categorical),
     ])
     # matched: as Xent does by default, the 32 most frequent categories (+1 for the infrequent ones) and early stopping on 20%.
     mlp = MLPClassifier(hidden_layer_sizes=(64,), random_state=seed, **({"early_stopping": True, "validation_fraction": 0.2} if matched else {}))
@@ -96,16 +112,16 @@ def run_sklearn(train, test, seed, matched=False):
     start = time.perf_counter()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        model.fit(tr[NUMERIC + CATEGORICAL], tr["churn"])
+        model.fit(tr[numeric + categorical], tr[label])
     seconds = time.perf_counter() - start
-    p = model.predict_proba(te[NUMERIC + CATEGORICAL])
+    p = model.predict_proba(te[numeric + categorical])
     classes = model.classes_
-    return accuracy_score(te["churn"], classes[p.argmax(1)]), log_loss(te["churn"], p, labels=classes), seconds
+    return accuracy_score(te[label], classes[p.argmax(1)]), log_loss(te[label], p, labels=classes), seconds
 
 
-def run_xent(xent, train, test, seed, folder):
+def run_xent(xent, train, test, seed, folder, extra=()):
     model = os.path.join(folder, "model.safetensors")
-    command = [xent, "train", "--data", train, "--hidden", "64", "--seed", str(seed), "--out", model, "--force", "--json", "--report-time"]
+    command = [xent, "train", "--data", train, "--hidden", "64", "--seed", str(seed), "--out", model, "--force", "--json", "--report-time", *extra]
     trained = json.loads(subprocess.run(command, check=True, capture_output=True, text=True).stdout)
     evaluated = json.loads(subprocess.run([xent, "evaluate", "--model", model, "--data", test, "--json"], check=True, capture_output=True, text=True).stdout)
     return evaluated["accuracy"], evaluated["logLoss"], trained["trainingSeconds"], trained["features"], evaluated["unseen"]
@@ -116,20 +132,24 @@ def main():
     parser.add_argument("--xent", default=os.path.join(os.path.dirname(__file__), "..", "src", "Xent.Cli", "bin", "Release", "net10.0", "xent"))
     parser.add_argument("--seeds", type=int, default=5)
     parser.add_argument("--rows", type=int, default=4000)
+    parser.add_argument("--fair", action="store_true", help="statsmodels' fair data set instead of the generated table")
     args = parser.parse_args()
+    columns = dict(numeric=FAIR_NUMERIC, categorical=FAIR_CATEGORICAL, label="affair") if args.fair else {}
+    label = columns.get("label", "churn")
+    extra = ["--categorical", ",".join(FAIR_CATEGORICAL)] if args.fair else []
     results = {"xent": [], "sklearn": [], "matched": []}
     with tempfile.TemporaryDirectory() as folder:
         for seed in range(args.seeds):
-            table = make_table(args.rows, seed)
-            tr, te = train_test_split(table, test_size=0.3, stratify=table["churn"], random_state=seed)
+            table = fair_table() if args.fair else make_table(args.rows, seed)
+            tr, te = train_test_split(table, test_size=0.3, stratify=table[label], random_state=seed)
             train, test = os.path.join(folder, "train.csv"), os.path.join(folder, "test.csv")
             tr.to_csv(train, index=False)
             te.to_csv(test, index=False)
-            a, l, s, features, unseen = run_xent(args.xent, train, test, seed, folder)
+            a, l, s, features, unseen = run_xent(args.xent, train, test, seed, folder, extra)
             results["xent"].append((a, l, s))
-            results["sklearn"].append(run_sklearn(train, test, seed))
-            results["matched"].append(run_sklearn(train, test, seed, matched=True))
-            print(f"seed {seed}: xent accuracy {a:.4f} log loss {l:.4f} ({features} features, test rows with an unseen city {unseen.get('city', 0)}); "
+            results["sklearn"].append(run_sklearn(train, test, seed, **columns))
+            results["matched"].append(run_sklearn(train, test, seed, matched=True, **columns))
+            print(f"seed {seed}: xent accuracy {a:.4f} log loss {l:.4f} ({features} features, test rows with an unseen category {sum(unseen.values())}); "
                   f"scikit-learn accuracy {results['sklearn'][-1][0]:.4f} log loss {results['sklearn'][-1][1]:.4f}; "
                   f"matched accuracy {results['matched'][-1][0]:.4f} log loss {results['matched'][-1][1]:.4f}", flush=True)
     print()
