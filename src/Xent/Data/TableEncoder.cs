@@ -68,7 +68,7 @@ public sealed class TableEncoder
     public const int DefaultMaxCategories = 32;
 
     /// <summary>The most rare (folded) categories a column remembers; rarer ones beyond these count as unseen at prediction.</summary>
-    public const int MaxRareCategories = 10_000;
+    public const int MaxRareCategories = 1_000;
 
     public TableEncoder(IReadOnlyList<ColumnEncoding> columns, MissingValues missing = MissingValues.Impute)
     {
