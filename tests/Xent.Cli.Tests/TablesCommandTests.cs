@@ -79,7 +79,12 @@ public sealed class TablesCommandTests : IDisposable
         Assert.Equal(unseen, report.Unseen["country"]);
 
         string onnx = Path.Combine(_dir, "model.onnx");
-        Assert.Equal(0, CliRunner.Run("export-onnx", "--model", model, "--out", onnx).ExitCode);
+        CliRunner.Result export = CliRunner.Run("export-onnx", "--model", model, "--out", onnx, "--json");
+        Assert.True(export.ExitCode == 0, export.Error);
+        using (JsonDocument exported = JsonDocument.Parse(export.Output))
+            Assert.Equal(["age", "income", "country", "plan", "postcode"], exported.RootElement.GetProperty("inputs").EnumerateArray().Select(i => i.GetString()));
+        CliRunner.Result exportHuman = CliRunner.Run("export-onnx", "--model", model, "--out", Path.Combine(_dir, "again.onnx"));
+        Assert.Contains("inputs 'age' [batch, 1] float, 'income' [batch, 1] float, 'country' [batch, 1] string", exportHuman.Output);
         using var session = new InferenceSession(onnx);
         var inputs = table.Columns.Select(c => c.Kind == ColumnKind.Numeric
             ? NamedOnnxValue.CreateFromTensor(c.Name, new DenseTensor<float>(c.Numbers, [table.RowCount, 1]))

@@ -24,7 +24,9 @@ public static class ExportOnnxCommand
         string outPath = FilePaths.Output(parse.GetValue(Out), Out.Name, parse.GetValue(Force));
         using OutputLock owned = OutputLock.Acquire(outPath, Out.Name);
         Classifier model = Classifier.Load(FilePaths.Input(parse.GetValue(Model), Model.Name));
-        OnnxExport.Save(model, outPath, overwrite: parse.GetValue(Force));
+        try { OnnxExport.Save(model, outPath, overwrite: parse.GetValue(Force)); }
+        catch (NotSupportedException e) { throw new UserError($"{parse.GetValue(Model)}: cannot export: {e.Message}"); }
+        var inputs = OnnxExport.Inputs(model);
         long bytes = new FileInfo(outPath).Length;
         if (parse.GetValue(Json))
             console.Out.WriteLine(JsonOutput.Write(w =>
@@ -32,13 +34,18 @@ public static class ExportOnnxCommand
                 w.WriteStartObject();
                 w.WriteString("model", Path.GetFullPath(parse.GetValue(Model)!));
                 w.WriteString("onnx", Path.GetFullPath(outPath));
-                w.WriteStartArray("inputs"); w.WriteStringValue("features"); w.WriteEndArray();
+                w.WriteStartArray("inputs");
+                foreach ((string name, _, _) in inputs) w.WriteStringValue(name);
+                w.WriteEndArray();
                 w.WriteStartArray("outputs"); w.WriteStringValue("logits"); w.WriteStringValue("probabilities"); w.WriteEndArray();
                 w.WriteNumber("bytes", bytes);
                 w.WriteEndObject();
             }));
         else
-            console.Line($"Wrote {outPath} ({bytes} bytes): input 'features' [batch, {model.Network.InputCount}], outputs 'logits' and 'probabilities' [batch, {model.Network.ClassCount}].");
+        {
+            string described = string.Join(", ", inputs.Select(i => $"'{i.Name}' [batch, {i.Width}] {i.Type}"));
+            console.Line($"Wrote {outPath} ({bytes} bytes): input{(inputs.Count == 1 ? "" : "s")} {described}; outputs 'logits' and 'probabilities' [batch, {model.Network.ClassCount}].");
+        }
         return 0;
     }
 }

@@ -30,6 +30,14 @@ public static class OnnxExport
     private const int AttributeStrings = 8; // AttributeProto.AttributeType.STRINGS
     private const string MlDomain = "ai.onnx.ml";
 
+    /// <summary>The graph's inputs: ("features", "float", F) for a model of plain numeric features, otherwise one
+    /// (column name, "float" or "string", 1) per original column.</summary>
+    public static IReadOnlyList<(string Name, string Type, int Width)> Inputs(Classifier model) =>
+        model.Encoder.IsPlainNumeric
+            ? [("features", "float", model.Encoder.FeatureCount)]
+            : model.Encoder.Columns.Select(c => (c.Name, c.Kind == ColumnKind.Numeric ? "float" : "string", 1)).ToArray();
+
+    /// <exception cref="NotSupportedException">A column's name is one the graph uses for its own values; the message names it.</exception>
     public static void Save(Classifier model, string path, bool overwrite = true) => AtomicFile.Write(path, stream => stream.Write(ToBytes(model)), overwrite);
 
     public static byte[] ToBytes(Classifier model)
