@@ -22,6 +22,90 @@ public sealed class Dataset
         ClassNames = classNames;
     }
 
+    /// <summary>
+    /// A data set from rows held in memory, with a class name per row: the classes are the distinct labels in sorted order
+    /// (numerically when every label is a number, as CSV labels are), features named <c>x1</c>, <c>x2</c>, … unless named.
+    /// </summary>
+    /// <param name="rows">One array of feature values per row; every row the same length.</param>
+    /// <param name="labels">The class name of each row.</param>
+    /// <param name="featureNames">A name per feature, or null for x1, x2, ….</param>
+    /// <returns>The data set, with its own copy of the values.</returns>
+    /// <exception cref="ArgumentException">Rows of different lengths, a label count that differs from the row count, a
+    /// missing, NaN or infinite value, or fewer than two classes; the message names the row.</exception>
+    public static Dataset FromRows(float[][] rows, string[] labels, string[]? featureNames = null)
+    {
+        ArgumentNullException.ThrowIfNull(rows);
+        ArgumentNullException.ThrowIfNull(labels);
+        string[] normalized = labels.Select((l, i) => ClassLabels.Normalize(l ?? throw new ArgumentException($"row {i}: the label is null", nameof(labels)))).ToArray();
+        string[] classes = normalized.Distinct(StringComparer.Ordinal).ToArray();
+        classes = classes.All(c => ClassLabels.TryNumber(c, out _))
+            ? classes.OrderBy(c => { ClassLabels.TryNumber(c, out double v); return v; }).ToArray()
+            : classes.Order(StringComparer.Ordinal).ToArray();
+        if (classes.Length < 2) throw new ArgumentException("a classifier needs at least two classes among the labels", nameof(labels));
+        var index = classes.Select((c, i) => (c, i)).ToDictionary(t => t.c, t => t.i, StringComparer.Ordinal);
+        return FromRows(rows, normalized.Select(l => index[l]).ToArray(), classes, featureNames);
+    }
+
+    /// <summary>A data set from rows held in memory, with a class index per row into <paramref name="classNames"/>.</summary>
+    /// <param name="rows">One array of feature values per row; every row the same length.</param>
+    /// <param name="labels">The class index of each row, in [0, classNames.Length).</param>
+    /// <param name="classNames">The name of each class.</param>
+    /// <param name="featureNames">A name per feature, or null for x1, x2, ….</param>
+    /// <returns>The data set, with its own copy of the values.</returns>
+    public static Dataset FromRows(float[][] rows, int[] labels, string[] classNames, string[]? featureNames = null)
+    {
+        ArgumentNullException.ThrowIfNull(rows);
+        if (rows.Length == 0) throw new ArgumentException("there are no rows", nameof(rows));
+        int width = rows[0]?.Length ?? throw new ArgumentException("row 0 is null", nameof(rows));
+        var flat = new float[checked(rows.Length * width)];
+        for (int r = 0; r < rows.Length; r++)
+        {
+            if (rows[r] is not { } row || row.Length != width) throw new ArgumentException($"row {r} has {rows[r]?.Length ?? 0} values, row 0 has {width}", nameof(rows));
+            row.CopyTo(flat, r * width);
+        }
+        return Create(flat, rows.Length, width, labels, classNames, featureNames);
+    }
+
+    /// <summary>A data set from a [rows, features] matrix, with a class name per row (see <see cref="FromRows(float[][], string[], string[])"/>).</summary>
+    /// <param name="rows">The feature matrix, one row per example.</param>
+    /// <param name="labels">The class name of each row.</param>
+    /// <param name="featureNames">A name per feature, or null for x1, x2, ….</param>
+    /// <returns>The data set, with its own copy of the values.</returns>
+    public static Dataset FromRows(float[,] rows, string[] labels, string[]? featureNames = null)
+    {
+        ArgumentNullException.ThrowIfNull(rows);
+        return FromRows(ToJagged(rows), labels, featureNames);
+    }
+
+    /// <summary>A data set from a [rows, features] matrix, with a class index per row into <paramref name="classNames"/>.</summary>
+    /// <param name="rows">The feature matrix, one row per example.</param>
+    /// <param name="labels">The class index of each row.</param>
+    /// <param name="classNames">The name of each class.</param>
+    /// <param name="featureNames">A name per feature, or null for x1, x2, ….</param>
+    /// <returns>The data set, with its own copy of the values.</returns>
+    public static Dataset FromRows(float[,] rows, int[] labels, string[] classNames, string[]? featureNames = null)
+    {
+        ArgumentNullException.ThrowIfNull(rows);
+        return FromRows(ToJagged(rows), labels, classNames, featureNames);
+    }
+
+    private static float[][] ToJagged(float[,] rows) =>
+        Enumerable.Range(0, rows.GetLength(0)).Select(r => Enumerable.Range(0, rows.GetLength(1)).Select(c => rows[r, c]).ToArray()).ToArray();
+
+    private static Dataset Create(float[] flat, int rowCount, int width, int[] labels, string[] classNames, string[]? featureNames)
+    {
+        ArgumentNullException.ThrowIfNull(labels);
+        ArgumentNullException.ThrowIfNull(classNames);
+        if (labels.Length != rowCount) throw new ArgumentException($"{labels.Length} labels for {rowCount} rows", nameof(labels));
+        for (int i = 0; i < flat.Length; i++)
+            if (!float.IsFinite(flat[i])) throw new ArgumentException($"row {i / width}, feature {i % width + 1}: {flat[i]} is not a finite number", "rows");
+        featureNames ??= Enumerable.Range(1, width).Select(i => $"x{i}").ToArray();
+        if (featureNames.Length != width) throw new ArgumentException($"{featureNames.Length} feature names for rows of {width} values", nameof(featureNames));
+        if (featureNames.Distinct(StringComparer.Ordinal).Count() != width) throw new ArgumentException("feature names must be distinct", nameof(featureNames));
+        if (classNames.Distinct(StringComparer.Ordinal).Count() != classNames.Length) throw new ArgumentException("class names must be distinct", nameof(classNames));
+        return new Dataset(flat, labels, featureNames, classNames);
+    }
+
     /// <summary>[RowCount, FeatureCount], row-major.</summary>
     public float[] Features { get; }
     public int[] Labels { get; }

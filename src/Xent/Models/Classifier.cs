@@ -91,7 +91,8 @@ public sealed class Classifier
     public IReadOnlyList<string> FeatureNames { get; }
     public IReadOnlyList<string> ClassNames { get; }
     public ClassifierOptions Options { get; }
-    public TrainingResult? TrainingResult { get; private set; }
+    /// <summary>How the model was trained (epochs, stop reason, the loss and accuracy curves); kept in the model file and restored by <see cref="Load"/>.</summary>
+    public TrainingResult? TrainingResult { get; internal set; }
 
     /// <summary>The Xent version that wrote a model (informational version of the library).</summary>
     public static string Version => typeof(Classifier).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0";
@@ -263,6 +264,30 @@ public sealed class Classifier
             if (!FeatureNames.Contains(name)) throw new ArgumentException($"the model has no feature '{name}' (it has {string.Join(", ", FeatureNames)})", nameof(features));
         return PredictProbabilities(row);
     }
+
+    /// <summary>The class probabilities of each raw row (features in <see cref="FeatureNames"/> order). Thread-safe.</summary>
+    /// <param name="rows">One array of raw feature values per row.</param>
+    /// <returns>One array of class probabilities (in <see cref="ClassNames"/> order) per row.</returns>
+    public float[][] PredictProbabilities(float[][] rows)
+    {
+        ArgumentNullException.ThrowIfNull(rows);
+        int inputs = Network.InputCount, classes = ClassNames.Count;
+        var flat = new float[rows.Length * inputs];
+        for (int r = 0; r < rows.Length; r++)
+        {
+            if (rows[r] is not { } row || row.Length != inputs) throw new ArgumentException($"row {r} has {rows[r]?.Length ?? 0} values; the model takes {inputs} ({string.Join(", ", FeatureNames)})", nameof(rows));
+            row.CopyTo(flat, r * inputs);
+        }
+        var p = new float[rows.Length * classes];
+        PredictProbabilities(flat, rows.Length, p);
+        return Enumerable.Range(0, rows.Length).Select(r => p.AsSpan(r * classes, classes).ToArray()).ToArray();
+    }
+
+    /// <summary>The most probable class name of each raw row. Thread-safe.</summary>
+    /// <param name="rows">One array of raw feature values per row.</param>
+    /// <returns>A class name per row.</returns>
+    public string[] Predict(float[][] rows) =>
+        PredictProbabilities(rows).Select(p => ClassNames[System.Numerics.Tensors.TensorPrimitives.IndexOfMax<float>(p)]).ToArray();
 
     /// <summary>The class probabilities of one raw row.</summary>
     public float[] PredictProbabilities(ReadOnlySpan<float> row)

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Xent.Data;
 using Xent.Layers;
+using Xent.Training;
 
 namespace Xent.Models;
 
@@ -30,7 +31,15 @@ public static class ModelFile
     /// <summary>The format version this Xent writes; it reads this one and every earlier one.</summary>
     public const int FormatVersion = 2;
 
-    public static Dictionary<string, string> Metadata(Classifier model) => new()
+    public static Dictionary<string, string> Metadata(Classifier model)
+    {
+        Dictionary<string, string> metadata = BaseMetadata(model);
+        // The run's curves and stopping (optional: a model built by hand has none); Load puts them back in TrainingResult.
+        if (model.TrainingResult is { } result) metadata["history"] = JsonSerializer.Serialize(result, Classifier.JsonOptions);
+        return metadata;
+    }
+
+    private static Dictionary<string, string> BaseMetadata(Classifier model) => new()
     {
         ["format"] = Format,
         ["format_version"] = FormatVersion.ToString(System.Globalization.CultureInfo.InvariantCulture),
@@ -136,6 +145,12 @@ public static class ModelFile
         ClassifierOptions? options = null;
         try { options = JsonSerializer.Deserialize<ClassifierOptions>(Meta("training"), Classifier.JsonOptions); }
         catch (JsonException) { throw new ModelFileException($"{name}: metadata 'training' is not valid JSON of the expected shape"); }
-        return new Classifier(network, standardizer, features, classes, options, encoder);
+        TrainingResult? history = null;
+        if (metadata.TryGetValue("history", out string? historyJson))
+        {
+            try { history = JsonSerializer.Deserialize<TrainingResult>(historyJson, Classifier.JsonOptions); }
+            catch (JsonException) { throw new ModelFileException($"{name}: metadata 'history' is not valid JSON of the expected shape"); }
+        }
+        return new Classifier(network, standardizer, features, classes, options, encoder) { TrainingResult = history };
     }
 }

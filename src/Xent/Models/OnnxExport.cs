@@ -100,8 +100,24 @@ public static class OnnxExport
             Field(o, 7, graph);                     // graph
             Field(o, 8, Message(op => { String(op, 1, ""); Int(op, 2, 13); })); // opset_import: default domain, version 13
             Field(o, 8, Message(op => { String(op, 1, MlDomain); Int(op, 2, 2); })); // and ai.onnx.ml, version 2
+            Int(o, 5, ModelFile.FormatVersion);     // model_version
+            // metadata_props: what an ONNX user needs without reading the doc string (JSON where a value is a list).
+            foreach ((string key, string value) in MetadataProps(model))
+                Field(o, 14, Message(e => { String(e, 1, key); String(e, 2, value); }));
         });
     }
+
+    /// <summary>The key-value metadata an exported model carries: class and feature names, the standardisation, versions.</summary>
+    public static IReadOnlyList<(string Key, string Value)> MetadataProps(Classifier model) =>
+    [
+        ("xent_version", Classifier.Version),
+        ("classes", System.Text.Json.JsonSerializer.Serialize(model.ClassNames, Classifier.JsonOptions)),
+        ("features", System.Text.Json.JsonSerializer.Serialize(model.FeatureNames, Classifier.JsonOptions)),
+        ("standardization", model.Standardizer is { } s
+            ? System.Text.Json.JsonSerializer.Serialize(new { mean = s.Mean, deviation = s.Deviation }, Classifier.JsonOptions)
+            : "null"),
+        ("network", model.Network.ToString()),
+    ];
 
     // The graph's inputs and the nodes that turn them into the encoded features [batch, F]; returns the features' name.
     private static string Encode(Classifier model, List<byte[]> nodes, List<byte[]> initializers, List<byte[]> inputs)
