@@ -101,9 +101,27 @@ public sealed class Classifier
     public sealed record TrainingHooks
     {
         public Action<Trainer>? EpochCompleted { get; init; }
+        /// <summary>Called after every mini-batch step with the epoch's progress (rows done, loss, training accuracy, elapsed time).</summary>
+        public Action<BatchReport>? BatchCompleted { get; init; }
         /// <summary>Called once before training starts, e.g. to restore a checkpoint into the fresh trainer.</summary>
         public Action<Trainer>? BeforeTraining { get; init; }
     }
+
+    /// <summary>
+    /// <see cref="Train(Dataset, ClassifierOptions?, Dataset?, IProgress{EpochReport}?, TrainingHooks?, CancellationToken)"/> on a
+    /// thread-pool thread, for UI and server code that must not block. Cancellation is checked between batches.
+    /// </summary>
+    /// <returns>The trained classifier.</returns>
+    /// <exception cref="OperationCanceledException">The token was cancelled; no model is returned.</exception>
+    public static Task<Classifier> TrainAsync(Dataset data, ClassifierOptions? options = null, Dataset? validation = null,
+        IProgress<EpochReport>? progress = null, TrainingHooks? hooks = null, CancellationToken cancellationToken = default) =>
+        Task.Run(() => Train(data, options, validation, progress, hooks, cancellationToken), cancellationToken);
+
+    /// <summary>As <see cref="TrainAsync(Dataset, ClassifierOptions?, Dataset?, IProgress{EpochReport}?, TrainingHooks?, CancellationToken)"/> for a table with typed columns.</summary>
+    /// <returns>The trained classifier.</returns>
+    public static Task<Classifier> TrainAsync(Table data, ClassifierOptions? options = null, Table? validation = null,
+        IProgress<EpochReport>? progress = null, TrainingHooks? hooks = null, CancellationToken cancellationToken = default) =>
+        Task.Run(() => Train(data, options, validation, progress, hooks, cancellationToken), cancellationToken);
 
     /// <summary>
     /// Splits off a stratified validation part (unless one is given), fits the standardisation on the training part,
@@ -177,7 +195,7 @@ public sealed class Classifier
         TrainerOptions trainerOptions = options.Trainer;
         if (options.BalancedClassWeights) trainerOptions = trainerOptions with { ClassWeights = ClassWeighting.Balanced(train.Labels, train.ClassCount) };
         Network network = Network.CreateClassifier(train.FeatureCount, options.Hidden, train.ClassCount, options.Activation, options.Trainer.Seed);
-        var trainer = new Trainer(network, trainerOptions) { EpochCompleted = hooks?.EpochCompleted };
+        var trainer = new Trainer(network, trainerOptions) { EpochCompleted = hooks?.EpochCompleted, BatchCompleted = hooks?.BatchCompleted };
         hooks?.BeforeTraining?.Invoke(trainer);
         TrainingResult result = trainer.Fit(train, validation, progress, cancellationToken);
         return new Classifier(network, standardizer, encoder.FeatureNames, classNames, options, encoder) { TrainingResult = result };

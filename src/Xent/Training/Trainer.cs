@@ -24,6 +24,8 @@ public sealed class Trainer
     private readonly EarlyStopping _stopping;
     private readonly TrainingHistory _history = new();
     private float[] _logitsGrad = [];
+    private readonly System.Diagnostics.Stopwatch _clock = new();
+    private int _rowCount;
 
     public Trainer(Network network, TrainerOptions options)
         : this(network, CreateLoss(options), CreateOptimizer(network, options), options)
@@ -56,6 +58,9 @@ public sealed class Trainer
     /// <summary>Epochs completed so far.</summary>
     public int Epoch { get; private set; }
 
+    /// <summary>Called after every mini-batch step, on the training thread (keep it quick: it runs inside the training loop).</summary>
+    public Action<BatchReport>? BatchCompleted { get; set; }
+
     /// <summary>Called after every completed epoch (for checkpoints); the trainer's state is consistent there.</summary>
     public Action<Trainer>? EpochCompleted { get; set; }
 
@@ -86,6 +91,8 @@ public sealed class Trainer
         int batchSize = _options.BatchSize == 0 ? train.RowCount : Math.Min(_options.BatchSize, train.RowCount);
         _batches.Use(train, batchSize);
         EnsureCapacity(batchSize);
+        _rowCount = train.RowCount;
+        _clock.Restart();
 
         StopReason reason = StopReason.MaxEpochs;
         while (Epoch < _options.Epochs)
@@ -97,7 +104,7 @@ public sealed class Trainer
             double loss = _batches.LossSum / train.RowCount, accuracy = (double)_batches.Correct / train.RowCount;
             (double? validationLoss, double? validationAccuracy) = validation is null ? ((double?)null, (double?)null) : Evaluation.LossAndAccuracy(_network, validation);
             _history.Add(loss, accuracy, validationLoss, validationAccuracy);
-            progress?.Report(new EpochReport(Epoch, _options.Epochs, loss, validationLoss, validationAccuracy, Optimizer.LearningRate));
+            progress?.Report(new EpochReport(Epoch, _options.Epochs, loss, validationLoss, validationAccuracy, Optimizer.LearningRate) { TrainAccuracy = accuracy, Elapsed = _clock.Elapsed });
             if (!double.IsFinite(loss) || validationLoss is double v && !double.IsFinite(v)) { reason = StopReason.NonFiniteLoss; break; }
             bool stop = ShouldStop(loss, validationLoss, validationAccuracy, ref reason);
             Schedule.EpochEnded(Epoch, validationLoss ?? loss);
@@ -117,6 +124,7 @@ public sealed class Trainer
             cancellationToken.ThrowIfCancellationRequested();
             StepResult step = Step(x, y, batch);
             _batches.Completed(batch, step);
+            BatchCompleted?.Invoke(new BatchReport(Epoch + 1, _batches.Position, _rowCount, step.Loss, (double)_batches.Correct / _batches.Position, _clock.Elapsed));
             if (!double.IsFinite(step.Loss)) break;
         }
         _batches.EndEpoch();

@@ -14,7 +14,23 @@ public enum StopReason
 }
 
 /// <summary>What one epoch produced, for progress reports.</summary>
-public readonly record struct EpochReport(int Epoch, int MaxEpochs, double TrainLoss, double? ValidationLoss, double? ValidationAccuracy, float LearningRate);
+public readonly record struct EpochReport(int Epoch, int MaxEpochs, double TrainLoss, double? ValidationLoss, double? ValidationAccuracy, float LearningRate)
+{
+    /// <summary>The fraction of training rows the epoch's batches classified correctly just before their updates.</summary>
+    public double TrainAccuracy { get; init; }
+
+    /// <summary>Time since this <c>Fit</c> call started.</summary>
+    public TimeSpan Elapsed { get; init; }
+}
+
+/// <summary>What one mini-batch step produced, for progress within an epoch.</summary>
+/// <param name="Epoch">The epoch the batch belongs to, 1-based.</param>
+/// <param name="RowsDone">Training rows of this epoch taken so far, this batch included.</param>
+/// <param name="RowCount">Training rows in an epoch.</param>
+/// <param name="Loss">The batch's mean loss.</param>
+/// <param name="TrainAccuracy">The fraction of this epoch's rows so far classified correctly before their updates.</param>
+/// <param name="Elapsed">Time since this <c>Fit</c> call started.</param>
+public readonly record struct BatchReport(int Epoch, int RowsDone, int RowCount, double Loss, double TrainAccuracy, TimeSpan Elapsed);
 
 /// <summary>The outcome of <see cref="Trainer.Fit"/>.</summary>
 public sealed record TrainingResult

@@ -99,4 +99,36 @@ public sealed class PackageApiTests : IDisposable
         Assert.Contains("\"mean\":[", metadata.CustomMetadataMap["standardization"]);
         Assert.Equal(model.Network.ToString(), metadata.CustomMetadataMap["network"]);
     }
+
+    [Fact]
+    public async Task TrainAsyncReportsEveryBatchAndEpochAndCancelsWithoutAModel()
+    {
+        var batches = new List<BatchReport>();
+        var epochs = new List<EpochReport>();
+        var options = new ClassifierOptions { ValidationFraction = 0.2, Trainer = new TrainerOptions { Seed = 2, Epochs = 3, BatchSize = 40, EarlyStopping = false } };
+        Classifier model = await Classifier.TrainAsync(Iris.Load(), options, progress: new SynchronousProgress(epochs.Add),
+            hooks: new Classifier.TrainingHooks { BatchCompleted = batches.Add });
+        // 120 training rows in batches of 40: three batches an epoch, the last one of each epoch has done every row.
+        Assert.Equal(9, batches.Count);
+        Assert.Equal([40, 80, 120, 40, 80, 120, 40, 80, 120], batches.Select(b => b.RowsDone));
+        Assert.All(batches, b => Assert.Equal(120, b.RowCount));
+        Assert.Equal([1, 1, 1, 2, 2, 2, 3, 3, 3], batches.Select(b => b.Epoch));
+        Assert.Equal(3, epochs.Count);
+        for (int e = 0; e < 3; e++)
+        {
+            Assert.Equal(batches[3 * e + 2].TrainAccuracy, epochs[e].TrainAccuracy, 12);
+            Assert.Equal(model.TrainingResult!.TrainAccuracyHistory[e], epochs[e].TrainAccuracy);
+            Assert.True(epochs[e].Elapsed > TimeSpan.Zero);
+        }
+
+        using var cancel = new CancellationTokenSource();
+        var stopping = new Classifier.TrainingHooks { BatchCompleted = b => { if (b.Epoch == 2) cancel.Cancel(); } };
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() =>
+            Classifier.TrainAsync(Iris.Load(), options with { Trainer = options.Trainer with { Epochs = 100 } }, hooks: stopping, cancellationToken: cancel.Token));
+    }
+
+    private sealed class SynchronousProgress(Action<EpochReport> report) : IProgress<EpochReport>
+    {
+        public void Report(EpochReport value) => report(value);
+    }
 }
