@@ -94,11 +94,18 @@ internal static class OptionParsing
         });
 
     /// <summary>Makes System.CommandLine's parse messages read as plain English ("a number" rather than "System.Single").</summary>
-    public static string Humanize(string message) => System.Text.RegularExpressions.Regex.Replace(message, @"\s*[\r\n\t]+\s*", " ")
+    public static string Humanize(string message) => WordList(System.Text.RegularExpressions.Regex.Replace(message, @"\s*[\r\n\t]+\s*", " "))
         .Replace("as expected type 'System.Single'", "as a number")
         .Replace("as expected type 'System.Double'", "as a number")
         .Replace("as expected type 'System.Int32'", "as a whole number")
         .Replace("as expected type 'System.Int64'", "as a whole number");
+
+    // "Argument 'x' not recognized. Must be one of: 'a' 'b'" -> "'x' is not one of 'a', 'b'"
+    private static string WordList(string message)
+    {
+        var match = System.Text.RegularExpressions.Regex.Match(message, @"^Argument '(.*)' not recognized\. Must be one of: (.*)$");
+        return match.Success ? $"'{match.Groups[1].Value}' is not one of {string.Join(", ", match.Groups[2].Value.Split(' ', StringSplitOptions.RemoveEmptyEntries))}" : message;
+    }
 
     /// <summary>Parses "16,8" into layer sizes; an empty string or "none" means no hidden layer.</summary>
     public static int[] ParseLayerSizes(string text, string optionName)

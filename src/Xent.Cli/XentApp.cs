@@ -41,7 +41,10 @@ public static class XentApp
                 string command = CommandName(parse);
                 // Prefer the most specific message: an unknown word explains a missing command better than "required command".
                 ParseError error = parse.Errors.FirstOrDefault(e => e.Message.StartsWith("Unrecognized", StringComparison.Ordinal)) ?? parse.Errors[0];
-                console.Error.WriteLine($"{command}: error: {OptionParsing.Humanize(error.Message)} (see '{command} --help')");
+                string message = OptionParsing.Humanize(error.Message);
+                // A value refused by an option's own parser or list of words: say which option it was.
+                if (OptionOf(error.SymbolResult) is { } option && !message.Contains(option, StringComparison.Ordinal)) message = $"{option}: {message}";
+                console.Error.WriteLine($"{command}: error: {message} (see '{command} --help')");
                 return UsageError;
             }
             // Signals are handled by the process (Interrupts), not by System.CommandLine's own handler.
@@ -87,6 +90,13 @@ public static class XentApp
             return 1;
         }
     }
+
+    private static string? OptionOf(SymbolResult? result) => result switch
+    {
+        OptionResult o => o.Option.Name,
+        ArgumentResult { Parent: OptionResult o } => o.Option.Name,
+        _ => null,
+    };
 
     private static string OneLine(string message) => message.ReplaceLineEndings(" ").Trim();
 

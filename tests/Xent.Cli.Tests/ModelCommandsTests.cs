@@ -123,7 +123,7 @@ public sealed class ModelCommandsTests : IDisposable
         { "train|--data|{good.csv}|--ignore|zz", "--ignore names the column 'zz'" },
         { "train|--data|{good.csv}|--delimiter|ab", "--delimiter must be one character" },
         { "train|--data|{good.csv}|--class-weights|1,2,3", "--class-weights has 3 weights but the data has 2 classes" },
-        { "train|--data|{good.csv}|--optimizer|lbfgs", "--optimizer must be sgd, adam or adamw" },
+        { "train|--data|{good.csv}|--optimizer|lbfgs", "--optimizer: 'lbfgs' is not one of 'sgd', 'adam', 'adamw'" },
         { "train|--data|{good.csv}|--validation|1.5", "--validation must be in [0, 1)" },
         { "train|--data|{good.csv}|--nesterov", "--nesterov needs --optimizer sgd" },
         { "train|--resume|{no-such-dir}", "no such folder" },

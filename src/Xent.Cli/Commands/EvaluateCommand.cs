@@ -7,7 +7,7 @@ using Xent.Training;
 namespace Xent.Cli.Commands;
 
 /// <summary><c>xent evaluate</c>: accuracy, log loss, confusion matrix and per-class metrics of a saved model on labelled CSV data.</summary>
-public static class EvaluateCommand
+internal static class EvaluateCommand
 {
     public static readonly Option<string> Model = new("--model") { Description = "A model saved by 'xent train --out'", Required = true };
     public static readonly Option<string> Data = new("--data") { Description = "Labelled CSV with the model's feature columns", Required = true };

@@ -12,7 +12,7 @@ namespace Xent.Cli.Commands;
 /// <c>xent explain</c>: the worked Iris example step by step — forward pass, cross entropy against the squared residual,
 /// the chain rule for one parameter, and gradient descent on it — with the library's own numbers.
 /// </summary>
-public static class ExplainCommand
+internal static class ExplainCommand
 {
     private static readonly string ParameterList = string.Join(", ", WorkedExample.Defaults.Select(d => d.Name));
 

@@ -4,7 +4,7 @@ using Xent.Models;
 namespace Xent.Cli.Commands;
 
 /// <summary><c>xent export-onnx</c>: writes a saved model as a standard ONNX graph that ONNX Runtime and other tools run.</summary>
-public static class ExportOnnxCommand
+internal static class ExportOnnxCommand
 {
     public static readonly Option<string> Model = new("--model") { Description = "A model saved by 'xent train --out'", Required = true };
     public static readonly Option<string> Out = new("--out") { Description = "The .onnx file to write", Required = true };

@@ -11,7 +11,7 @@ namespace Xent.Cli.Commands;
 /// <c>xent loss</c>: a calculator for softmax cross entropy. Type raw outputs (logits) and targets; see the softmax
 /// probabilities, −ln p of the observed class, each row's loss, the gradient with respect to every logit, and the reduction.
 /// </summary>
-public static class LossCommand
+internal static class LossCommand
 {
     public static readonly Option<string> Logits = new("--logits")
     {
@@ -65,7 +65,7 @@ public static class LossCommand
     static LossCommand()
     {
         LabelSmoothing.Check(v => v is >= 0 and <= 1 ? null : $"must be in [0, 1], got {v.ToString(CultureInfo.InvariantCulture)}");
-        ReductionOption.Check(v => v is "mean" or "sum" or "none" ? null : $"must be mean, sum or none; got '{v}'");
+        ReductionOption.AcceptOnly(Choices.Reductions);
     }
 
     public static Command Create(CliConsole console)
@@ -87,7 +87,7 @@ public static class LossCommand
             throw new UserError($"{Weights.Name} has {weights.Length} values but the logits have {classCount} classes; give one weight per class");
         if (weights is not null && weights.Any(v => v < 0))
             throw new UserError($"{Weights.Name} must not be negative");
-        Reduction reduction = Enum.Parse<Reduction>(parse.GetValue(ReductionOption)!, ignoreCase: true);
+        Reduction reduction = parse.Value(ReductionOption, Choices.Reductions);
         var options = new CrossEntropyOptions
         {
             Weights = weights,

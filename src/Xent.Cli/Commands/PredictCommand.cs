@@ -9,7 +9,7 @@ using Table = Xent.Data.Table;
 namespace Xent.Cli.Commands;
 
 /// <summary><c>xent predict</c>: the predicted class (and optionally every class probability) for each row of a CSV file.</summary>
-public static class PredictCommand
+internal static class PredictCommand
 {
     public static readonly Option<string> Model = new("--model") { Description = "A model saved by 'xent train --out'", Required = true };
     public static readonly Option<string> Data = new("--data") { Description = "CSV with the model's feature columns (a label column is allowed and ignored)", Required = true };

@@ -15,7 +15,7 @@ namespace Xent.Cli.Commands;
 /// <c>xent train</c>: trains a classifier on a CSV file (or the embedded Iris data), shows progress, and ends with a
 /// summary; <c>--out</c> saves the model, <c>--checkpoint-dir</c> saves resumable checkpoints.
 /// </summary>
-public static class TrainCommand
+internal static class TrainCommand
 {
     private static readonly TrainerOptions Defaults = new();
 
@@ -71,10 +71,10 @@ public static class TrainCommand
     static TrainCommand()
     {
         Hidden.Check(v => { try { OptionParsing.ParseLayerSizes(v ?? "", Hidden.Name); return null; } catch (UserError e) { return e.Message[(Hidden.Name.Length + 1)..]; } });
-        ActivationOption.Check(v => Activations.TryParse(v, out _) ? null : $"must be one of relu, leaky-relu, softplus, sigmoid, tanh, identity; got '{v}'");
-        Optimizer.Check(v => v is "sgd" or "adam" or "adamw" ? null : $"must be sgd, adam or adamw; got '{v}'");
-        ScheduleOption.Check(v => v is "constant" or "step" or "cosine" or "plateau" ? null : $"must be constant, step, cosine or plateau; got '{v}'");
-        Monitor.Check(v => v is "loss" or "accuracy" ? null : $"must be loss or accuracy; got '{v}'");
+        ActivationOption.AcceptOnly(Choices.Activations);
+        Optimizer.AcceptOnly(Choices.Optimizers);
+        ScheduleOption.AcceptOnly(Choices.Schedules);
+        Monitor.AcceptOnly(Choices.Monitors);
         Delimiter.MustBeDelimiter();
         Validation.Check(v => v is >= 0 and < 1 ? null : $"must be in [0, 1), got {v.ToString(CultureInfo.InvariantCulture)}");
         LearningRate.MustBePositive();
@@ -237,7 +237,7 @@ public static class TrainCommand
 
         if (result.StopReason == StopReason.NonFiniteLoss)
         {
-            console.Error.WriteLine($"xent train: error: {result.Describe()}; no model was saved");
+            console.Error.WriteLine($"xent train: error: the loss became NaN or infinite at epoch {result.Epochs}; no model was saved (try a smaller --learning-rate, --clip-norm 1, or check the data for extreme values)");
             return 1;
         }
         // Plots are drawn in memory before anything is written, so a failure there leaves no model behind either.
@@ -327,8 +327,8 @@ public static class TrainCommand
                 if (!Numbers.TryParse(cells[i], out explicitWeights[i]) || !(explicitWeights[i] >= 0) || !float.IsFinite(explicitWeights[i]))
                     throw new UserError($"--class-weights takes 'balanced' or non-negative numbers such as 1,2.5,1; '{cells[i]}' is not one");
         }
-        Activations.TryParse(parse.GetValue(ActivationOption), out Activation activation);
-        OptimizerKind optimizer = parse.GetValue(Optimizer) switch { "sgd" => OptimizerKind.Sgd, "adamw" => OptimizerKind.AdamW, _ => OptimizerKind.Adam };
+        Activation activation = parse.Value(ActivationOption, Choices.Activations);
+        OptimizerKind optimizer = parse.Value(Optimizer, Choices.Optimizers);
         bool nesterov = parse.GetValue(Nesterov);
         if (nesterov && optimizer != OptimizerKind.Sgd) throw new UserError("--nesterov needs --optimizer sgd");
         var trainer = new TrainerOptions
@@ -339,13 +339,13 @@ public static class TrainCommand
             Nesterov = nesterov,
             WeightDecay = parse.GetValue(WeightDecay),
             GradientClipNorm = parse.GetValue(ClipNorm),
-            Schedule = parse.GetValue(ScheduleOption) switch { "step" => ScheduleKind.Step, "cosine" => ScheduleKind.Cosine, "plateau" => ScheduleKind.ReduceOnPlateau, _ => ScheduleKind.Constant },
+            Schedule = parse.Value(ScheduleOption, Choices.Schedules),
             BatchSize = parse.GetValue(BatchSize),
             Epochs = parse.GetValue(Epochs),
             Seed = parse.GetValue(Seed),
             Patience = parse.GetValue(Patience),
             MinDelta = parse.GetValue(MinDelta),
-            Monitor = parse.GetValue(Monitor) == "accuracy" ? MonitorKind.ValidationAccuracy : MonitorKind.ValidationLoss,
+            Monitor = parse.Value(Monitor, Choices.Monitors),
             EarlyStopping = !parse.GetValue(NoEarlyStopping),
             ClassWeights = explicitWeights,
             LabelSmoothing = parse.GetValue(LabelSmoothing),

@@ -69,7 +69,7 @@ public static class Checkpoint
     {
         string path = Path.Combine(directory, FileName);
         name = path;
-        if (!File.Exists(path)) throw new ModelFileException($"{directory}: no {FileName} here; was the run started with --checkpoint-dir {directory}?");
+        if (!File.Exists(path)) throw new ModelFileException($"{directory}: no {FileName} here; is it the folder the run saved its checkpoints in?");
         (Dictionary<string, NamedTensor> tensors, Dictionary<string, string> metadata) = SafeTensors.Read(path);
         if (!metadata.TryGetValue("format", out string? format) || format != Format || !metadata.ContainsKey("settings") || !metadata.ContainsKey("state"))
             throw new ModelFileException($"{path}: not a Xent checkpoint");

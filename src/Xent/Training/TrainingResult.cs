@@ -52,7 +52,7 @@ public sealed record TrainingResult
         StopReason.NoImprovement => $"the training loss stopped improving (no drop larger than the minimum delta for the patience's number of epochs) after {Epochs} epochs",
         StopReason.EarlyStopped => $"early stopping: the validation metric stopped improving after epoch {BestEpoch}; stopped at epoch {Epochs}" + (RestoredBestWeights ? $" and restored epoch {BestEpoch}'s weights" : ""),
         StopReason.MaxEpochs => $"reached the maximum of {Epochs} epochs" + (RestoredBestWeights ? $"; restored the best epoch's weights (epoch {BestEpoch})" : ""),
-        StopReason.NonFiniteLoss => $"the loss became NaN or infinite at epoch {Epochs}; lower the learning rate, turn on --clip-norm, or check the data for extreme values" + (RestoredBestWeights ? $" (restored epoch {BestEpoch}'s weights)" : ""),
+        StopReason.NonFiniteLoss => $"the loss became NaN or infinite at epoch {Epochs}; lower the learning rate, clip the gradients (TrainerOptions.GradientClipNorm), or check the data for extreme values" + (RestoredBestWeights ? $" (restored epoch {BestEpoch}'s weights)" : ""),
         _ => StopReason.ToString(),
     };
 }
