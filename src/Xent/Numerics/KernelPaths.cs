@@ -35,8 +35,8 @@ public enum SimdPath
 ///                      Scalar     otherwise                                      reference-shaped loops                    GemmTests, and CI's DOTNET_EnableHWIntrinsic=0 run
 /// dot-product GEMM     Vector512  Avx512F.IsSupported                            x·Wᵀ with 16-wide dot products, no packing GemmTests; otherwise the packed GEMM serves x·Wᵀ
 ///   (DotGemm.cs)
-/// fused tiny step      Vector512  Avx512F.IsSupported                            16 rows per register, permute-tree sums    FusedTinyStepTests (both widths the CPU supports)
-///   (FusedTinyStep.cs) Vector256  else Avx2.IsSupported and Fma.IsSupported      8 rows per register, hadd-tree sums        FusedTinyStepTests, CI's DOTNET_EnableAVX512=0 run
+/// fused small step     Vector512  Avx512F.IsSupported                            16 rows per register, permute-tree sums    FusedSmallStepTests (both widths the CPU supports)
+///  (FusedSmallStep.cs) Vector256  else Avx2.IsSupported and Fma.IsSupported      8 rows per register, hadd-tree sums        FusedSmallStepTests, CI's DOTNET_EnableAVX512=0 run
 ///                      none       otherwise                                      the general path (Dense, loss, Backward)   TrainerTests
 /// small GEMM, softmax,  Vector512/256 by Vector512/256.IsHardwareAccelerated     memory-bound: the runtime's preference     GemmTests, ElementwiseTests, optimizer tests
 /// optimizers, ReLU
