@@ -25,9 +25,6 @@ internal static unsafe class Gemm
     /// <summary>Columns of a micro-tile on each path: two vectors' worth.</summary>
     private static int PanelWidth(SimdPath path) => path switch { SimdPath.Vector512 => 32, SimdPath.Vector256 => 16, _ => 8 };
 
-    /// <summary>Products below this many multiply-adds run on one thread: the hand-off costs more than it saves.</summary>
-    private const long ParallelThreshold = 1L << 22;
-
     [ThreadStatic] private static float[]? t_packedA;
     [ThreadStatic] private static float[]? t_packedB;
 
@@ -52,7 +49,7 @@ internal static unsafe class Gemm
         long packedLength = (long)k * panels * width;
         float[] packedB = t_packedB is { } pb && pb.Length >= packedLength ? pb : t_packedB = new float[packedLength];
         int slabs = (m + MR - 1) / MR;
-        int workers = (long)m * n * k >= ParallelThreshold ? Math.Min(WorkerPool.Size, slabs) : 1;
+        int workers = WorkerPool.Parts((long)m * n * k, WorkerPool.ParallelMultiplyAdds, slabs);
         // When op(B)'s rows are contiguous (C = A·B), the kernel can read full panels in place (only a ragged last panel is
         // packed), saving the packing pass; mnist's batch-sized products gained from it. But a tall product reads every panel
         // once per MC block, and in place a panel's rows are a row of B apart: when that stride is a multiple of 128 floats
