@@ -15,7 +15,7 @@ namespace Xent.Numerics;
 /// The pieces, in order: <see cref="Pack{TInputs}"/> (rows into blocks of one register's rows), <c>Forward</c> (over all
 /// blocks: the blocks are independent, so the CPU overlaps one block's long chain of logits, exponentials and division
 /// with the next; it leaves ∂loss/∂logits in the block), <c>Backward</c> (a second pass with short chains) and
-/// <c>Reduce</c> (lane sums into the gradients). The algorithm is written once for both widths (<see cref="ILanes{TSelf, TInts}"/>);
+/// <c>Reduce</c> (lane sums into the gradients). The algorithm is written once for both widths (<see cref="IMaskedLanes{TSelf, TInts}"/>);
 /// the input and class counts are type parameters, chosen once when the step is made, so the JIT compiles one copy per
 /// shape with those short loops unrolled.
 /// </para>
@@ -200,7 +200,7 @@ internal sealed unsafe class FusedSmallStep
     /// <summary>
     /// The block loops at one vector width (W: <see cref="Lanes16"/> or <see cref="Lanes8"/>), written once for both.
     /// </summary>
-    internal static class Kernel<W, TInts> where W : unmanaged, ILanes<W, TInts> where TInts : unmanaged
+    internal static class Kernel<W, TInts> where W : unmanaged, IMaskedLanes<W, TInts> where TInts : unmanaged
     {
         // Forward over every block, then backward: the gradients as per-row partial sums in the accumulators. Returns the mean
         // loss, or NaN when a logit is not finite.
@@ -243,7 +243,7 @@ internal sealed unsafe class FusedSmallStep
                 for (int j = 0; j < hidden; j++, w1Row += TInputs.Value)
                 {
                     W z = W.Broadcast(net.B1[j]);
-                    for (int f = 0; f < TInputs.Value; f++) z = W.FusedMultiplyAdd(W.Broadcast(w1Row[f]), W.LoadAligned(xBlock + f * lanes), z);
+                    for (int f = 0; f < TInputs.Value; f++) z = W.MultiplyAdd(W.Broadcast(w1Row[f]), W.LoadAligned(xBlock + f * lanes), z);
                     h[j] = W.Max(z, zero);
                 }
 
@@ -255,7 +255,7 @@ internal sealed unsafe class FusedSmallStep
                 for (int c = 0; c < TClasses.Value; c++, w2Row += hidden)
                 {
                     W raw = W.Broadcast(net.B2[c]);
-                    for (int j = 0; j < hidden; j++) raw = W.FusedMultiplyAdd(W.Broadcast(w2Row[j]), h[j], raw);
+                    for (int j = 0; j < hidden; j++) raw = W.MultiplyAdd(W.Broadcast(w2Row[j]), h[j], raw);
                     e[c] = raw;
                     nonFinite |= ~W.Equal(raw, raw);   // NaN
                     if (c == 0) { max = raw; continue; }
@@ -286,7 +286,7 @@ internal sealed unsafe class FusedSmallStep
                 for (int c = 0; c < TClasses.Value; c++)
                 {
                     W onehot = W.Equal(labels, W.Broadcast(c)) & targetScale;
-                    e[c] = W.FusedMultiplyAdd(e[c], factor, -onehot);
+                    e[c] = W.MultiplyAdd(e[c], factor, -onehot);
                     acc.B2[c] += e[c];
                 }
             }
@@ -313,12 +313,12 @@ internal sealed unsafe class FusedSmallStep
                     W hj = h[j], dh = zero;
                     for (int c = 0; c < TClasses.Value; c++)
                     {
-                        gW2[c] = W.FusedMultiplyAdd(e[c], hj, gW2[c]);
-                        dh = W.FusedMultiplyAdd(W.Broadcast(w2Column[c]), e[c], dh);
+                        gW2[c] = W.MultiplyAdd(e[c], hj, gW2[c]);
+                        dh = W.MultiplyAdd(W.Broadcast(w2Column[c]), e[c], dh);
                     }
                     W dz = W.Select(W.GreaterThan(hj, zero), dh, zero);
                     acc.B1[j] += dz;
-                    for (int f = 0; f < TInputs.Value; f++) gW1[f] = W.FusedMultiplyAdd(dz, W.LoadAligned(xBlock + f * lanes), gW1[f]);
+                    for (int f = 0; f < TInputs.Value; f++) gW1[f] = W.MultiplyAdd(dz, W.LoadAligned(xBlock + f * lanes), gW1[f]);
                 }
             }
         }
@@ -345,16 +345,16 @@ internal sealed unsafe class FusedSmallStep
         {
             x = W.Max(x, W.Broadcast(-87.3f));
             W n = W.Round(x * W.Broadcast(1.44269504f));
-            W r = W.FusedMultiplyAdd(n, W.Broadcast(-0.693145752f), x);      // ln 2 split in a high part
-            r = W.FusedMultiplyAdd(n, W.Broadcast(-1.42860677e-6f), r);            // and the rest
+            W r = W.MultiplyAdd(n, W.Broadcast(-0.693145752f), x);      // ln 2 split in a high part
+            r = W.MultiplyAdd(n, W.Broadcast(-1.42860677e-6f), r);            // and the rest
             W p = W.Broadcast(1f / 5040);
-            p = W.FusedMultiplyAdd(p, r, W.Broadcast(1f / 720));
-            p = W.FusedMultiplyAdd(p, r, W.Broadcast(1f / 120));
-            p = W.FusedMultiplyAdd(p, r, W.Broadcast(1f / 24));
-            p = W.FusedMultiplyAdd(p, r, W.Broadcast(1f / 6));
-            p = W.FusedMultiplyAdd(p, r, W.Broadcast(0.5f));
-            p = W.FusedMultiplyAdd(p, r, W.Broadcast(1f));
-            p = W.FusedMultiplyAdd(p, r, W.Broadcast(1f));
+            p = W.MultiplyAdd(p, r, W.Broadcast(1f / 720));
+            p = W.MultiplyAdd(p, r, W.Broadcast(1f / 120));
+            p = W.MultiplyAdd(p, r, W.Broadcast(1f / 24));
+            p = W.MultiplyAdd(p, r, W.Broadcast(1f / 6));
+            p = W.MultiplyAdd(p, r, W.Broadcast(0.5f));
+            p = W.MultiplyAdd(p, r, W.Broadcast(1f));
+            p = W.MultiplyAdd(p, r, W.Broadcast(1f));
             return W.ScaleByPowerOfTwo(p, n);
         }
     }

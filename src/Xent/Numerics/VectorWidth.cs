@@ -6,13 +6,61 @@ using System.Runtime.Intrinsics.X86;
 namespace Xent.Numerics;
 
 /// <summary>
-/// One register of floats at one width, for kernels written once for several widths (<see cref="FusedSmallStep"/>):
-/// <see cref="Lanes16"/> wraps a Vector512, <see cref="Lanes8"/> a Vector256. .NET's own width-generic vector interface
-/// (<c>ISimdVector</c>) is internal, so this is the small part of it those kernels use; every member is one intrinsic on
-/// the wrapped vector, inlined by the JIT, so a kernel instantiated at <see cref="Lanes16"/> compiles to the instructions
-/// of one written with Vector512 directly. Masks are vectors with all bits set in the chosen lanes.
+/// One vector width for kernels written once for several widths: the packed GEMM's micro-kernel runs at
+/// <see cref="Width512"/>, <see cref="Width256"/> and <see cref="Width128"/>. .NET's own width-generic vector interface
+/// (<c>ISimdVector</c>) is internal, so this is the small part of it the kernel uses; every member is one intrinsic,
+/// inlined by the JIT, so the kernel at <see cref="Width512"/> compiles to the instructions of one written with Vector512.
 /// </summary>
-internal unsafe interface ILanes<TSelf, TInts> where TSelf : unmanaged, ILanes<TSelf, TInts> where TInts : unmanaged
+internal unsafe interface IVectorWidth<TVector> where TVector : unmanaged
+{
+    /// <summary>Floats per vector.</summary>
+    static abstract int Count { get; }
+    static abstract TVector Broadcast(float value);
+    static abstract TVector Load(float* source);
+    static abstract void Store(TVector value, float* destination);
+    static abstract TVector Add(TVector a, TVector b);
+    /// <summary>a·b + addend, rounded once where the CPU has FMA (the Vector512 and Vector256 paths require it); at
+    /// <see cref="Width128"/> without FMA (pre-AVX2 x86), multiplied then added.</summary>
+    static abstract TVector MultiplyAdd(TVector a, TVector b, TVector addend);
+}
+
+internal readonly unsafe struct Width512 : IVectorWidth<Vector512<float>>
+{
+    public static int Count => 16;
+    public static Vector512<float> Broadcast(float value) => Vector512.Create(value);
+    public static Vector512<float> Load(float* source) => Vector512.Load(source);
+    public static void Store(Vector512<float> value, float* destination) => value.Store(destination);
+    public static Vector512<float> Add(Vector512<float> a, Vector512<float> b) => a + b;
+    public static Vector512<float> MultiplyAdd(Vector512<float> a, Vector512<float> b, Vector512<float> addend) => Vector512.FusedMultiplyAdd(a, b, addend);
+}
+
+internal readonly unsafe struct Width256 : IVectorWidth<Vector256<float>>
+{
+    public static int Count => 8;
+    public static Vector256<float> Broadcast(float value) => Vector256.Create(value);
+    public static Vector256<float> Load(float* source) => Vector256.Load(source);
+    public static void Store(Vector256<float> value, float* destination) => value.Store(destination);
+    public static Vector256<float> Add(Vector256<float> a, Vector256<float> b) => a + b;
+    public static Vector256<float> MultiplyAdd(Vector256<float> a, Vector256<float> b, Vector256<float> addend) => Vector256.FusedMultiplyAdd(a, b, addend);
+}
+
+internal readonly unsafe struct Width128 : IVectorWidth<Vector128<float>>
+{
+    public static int Count => 4;
+    public static Vector128<float> Broadcast(float value) => Vector128.Create(value);
+    public static Vector128<float> Load(float* source) => Vector128.Load(source);
+    public static void Store(Vector128<float> value, float* destination) => value.Store(destination);
+    public static Vector128<float> Add(Vector128<float> a, Vector128<float> b) => a + b;
+    public static Vector128<float> MultiplyAdd(Vector128<float> a, Vector128<float> b, Vector128<float> addend) => Vector128.MultiplyAddEstimate(a, b, addend);
+}
+
+/// <summary>
+/// One register of floats at one width, with operators, masks, comparisons and reductions, for <see cref="FusedSmallStep"/>
+/// (written once for both widths): <see cref="Lanes16"/> wraps a Vector512, <see cref="Lanes8"/> a Vector256. Every member
+/// is one intrinsic on the wrapped vector, inlined by the JIT. A mask is a vector with all bits set in the chosen lanes;
+/// <typeparamref name="TInts"/> is the integer vector of the same width (labels).
+/// </summary>
+internal unsafe interface IMaskedLanes<TSelf, TInts> where TSelf : unmanaged, IMaskedLanes<TSelf, TInts> where TInts : unmanaged
 {
     /// <summary>Floats (rows) per register.</summary>
     static abstract int Count { get; }
@@ -26,9 +74,10 @@ internal unsafe interface ILanes<TSelf, TInts> where TSelf : unmanaged, ILanes<T
     static abstract TSelf operator ~(TSelf a);
     static abstract TSelf Broadcast(float value);
     static abstract TInts Broadcast(int value);
+    /// <summary>a·b + addend, rounded once (both widths run only where the CPU has FMA).</summary>
+    static abstract TSelf MultiplyAdd(TSelf a, TSelf b, TSelf addend);
     static abstract TSelf LoadAligned(float* source);
     static abstract TInts Load(int* source);
-    static abstract TSelf FusedMultiplyAdd(TSelf a, TSelf b, TSelf addend);
     static abstract TSelf Max(TSelf a, TSelf b);
     static abstract TSelf Round(TSelf x);
     /// <summary>x·2^n for whole-number n in the float exponent's range, by putting n + 127 into the exponent bits.</summary>
@@ -53,7 +102,7 @@ internal unsafe interface ILanes<TSelf, TInts> where TSelf : unmanaged, ILanes<T
 }
 
 /// <summary>16 rows per register: a Vector512 of floats (AVX-512F).</summary>
-internal readonly unsafe struct Lanes16(Vector512<float> v) : ILanes<Lanes16, Vector512<int>>
+internal readonly unsafe struct Lanes16(Vector512<float> v) : IMaskedLanes<Lanes16, Vector512<int>>
 {
     public readonly Vector512<float> V = v;
     public static Lanes16 operator +(Lanes16 a, Lanes16 b) => new(a.V + b.V);
@@ -69,7 +118,8 @@ internal readonly unsafe struct Lanes16(Vector512<float> v) : ILanes<Lanes16, Ve
     public static Vector512<int> Broadcast(int value) => Vector512.Create(value);
     public static Lanes16 LoadAligned(float* source) => new(Vector512.LoadAligned(source));
     public static Vector512<int> Load(int* source) => Vector512.Load(source);
-    public static Lanes16 FusedMultiplyAdd(Lanes16 a, Lanes16 b, Lanes16 addend) => new(Vector512.FusedMultiplyAdd(a.V, b.V, addend.V));
+    public static Lanes16 MultiplyAdd(Lanes16 a, Lanes16 b, Lanes16 addend) => new(Vector512.FusedMultiplyAdd(a.V, b.V, addend.V));
+    public static void MultiplyAdd(ref Lanes16 accumulator, Lanes16 a, Lanes16 b) => accumulator = new(Vector512.FusedMultiplyAdd(a.V, b.V, accumulator.V));
     public static Lanes16 Max(Lanes16 a, Lanes16 b) => new(Vector512.Max(a.V, b.V));
     public static Lanes16 Round(Lanes16 x) => new(Vector512.Round(x.V));
     public static Lanes16 ScaleByPowerOfTwo(Lanes16 x, Lanes16 n) => new(x.V * ((Vector512.ConvertToInt32(n.V) + Vector512.Create(127)) << 23).AsSingle());
@@ -127,7 +177,7 @@ internal readonly unsafe struct Lanes16(Vector512<float> v) : ILanes<Lanes16, Ve
 }
 
 /// <summary>8 rows per register: a Vector256 of floats (AVX2 with FMA).</summary>
-internal readonly unsafe struct Lanes8(Vector256<float> v) : ILanes<Lanes8, Vector256<int>>
+internal readonly unsafe struct Lanes8(Vector256<float> v) : IMaskedLanes<Lanes8, Vector256<int>>
 {
     public readonly Vector256<float> V = v;
     public static Lanes8 operator +(Lanes8 a, Lanes8 b) => new(a.V + b.V);
@@ -143,7 +193,8 @@ internal readonly unsafe struct Lanes8(Vector256<float> v) : ILanes<Lanes8, Vect
     public static Vector256<int> Broadcast(int value) => Vector256.Create(value);
     public static Lanes8 LoadAligned(float* source) => new(Vector256.LoadAligned(source));
     public static Vector256<int> Load(int* source) => Vector256.Load(source);
-    public static Lanes8 FusedMultiplyAdd(Lanes8 a, Lanes8 b, Lanes8 addend) => new(Vector256.FusedMultiplyAdd(a.V, b.V, addend.V));
+    public static Lanes8 MultiplyAdd(Lanes8 a, Lanes8 b, Lanes8 addend) => new(Vector256.FusedMultiplyAdd(a.V, b.V, addend.V));
+    public static void MultiplyAdd(ref Lanes8 accumulator, Lanes8 a, Lanes8 b) => accumulator = new(Vector256.FusedMultiplyAdd(a.V, b.V, accumulator.V));
     public static Lanes8 Max(Lanes8 a, Lanes8 b) => new(Vector256.Max(a.V, b.V));
     public static Lanes8 Round(Lanes8 x) => new(Vector256.Round(x.V));
     public static Lanes8 ScaleByPowerOfTwo(Lanes8 x, Lanes8 n) => new(x.V * ((Vector256.ConvertToInt32(n.V) + Vector256.Create(127)) << 23).AsSingle());
@@ -175,3 +226,4 @@ internal readonly unsafe struct Lanes8(Vector256<float> v) : ILanes<Lanes8, Vect
         for (; i < count; i++) sums[i] = Vector256.Sum(v[i]);
     }
 }
+

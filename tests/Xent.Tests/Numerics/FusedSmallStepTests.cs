@@ -148,7 +148,7 @@ public class FusedSmallStepTests
         if (System.Runtime.Intrinsics.X86.Avx.IsSupported) LaneSumsMatch<Lanes8, Vector256<int>>(10, 30);      // the horizontal-add tree, x86 AVX
     }
 
-    private static unsafe void LaneSumsMatch<W, TInts>(int seed, int maxCount) where W : unmanaged, ILanes<W, TInts> where TInts : unmanaged
+    private static unsafe void LaneSumsMatch<W, TInts>(int seed, int maxCount) where W : unmanaged, IMaskedLanes<W, TInts> where TInts : unmanaged
     {
         var random = new RandomSource(seed);
         for (int count = 0; count <= maxCount; count++)
