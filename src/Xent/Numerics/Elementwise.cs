@@ -62,13 +62,14 @@ internal static class Elementwise
     private static bool Reads<TOperator>(int stream) where TOperator : IElementwiseOperator => (TOperator.Reads >> stream & 1) != 0;
     private static bool Writes<TOperator>(int stream) where TOperator : IElementwiseOperator => (TOperator.Writes >> stream & 1) != 0;
 
-    // One method per width: each gets the JIT's whole inlining budget, so Invoke is inlined and the four values stay in registers.
+    // The widest vectors first, then narrower ones, then scalars. Each width is its own method, so each gets the JIT's
+    // whole inlining budget: Invoke is inlined and the four values stay in registers.
     private static void Loop<TOperator>(TOperator op, nuint n, ref float s0, ref float s1, ref float s2, ref float s3) where TOperator : struct, IElementwiseOperator
     {
         nuint i = 0;
-        if (Vector512.IsHardwareAccelerated) i = Loop512(op, i, n, ref s0, ref s1, ref s2, ref s3);
-        if (Vector256.IsHardwareAccelerated) i = Loop256(op, i, n, ref s0, ref s1, ref s2, ref s3);
-        if (Vector128.IsHardwareAccelerated) i = Loop128(op, i, n, ref s0, ref s1, ref s2, ref s3);
+        if (Vector512.IsHardwareAccelerated) i = Vectors<TOperator, Width512, Vector512<float>>(op, i, n, ref s0, ref s1, ref s2, ref s3);
+        if (Vector256.IsHardwareAccelerated) i = Vectors<TOperator, Width256, Vector256<float>>(op, i, n, ref s0, ref s1, ref s2, ref s3);
+        if (Vector128.IsHardwareAccelerated) i = Vectors<TOperator, Width128, Vector128<float>>(op, i, n, ref s0, ref s1, ref s2, ref s3);
         for (; i < n; i++)
         {
             float v0 = Reads<TOperator>(0) ? Unsafe.Add(ref s0, i) : 0, v1 = Reads<TOperator>(1) ? Unsafe.Add(ref s1, i) : 0;
@@ -81,70 +82,36 @@ internal static class Elementwise
         }
     }
 
-    // Elements i … up to n in whole vectors; returns the first element not done.
-    private static nuint Loop512<TOperator>(TOperator op, nuint i, nuint n, ref float s0, ref float s1, ref float s2, ref float s3) where TOperator : struct, IElementwiseOperator
+    // Elements i … up to n in whole vectors of one width; returns the first element not done.
+    private static unsafe nuint Vectors<TOperator, W, TVector>(TOperator op, nuint i, nuint n, ref float s0, ref float s1, ref float s2, ref float s3)
+        where TOperator : struct, IElementwiseOperator where W : IVectorWidth<TVector> where TVector : unmanaged
     {
-        for (; i + 16 <= n; i += 16)
-        {
-            Vector512<float> v0 = Load512<TOperator>(ref s0, i, 0), v1 = Load512<TOperator>(ref s1, i, 1);
-            Vector512<float> v2 = Load512<TOperator>(ref s2, i, 2), v3 = Load512<TOperator>(ref s3, i, 3);
-            op.Invoke(ref v0, ref v1, ref v2, ref v3);
-            Store<TOperator>(v0, ref s0, i, 0); Store<TOperator>(v1, ref s1, i, 1); Store<TOperator>(v2, ref s2, i, 2); Store<TOperator>(v3, ref s3, i, 3);
-        }
+        fixed (float* p0 = &s0, p1 = &s1, p2 = &s2, p3 = &s3)
+            for (nuint width = (nuint)W.Count; i + width <= n; i += width)
+            {
+                TVector v0 = Reads<TOperator>(0) ? W.Load(p0 + i) : default, v1 = Reads<TOperator>(1) ? W.Load(p1 + i) : default;
+                TVector v2 = Reads<TOperator>(2) ? W.Load(p2 + i) : default, v3 = Reads<TOperator>(3) ? W.Load(p3 + i) : default;
+                Invoke(op, ref v0, ref v1, ref v2, ref v3);
+                if (Writes<TOperator>(0)) W.Store(v0, p0 + i);
+                if (Writes<TOperator>(1)) W.Store(v1, p1 + i);
+                if (Writes<TOperator>(2)) W.Store(v2, p2 + i);
+                if (Writes<TOperator>(3)) W.Store(v3, p3 + i);
+            }
         return i;
     }
 
-    private static nuint Loop256<TOperator>(TOperator op, nuint i, nuint n, ref float s0, ref float s1, ref float s2, ref float s3) where TOperator : struct, IElementwiseOperator
+    // The operator's overload for TVector; the JIT keeps only the branch that matches.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Invoke<TOperator, TVector>(TOperator op, ref TVector v0, ref TVector v1, ref TVector v2, ref TVector v3)
+        where TOperator : struct, IElementwiseOperator
     {
-        for (; i + 8 <= n; i += 8)
-        {
-            Vector256<float> v0 = Load256<TOperator>(ref s0, i, 0), v1 = Load256<TOperator>(ref s1, i, 1);
-            Vector256<float> v2 = Load256<TOperator>(ref s2, i, 2), v3 = Load256<TOperator>(ref s3, i, 3);
-            op.Invoke(ref v0, ref v1, ref v2, ref v3);
-            Store<TOperator>(v0, ref s0, i, 0); Store<TOperator>(v1, ref s1, i, 1); Store<TOperator>(v2, ref s2, i, 2); Store<TOperator>(v3, ref s3, i, 3);
-        }
-        return i;
+        if (typeof(TVector) == typeof(Vector512<float>))
+            op.Invoke(ref As<TVector, Vector512<float>>(ref v0), ref As<TVector, Vector512<float>>(ref v1), ref As<TVector, Vector512<float>>(ref v2), ref As<TVector, Vector512<float>>(ref v3));
+        else if (typeof(TVector) == typeof(Vector256<float>))
+            op.Invoke(ref As<TVector, Vector256<float>>(ref v0), ref As<TVector, Vector256<float>>(ref v1), ref As<TVector, Vector256<float>>(ref v2), ref As<TVector, Vector256<float>>(ref v3));
+        else
+            op.Invoke(ref As<TVector, Vector128<float>>(ref v0), ref As<TVector, Vector128<float>>(ref v1), ref As<TVector, Vector128<float>>(ref v2), ref As<TVector, Vector128<float>>(ref v3));
     }
 
-    private static nuint Loop128<TOperator>(TOperator op, nuint i, nuint n, ref float s0, ref float s1, ref float s2, ref float s3) where TOperator : struct, IElementwiseOperator
-    {
-        for (; i + 4 <= n; i += 4)
-        {
-            Vector128<float> v0 = Load128<TOperator>(ref s0, i, 0), v1 = Load128<TOperator>(ref s1, i, 1);
-            Vector128<float> v2 = Load128<TOperator>(ref s2, i, 2), v3 = Load128<TOperator>(ref s3, i, 3);
-            op.Invoke(ref v0, ref v1, ref v2, ref v3);
-            Store<TOperator>(v0, ref s0, i, 0); Store<TOperator>(v1, ref s1, i, 1); Store<TOperator>(v2, ref s2, i, 2); Store<TOperator>(v3, ref s3, i, 3);
-        }
-        return i;
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<float> Load512<TOperator>(ref float s, nuint i, int stream) where TOperator : IElementwiseOperator =>
-        Reads<TOperator>(stream) ? Vector512.LoadUnsafe(ref s, i) : default;
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<float> Load256<TOperator>(ref float s, nuint i, int stream) where TOperator : IElementwiseOperator =>
-        Reads<TOperator>(stream) ? Vector256.LoadUnsafe(ref s, i) : default;
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector128<float> Load128<TOperator>(ref float s, nuint i, int stream) where TOperator : IElementwiseOperator =>
-        Reads<TOperator>(stream) ? Vector128.LoadUnsafe(ref s, i) : default;
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Store<TOperator>(Vector512<float> v, ref float s, nuint i, int stream) where TOperator : IElementwiseOperator
-    {
-        if (Writes<TOperator>(stream)) v.StoreUnsafe(ref s, i);
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Store<TOperator>(Vector256<float> v, ref float s, nuint i, int stream) where TOperator : IElementwiseOperator
-    {
-        if (Writes<TOperator>(stream)) v.StoreUnsafe(ref s, i);
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Store<TOperator>(Vector128<float> v, ref float s, nuint i, int stream) where TOperator : IElementwiseOperator
-    {
-        if (Writes<TOperator>(stream)) v.StoreUnsafe(ref s, i);
-    }
+    private static ref TTo As<TFrom, TTo>(ref TFrom value) => ref Unsafe.As<TFrom, TTo>(ref value);
 }
