@@ -1,3 +1,7 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using Xent.Numerics;
+
 namespace Xent.Layers;
 
 /// <summary>The element-wise nonlinearity a <see cref="Dense"/> layer applies after its affine map.</summary>
@@ -39,26 +43,6 @@ public static class Activations
         return ok;
     }
 
-    // z [n], yGrad [n] -> zGrad [n]: zGrad = z > 0 ? yGrad : 0, a vector select with a scalar tail.
-    private static void ReluBackward(ReadOnlySpan<float> z, ReadOnlySpan<float> yGrad, Span<float> zGrad)
-    {
-        int n = yGrad.Length, i = 0;
-        if (System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
-        {
-            ref float zr = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(z);
-            ref float gr = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(yGrad);
-            ref float outr = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(zGrad);
-            for (; i <= n - 16; i += 16)
-            {
-                var zv = System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref zr, (nuint)i);
-                var gv = System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gr, (nuint)i);
-                var mask = System.Runtime.Intrinsics.Vector512.GreaterThan(zv, System.Runtime.Intrinsics.Vector512<float>.Zero);
-                System.Runtime.Intrinsics.Vector512.StoreUnsafe(System.Runtime.Intrinsics.Vector512.ConditionalSelect(mask, gv, System.Runtime.Intrinsics.Vector512<float>.Zero), ref outr, (nuint)i);
-            }
-        }
-        for (; i < n; i++) zGrad[i] = z[i] > 0 ? yGrad[i] : 0f;
-    }
-
     // z [n] -> y [n]
     public static void Forward(Activation activation, ReadOnlySpan<float> z, Span<float> y)
     {
@@ -74,7 +58,7 @@ public static class Activations
                 break;
             case Activation.LeakyRelu:
                 // y = z for z > 0, slope·z otherwise
-                for (int i = 0; i < z.Length; i++) y[i] = z[i] > 0 ? z[i] : LeakySlope * z[i];
+                Elementwise.Run(new LeakyRelu(), z.Length, Elementwise.ReadOnly(z), y);
                 break;
             case Activation.Softplus:
                 // y = log(1 + e^z) = max(z, 0) + log(1 + e^−|z|), exact for large |z|
@@ -104,11 +88,11 @@ public static class Activations
                 break;
             case Activation.Relu:
                 // dy/dz = 1 for z > 0, else 0
-                ReluBackward(z, yGrad, zGrad);
+                Elementwise.Run(new ReluBackward(), n, Elementwise.ReadOnly(z), Elementwise.ReadOnly(yGrad), zGrad);
                 break;
             case Activation.LeakyRelu:
                 // dy/dz = 1 for z > 0, else slope
-                for (int i = 0; i < n; i++) zGrad[i] = z[i] > 0 ? yGrad[i] : LeakySlope * yGrad[i];
+                Elementwise.Run(new LeakyReluBackward(), n, Elementwise.ReadOnly(z), Elementwise.ReadOnly(yGrad), zGrad);
                 break;
             case Activation.Softplus:
                 // dy/dz = sigmoid(z) = 1 / (1 + e^−z)
@@ -116,14 +100,112 @@ public static class Activations
                 break;
             case Activation.Sigmoid:
                 // dy/dz = y (1 − y)
-                for (int i = 0; i < n; i++) zGrad[i] = yGrad[i] * y[i] * (1 - y[i]);
+                Elementwise.Run(new SigmoidBackward(), n, Elementwise.ReadOnly(y), Elementwise.ReadOnly(yGrad), zGrad);
                 break;
             case Activation.Tanh:
                 // dy/dz = 1 − y²
-                for (int i = 0; i < n; i++) zGrad[i] = yGrad[i] * (1 - y[i] * y[i]);
+                Elementwise.Run(new TanhBackward(), n, Elementwise.ReadOnly(y), Elementwise.ReadOnly(yGrad), zGrad);
                 break;
             default:
                 throw new ArgumentOutOfRangeException(nameof(activation), activation, null);
         }
+    }
+
+    // The element-wise pieces above, each written once per width for Elementwise.Run. Streams: the source (z, or y where the
+    // derivative is cheaper from y), then yGrad, then the destination. Comparisons with NaN are false, so a NaN z takes
+    // the "else" side at every width, as in the scalar form.
+
+    // (z) -> y: z > 0 ? z : slope·z
+    private readonly struct LeakyRelu : IElementwiseOperator
+    {
+        public static int Reads => 0b001;
+        public static int Writes => 0b010;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+
+        public void Invoke(ref float z, ref float y, ref float unused2, ref float unused3) => y = z > 0 ? z : LeakySlope * z;
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void Invoke(ref Vector128<float> z, ref Vector128<float> y, ref Vector128<float> unused2, ref Vector128<float> unused3) =>
+            y = Vector128.ConditionalSelect(Vector128.GreaterThan(z, Vector128<float>.Zero), z, Vector128.Create(LeakySlope) * z);
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void Invoke(ref Vector256<float> z, ref Vector256<float> y, ref Vector256<float> unused2, ref Vector256<float> unused3) =>
+            y = Vector256.ConditionalSelect(Vector256.GreaterThan(z, Vector256<float>.Zero), z, Vector256.Create(LeakySlope) * z);
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void Invoke(ref Vector512<float> z, ref Vector512<float> y, ref Vector512<float> unused2, ref Vector512<float> unused3) =>
+            y = Vector512.ConditionalSelect(Vector512.GreaterThan(z, Vector512<float>.Zero), z, Vector512.Create(LeakySlope) * z);
+    }
+
+    // (z, yGrad) -> zGrad: z > 0 ? yGrad : 0
+    private readonly struct ReluBackward : IElementwiseOperator
+    {
+        public static int Reads => 0b011;
+        public static int Writes => 0b100;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+
+        public void Invoke(ref float z, ref float yGrad, ref float zGrad, ref float unused3) => zGrad = z > 0 ? yGrad : 0f;
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void Invoke(ref Vector128<float> z, ref Vector128<float> yGrad, ref Vector128<float> zGrad, ref Vector128<float> unused3) =>
+            zGrad = Vector128.ConditionalSelect(Vector128.GreaterThan(z, Vector128<float>.Zero), yGrad, Vector128<float>.Zero);
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void Invoke(ref Vector256<float> z, ref Vector256<float> yGrad, ref Vector256<float> zGrad, ref Vector256<float> unused3) =>
+            zGrad = Vector256.ConditionalSelect(Vector256.GreaterThan(z, Vector256<float>.Zero), yGrad, Vector256<float>.Zero);
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void Invoke(ref Vector512<float> z, ref Vector512<float> yGrad, ref Vector512<float> zGrad, ref Vector512<float> unused3) =>
+            zGrad = Vector512.ConditionalSelect(Vector512.GreaterThan(z, Vector512<float>.Zero), yGrad, Vector512<float>.Zero);
+    }
+
+    // (z, yGrad) -> zGrad: z > 0 ? yGrad : slope·yGrad
+    private readonly struct LeakyReluBackward : IElementwiseOperator
+    {
+        public static int Reads => 0b011;
+        public static int Writes => 0b100;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+
+        public void Invoke(ref float z, ref float yGrad, ref float zGrad, ref float unused3) => zGrad = z > 0 ? yGrad : LeakySlope * yGrad;
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void Invoke(ref Vector128<float> z, ref Vector128<float> yGrad, ref Vector128<float> zGrad, ref Vector128<float> unused3) =>
+            zGrad = Vector128.ConditionalSelect(Vector128.GreaterThan(z, Vector128<float>.Zero), yGrad, Vector128.Create(LeakySlope) * yGrad);
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void Invoke(ref Vector256<float> z, ref Vector256<float> yGrad, ref Vector256<float> zGrad, ref Vector256<float> unused3) =>
+            zGrad = Vector256.ConditionalSelect(Vector256.GreaterThan(z, Vector256<float>.Zero), yGrad, Vector256.Create(LeakySlope) * yGrad);
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void Invoke(ref Vector512<float> z, ref Vector512<float> yGrad, ref Vector512<float> zGrad, ref Vector512<float> unused3) =>
+            zGrad = Vector512.ConditionalSelect(Vector512.GreaterThan(z, Vector512<float>.Zero), yGrad, Vector512.Create(LeakySlope) * yGrad);
+    }
+
+    // (y, yGrad) -> zGrad: yGrad·y·(1 − y), rounded in that order
+    private readonly struct SigmoidBackward : IElementwiseOperator
+    {
+        public static int Reads => 0b011;
+        public static int Writes => 0b100;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+
+        public void Invoke(ref float y, ref float yGrad, ref float zGrad, ref float unused3) => zGrad = yGrad * y * (1 - y);
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void Invoke(ref Vector128<float> y, ref Vector128<float> yGrad, ref Vector128<float> zGrad, ref Vector128<float> unused3) => zGrad = yGrad * y * (Vector128<float>.One - y);
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void Invoke(ref Vector256<float> y, ref Vector256<float> yGrad, ref Vector256<float> zGrad, ref Vector256<float> unused3) => zGrad = yGrad * y * (Vector256<float>.One - y);
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void Invoke(ref Vector512<float> y, ref Vector512<float> yGrad, ref Vector512<float> zGrad, ref Vector512<float> unused3) => zGrad = yGrad * y * (Vector512<float>.One - y);
+    }
+
+    // (y, yGrad) -> zGrad: yGrad·(1 − y²)
+    private readonly struct TanhBackward : IElementwiseOperator
+    {
+        public static int Reads => 0b011;
+        public static int Writes => 0b100;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+
+        public void Invoke(ref float y, ref float yGrad, ref float zGrad, ref float unused3) => zGrad = yGrad * (1 - y * y);
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void Invoke(ref Vector128<float> y, ref Vector128<float> yGrad, ref Vector128<float> zGrad, ref Vector128<float> unused3) => zGrad = yGrad * (Vector128<float>.One - y * y);
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void Invoke(ref Vector256<float> y, ref Vector256<float> yGrad, ref Vector256<float> zGrad, ref Vector256<float> unused3) => zGrad = yGrad * (Vector256<float>.One - y * y);
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void Invoke(ref Vector512<float> y, ref Vector512<float> yGrad, ref Vector512<float> zGrad, ref Vector512<float> unused3) => zGrad = yGrad * (Vector512<float>.One - y * y);
     }
 }

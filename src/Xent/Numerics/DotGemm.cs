@@ -11,15 +11,13 @@ namespace Xent.Numerics;
 /// </summary>
 internal static unsafe class DotGemm
 {
-    private const long ParallelThreshold = 1L << 22;
-
     public static bool Applies(int aCol, int bRow, int k) => KernelPaths.DotGemm == SimdPath.Vector512 && aCol == 1 && bRow == 1 && k >= 64;
 
     // a [m, k] (row stride aRow), b [n, k] (row stride bCol) -> c [m, n]
     public static void Multiply(float* a, int aRow, float* b, int bCol, float* c, int m, int k, int n, bool accumulate)
     {
         int slabs = (m + 3) / 4;
-        int workers = (long)m * n * k >= ParallelThreshold ? Math.Min(WorkerPool.Size, slabs) : 1;
+        int workers = WorkerPool.Parts((long)m * n * k, WorkerPool.ParallelMultiplyAdds, slabs);
         var job = Job.Current;
         job.Set(a, aRow, b, bCol, c, m, k, n, accumulate, workers);
         if (workers == 1) job.Execute(0);

@@ -25,9 +25,6 @@ internal static unsafe class Gemm
     /// <summary>Columns of a micro-tile on each path: two vectors' worth.</summary>
     private static int PanelWidth(SimdPath path) => path switch { SimdPath.Vector512 => 32, SimdPath.Vector256 => 16, _ => 8 };
 
-    /// <summary>Products below this many multiply-adds run on one thread: the hand-off costs more than it saves.</summary>
-    private const long ParallelThreshold = 1L << 22;
-
     [ThreadStatic] private static float[]? t_packedA;
     [ThreadStatic] private static float[]? t_packedB;
 
@@ -52,7 +49,7 @@ internal static unsafe class Gemm
         long packedLength = (long)k * panels * width;
         float[] packedB = t_packedB is { } pb && pb.Length >= packedLength ? pb : t_packedB = new float[packedLength];
         int slabs = (m + MR - 1) / MR;
-        int workers = (long)m * n * k >= ParallelThreshold ? Math.Min(WorkerPool.Size, slabs) : 1;
+        int workers = WorkerPool.Parts((long)m * n * k, WorkerPool.ParallelMultiplyAdds, slabs);
         // When op(B)'s rows are contiguous (C = A·B), the kernel can read full panels in place (only a ragged last panel is
         // packed), saving the packing pass; mnist's batch-sized products gained from it. But a tall product reads every panel
         // once per MC block, and in place a panel's rows are a row of B apart: when that stride is a multiple of 128 floats
@@ -183,9 +180,9 @@ internal static unsafe class Gemm
     {
         switch (path)
         {
-            case SimdPath.Vector512: Kernel512(a, b, ldb, kc, c, ldc, overwrite); return;
-            case SimdPath.Vector256: Kernel256(a, b, ldb, kc, c, ldc, overwrite); return;
-            case SimdPath.Vector128: Kernel128(a, b, ldb, kc, c, ldc, overwrite); return;
+            case SimdPath.Vector512: Kernel<Width512, Vector512<float>>(a, b, ldb, kc, c, ldc, overwrite); return;
+            case SimdPath.Vector256: Kernel<Width256, Vector256<float>>(a, b, ldb, kc, c, ldc, overwrite); return;
+            case SimdPath.Vector128: Kernel<Width128, Vector128<float>>(a, b, ldb, kc, c, ldc, overwrite); return;
         }
         // The scalar path: an 8-column tile, summed like the reference.
         for (int r = 0; r < MR; r++)
@@ -197,117 +194,45 @@ internal static unsafe class Gemm
             }
     }
 
+    // The vector micro-kernel, one for every width: a 6 × (2 vectors) tile of C in 12 accumulators; each step is one row
+    // of the B panel (two loads) against six broadcast elements of the A panel.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Kernel512(float* a, float* b, int ldb, int kc, float* c, int ldc, bool overwrite)
+    private static void Kernel<W, TVector>(float* a, float* b, int ldb, int kc, float* c, int ldc, bool overwrite)
+        where W : IVectorWidth<TVector> where TVector : unmanaged
     {
-        Vector512<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
-        Vector512<float> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
+        TVector c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
+        TVector c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
         for (int p = 0; p < kc; p++, a += MR, b += ldb)
         {
-            Vector512<float> b0 = Vector512.Load(b), b1 = Vector512.Load(b + 16);
-            Vector512<float> x = Vector512.Create(a[0]);
-            c00 = Vector512.FusedMultiplyAdd(x, b0, c00); c01 = Vector512.FusedMultiplyAdd(x, b1, c01);
-            x = Vector512.Create(a[1]);
-            c10 = Vector512.FusedMultiplyAdd(x, b0, c10); c11 = Vector512.FusedMultiplyAdd(x, b1, c11);
-            x = Vector512.Create(a[2]);
-            c20 = Vector512.FusedMultiplyAdd(x, b0, c20); c21 = Vector512.FusedMultiplyAdd(x, b1, c21);
-            x = Vector512.Create(a[3]);
-            c30 = Vector512.FusedMultiplyAdd(x, b0, c30); c31 = Vector512.FusedMultiplyAdd(x, b1, c31);
-            x = Vector512.Create(a[4]);
-            c40 = Vector512.FusedMultiplyAdd(x, b0, c40); c41 = Vector512.FusedMultiplyAdd(x, b1, c41);
-            x = Vector512.Create(a[5]);
-            c50 = Vector512.FusedMultiplyAdd(x, b0, c50); c51 = Vector512.FusedMultiplyAdd(x, b1, c51);
+            TVector b0 = W.Load(b), b1 = W.Load(b + W.Count);
+            TVector x = W.Broadcast(a[0]);
+            c00 = W.MultiplyAdd(x, b0, c00); c01 = W.MultiplyAdd(x, b1, c01);
+            x = W.Broadcast(a[1]);
+            c10 = W.MultiplyAdd(x, b0, c10); c11 = W.MultiplyAdd(x, b1, c11);
+            x = W.Broadcast(a[2]);
+            c20 = W.MultiplyAdd(x, b0, c20); c21 = W.MultiplyAdd(x, b1, c21);
+            x = W.Broadcast(a[3]);
+            c30 = W.MultiplyAdd(x, b0, c30); c31 = W.MultiplyAdd(x, b1, c31);
+            x = W.Broadcast(a[4]);
+            c40 = W.MultiplyAdd(x, b0, c40); c41 = W.MultiplyAdd(x, b1, c41);
+            x = W.Broadcast(a[5]);
+            c50 = W.MultiplyAdd(x, b0, c50); c51 = W.MultiplyAdd(x, b1, c51);
         }
-        Put512(c, c00, c01, overwrite); Put512(c + ldc, c10, c11, overwrite); Put512(c + 2 * ldc, c20, c21, overwrite);
-        Put512(c + 3 * ldc, c30, c31, overwrite); Put512(c + 4 * ldc, c40, c41, overwrite); Put512(c + 5 * ldc, c50, c51, overwrite);
+        Put<W, TVector>(c, c00, c01, overwrite); Put<W, TVector>(c + ldc, c10, c11, overwrite); Put<W, TVector>(c + 2 * ldc, c20, c21, overwrite);
+        Put<W, TVector>(c + 3 * ldc, c30, c31, overwrite); Put<W, TVector>(c + 4 * ldc, c40, c41, overwrite); Put<W, TVector>(c + 5 * ldc, c50, c51, overwrite);
     }
 
     // One row of a tile into C: stored, or added to what C holds.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Put512(float* c, Vector512<float> lo, Vector512<float> hi, bool overwrite)
+    private static void Put<W, TVector>(float* c, TVector lo, TVector hi, bool overwrite) where W : IVectorWidth<TVector> where TVector : unmanaged
     {
         if (!overwrite)
         {
-            lo += Vector512.Load(c);
-            hi += Vector512.Load(c + 16);
+            lo = W.Add(lo, W.Load(c));
+            hi = W.Add(hi, W.Load(c + W.Count));
         }
-        lo.Store(c);
-        hi.Store(c + 16);
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Kernel256(float* a, float* b, int ldb, int kc, float* c, int ldc, bool overwrite)
-    {
-        Vector256<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
-        Vector256<float> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
-        for (int p = 0; p < kc; p++, a += MR, b += ldb)
-        {
-            Vector256<float> b0 = Vector256.Load(b), b1 = Vector256.Load(b + 8);
-            Vector256<float> x = Vector256.Create(a[0]);
-            c00 = Vector256.FusedMultiplyAdd(x, b0, c00); c01 = Vector256.FusedMultiplyAdd(x, b1, c01);
-            x = Vector256.Create(a[1]);
-            c10 = Vector256.FusedMultiplyAdd(x, b0, c10); c11 = Vector256.FusedMultiplyAdd(x, b1, c11);
-            x = Vector256.Create(a[2]);
-            c20 = Vector256.FusedMultiplyAdd(x, b0, c20); c21 = Vector256.FusedMultiplyAdd(x, b1, c21);
-            x = Vector256.Create(a[3]);
-            c30 = Vector256.FusedMultiplyAdd(x, b0, c30); c31 = Vector256.FusedMultiplyAdd(x, b1, c31);
-            x = Vector256.Create(a[4]);
-            c40 = Vector256.FusedMultiplyAdd(x, b0, c40); c41 = Vector256.FusedMultiplyAdd(x, b1, c41);
-            x = Vector256.Create(a[5]);
-            c50 = Vector256.FusedMultiplyAdd(x, b0, c50); c51 = Vector256.FusedMultiplyAdd(x, b1, c51);
-        }
-        Put256(c, c00, c01, overwrite); Put256(c + ldc, c10, c11, overwrite); Put256(c + 2 * ldc, c20, c21, overwrite);
-        Put256(c + 3 * ldc, c30, c31, overwrite); Put256(c + 4 * ldc, c40, c41, overwrite); Put256(c + 5 * ldc, c50, c51, overwrite);
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Put256(float* c, Vector256<float> lo, Vector256<float> hi, bool overwrite)
-    {
-        if (!overwrite)
-        {
-            lo += Vector256.Load(c);
-            hi += Vector256.Load(c + 8);
-        }
-        lo.Store(c);
-        hi.Store(c + 8);
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Kernel128(float* a, float* b, int ldb, int kc, float* c, int ldc, bool overwrite)
-    {
-        Vector128<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
-        Vector128<float> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
-        for (int p = 0; p < kc; p++, a += MR, b += ldb)
-        {
-            // MultiplyAddEstimate: one FMA where the CPU has it (ARM64, x86 with FMA), multiply then add where it does not.
-            Vector128<float> b0 = Vector128.Load(b), b1 = Vector128.Load(b + 4);
-            Vector128<float> x = Vector128.Create(a[0]);
-            c00 = Vector128.MultiplyAddEstimate(x, b0, c00); c01 = Vector128.MultiplyAddEstimate(x, b1, c01);
-            x = Vector128.Create(a[1]);
-            c10 = Vector128.MultiplyAddEstimate(x, b0, c10); c11 = Vector128.MultiplyAddEstimate(x, b1, c11);
-            x = Vector128.Create(a[2]);
-            c20 = Vector128.MultiplyAddEstimate(x, b0, c20); c21 = Vector128.MultiplyAddEstimate(x, b1, c21);
-            x = Vector128.Create(a[3]);
-            c30 = Vector128.MultiplyAddEstimate(x, b0, c30); c31 = Vector128.MultiplyAddEstimate(x, b1, c31);
-            x = Vector128.Create(a[4]);
-            c40 = Vector128.MultiplyAddEstimate(x, b0, c40); c41 = Vector128.MultiplyAddEstimate(x, b1, c41);
-            x = Vector128.Create(a[5]);
-            c50 = Vector128.MultiplyAddEstimate(x, b0, c50); c51 = Vector128.MultiplyAddEstimate(x, b1, c51);
-        }
-        Put128(c, c00, c01, overwrite); Put128(c + ldc, c10, c11, overwrite); Put128(c + 2 * ldc, c20, c21, overwrite);
-        Put128(c + 3 * ldc, c30, c31, overwrite); Put128(c + 4 * ldc, c40, c41, overwrite); Put128(c + 5 * ldc, c50, c51, overwrite);
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Put128(float* c, Vector128<float> lo, Vector128<float> hi, bool overwrite)
-    {
-        if (!overwrite)
-        {
-            lo += Vector128.Load(c);
-            hi += Vector128.Load(c + 4);
-        }
-        lo.Store(c);
-        hi.Store(c + 4);
+        W.Store(lo, c);
+        W.Store(hi, c + W.Count);
     }
 
     /// <summary>

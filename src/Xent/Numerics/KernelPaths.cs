@@ -27,20 +27,7 @@ public enum SimdPath
 /// runtime's preference. <c>DOTNET_EnableAVX512=0</c> and <c>DOTNET_EnableHWIntrinsic=0</c> turn the <c>IsSupported</c>
 /// flags off too, so CI's runs with those settings still reach the Vector256 and scalar paths.
 /// </para>
-/// <code>
-/// kernel               path       taken when                                     why                                      tested by
-/// packed GEMM          Vector512  Avx512F.IsSupported                            6×32 tile, 12 zmm accumulators            GemmTests (every path the CPU supports, in one run)
-///   (Gemm.cs)          Vector256  else Vector256 accelerated and Fma.IsSupported  6×16 tile, 12 ymm accumulators            GemmTests
-///                      Vector128  else Vector128 accelerated (SSE, ARM64 AdvSimd) 6×8 tile; ARM64 and pre-AVX x86           GemmTests
-///                      Scalar     otherwise                                      reference-shaped loops                    GemmTests, and CI's DOTNET_EnableHWIntrinsic=0 run
-/// dot-product GEMM     Vector512  Avx512F.IsSupported                            x·Wᵀ with 16-wide dot products, no packing GemmTests; otherwise the packed GEMM serves x·Wᵀ
-///   (DotGemm.cs)
-/// fused tiny step      Vector512  Avx512F.IsSupported                            16 rows per register, permute-tree sums    FusedTinyStepTests (both widths the CPU supports)
-///   (FusedTinyStep.cs) Vector256  else Avx2.IsSupported and Fma.IsSupported      8 rows per register, hadd-tree sums        FusedTinyStepTests, CI's DOTNET_EnableAVX512=0 run
-///                      none       otherwise                                      the general path (Dense, loss, Backward)   TrainerTests
-/// small GEMM, softmax,  Vector512/256 by Vector512/256.IsHardwareAccelerated     memory-bound: the runtime's preference     GemmTests, ElementwiseTests, optimizer tests
-/// optimizers, ReLU
-/// </code>
+/// The table of kernels, their paths, when each is taken, why, and the test that covers it, is at the top of MatMul.cs.
 /// </summary>
 public static class KernelPaths
 {

@@ -1,10 +1,38 @@
 namespace Xent.Numerics;
 
+// The kernels, version by version (llm.c's matmul_forward.cu keeps such a list). Each fast path has a plain version
+// beside it that its test compares it with; KernelPaths decides each path once, from what the CPU can do, and
+// KernelPaths.Describe() prints the choice (the benchmark does). Memory-bound passes keep the runtime's preferred width
+// (Vector512.IsHardwareAccelerated, false on Intel AVX-512 parts and under DOTNET_PreferredVectorBitWidth=256);
+// compute-bound kernels use AVX-512 whenever the CPU has it (Avx512F.IsSupported). CI runs the library's tests with
+// DOTNET_PreferredVectorBitWidth=256, DOTNET_EnableAVX512=0 and DOTNET_EnableHWIntrinsic=0 besides the default.
+//
+//  #  kernel (file)                 path       taken when                                        why                                         tested by
+//  1  reference (MatMulReference)   scalar     tests and benchmarks only                         obviously correct triple loops, in double    KernelTests (hand-computed product)
+//  2  small GEMM (SmallGemm.cs)     512 / 256  m·k·n < 32768, or k < 8, or n < 8                 Iris-sized layers: packing costs more than   KernelTests, GemmTests.SmallPath…
+//                                              (width: Vector512/256.IsHardwareAccelerated)      it saves; row-register accumulation
+//  3  packed GEMM (Gemm.cs)         Vector512  otherwise, Avx512F.IsSupported                    6×32 tile, 12 zmm accumulators               GemmTests (every path the CPU supports)
+//                                   Vector256  else Vector256 accelerated and Fma.IsSupported    6×16 tile, 12 ymm accumulators               GemmTests, CI's DOTNET_EnableAVX512=0 run
+//                                   Vector128  else Vector128 accelerated (SSE, ARM64 AdvSimd)   6×8 tile; ARM64 and pre-AVX x86              GemmTests
+//                                   scalar     otherwise                                         reference-shaped loops                       GemmTests, CI's DOTNET_EnableHWIntrinsic=0 run
+//  4  dot-product GEMM (DotGemm.cs) Vector512  as 3, for A·Bᵀ with contiguous rows, k ≥ 64,      x·Wᵀ as 16-wide dot products, no packing     GemmTests (DotMultiply); elsewhere 3 serves x·Wᵀ
+//                                              Avx512F.IsSupported
+//  5  fused small step              Vector512  2 layers, ≤ 16 → ≤ 32 ReLU → ≤ 16, plain mean     16 rows per register, permute-tree sums      FusedSmallStepTests (both widths the CPU has)
+//     (FusedSmallStep.cs)                      cross entropy (Training/SmallNetworkPath), AVX-512
+//                                   Vector256  else Avx2 and Fma                                 8 rows per register, hadd-tree sums          FusedSmallStepTests, CI's DOTNET_EnableAVX512=0 run
+//                                   none       otherwise: the general path                       Dense, loss, Backward                        TrainerTests
+//  6  element-wise (Elementwise.cs) 512/256/   every optimizer update and activation derivative  one loop for all widths and the tail;       ElementwiseTests (lengths 0..256, NaN, ±∞),
+//                                   128/scalar (widest the runtime prefers, then narrower)       each operation a struct per width            OptimizerKernelTests
+//
+// Splitting over cores: products of at least WorkerPool.ParallelMultiplyAdds and element-wise passes of at least
+// WorkerPool.ParallelElements use the worker threads (3, 4, optimizer updates, batch gathers); every element is computed
+// by one thread in one order, so results do not depend on the thread count (GemmTests.ResultsDoNotDependOn…).
+
 /// <summary>
 /// Row-major float32 matrix products in the three forms backpropagation needs, without materialising a
-/// transpose: C = A·B, C = Aᵀ·B and C = A·Bᵀ. Each writes (or, with <c>accumulate</c>, adds into) C. Large products go
-/// to the packed, register-blocked <see cref="Gemm"/> kernel; small ones to <see cref="SmallGemm"/>.
-/// <see cref="MatMulReference"/> holds the plain triple loops that the tests compare both against.
+/// transpose: C = A·B, C = Aᵀ·B and C = A·Bᵀ. Each writes (or, with <c>accumulate</c>, adds into) C. Which kernel serves a
+/// product is listed at the top of this file; <see cref="MatMulReference"/> holds the plain triple loops that the tests
+/// compare every kernel against.
 /// </summary>
 public static unsafe class MatMul
 {
@@ -88,8 +116,8 @@ public static unsafe class MatMul
     }
 }
 
-/// <summary>The obviously-correct triple loops, accumulated in double, that the fast kernels are tested against.</summary>
-public static class MatMulReference
+/// <summary>The obviously-correct triple loops, accumulated in double, that the fast kernels are tested against (kernel 1 above).</summary>
+internal static class MatMulReference
 {
     // a [m, k], b [k, n] -> c [m, n]
     public static void Multiply(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> c, int m, int k, int n, bool accumulate = false)

@@ -25,6 +25,15 @@ internal static class WorkerPool
 {
     public static readonly int Size = Math.Max(1, Environment.ProcessorCount);
 
+    /// <summary>Matrix products below this many multiply-adds run on one thread: the hand-off costs more than it saves.</summary>
+    public const long ParallelMultiplyAdds = 1L << 22;
+
+    /// <summary>Element-wise passes (optimizer updates, batch gathers) below this many floats run on one thread.</summary>
+    public const long ParallelElements = 1L << 16;
+
+    /// <summary>How many parts to split work into: up to <paramref name="maxParts"/> (and the pool's size) when <paramref name="work"/> reaches <paramref name="threshold"/>, else 1.</summary>
+    public static int Parts(long work, long threshold, long maxParts) => work >= threshold ? (int)Math.Max(1, Math.Min(Size, maxParts)) : 1;
+
     private static readonly long SpinTime = System.Diagnostics.Stopwatch.Frequency / 1000;
     private static readonly object Gate = new();
     private static Worker[]? s_workers;

@@ -1,7 +1,7 @@
 using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using Xent.Layers;
+using Xent.Numerics;
 
 namespace Xent.Optimizers;
 
@@ -70,52 +70,53 @@ public sealed class Adam : IOptimizer
     // θ, g, m, v [n], one pass, each element read and written once: t = θ·decay; g′ = g + l2·t; m = β1·m + (1−β1)·g′;
     // v = β2·v + (1−β2)·g′²; θ = t − stepSize·m / (√v / rootCorrection2 + ε).
     internal static void Update(Span<float> theta, ReadOnlySpan<float> grad, Span<float> m, Span<float> v, float decay, float l2,
-        float beta1, float beta2, float epsilon, float stepSize, float rootCorrection2)
+        float beta1, float beta2, float epsilon, float stepSize, float rootCorrection2) =>
+        Elementwise.Run(new AdamStep(decay, l2, beta1, beta2, epsilon, stepSize, rootCorrection2), theta.Length, theta, Elementwise.ReadOnly(grad), m, v);
+
+    // Streams θ, g, m, v; θ, m and v are written. The formula above, each multiply and add rounded on its own, as PyTorch does.
+    private readonly struct AdamStep(float decay, float l2, float beta1, float beta2, float epsilon, float stepSize, float rootCorrection2) : IElementwiseOperator
     {
-        int n = theta.Length, j = 0;
-        ref float t = ref MemoryMarshal.GetReference(theta);
-        ref float g = ref MemoryMarshal.GetReference(grad);
-        ref float mr = ref MemoryMarshal.GetReference(m);
-        ref float vr = ref MemoryMarshal.GetReference(v);
-        if (Vector512.IsHardwareAccelerated)
+        public static int Reads => 0b1111;
+        public static int Writes => 0b1101;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+
+        public void Invoke(ref float theta, ref float grad, ref float m, ref float v)
         {
-            Vector512<float> dec = Vector512.Create(decay), lambda = Vector512.Create(l2), b1 = Vector512.Create(beta1), b2 = Vector512.Create(beta2);
-            Vector512<float> c1 = Vector512.Create(1 - beta1), c2 = Vector512.Create(1 - beta2), eps = Vector512.Create(epsilon);
-            Vector512<float> size = Vector512.Create(stepSize), root = Vector512.Create(rootCorrection2);
-            for (; j <= n - 16; j += 16)
-            {
-                Vector512<float> tj = Vector512.LoadUnsafe(ref t, (nuint)j) * dec;
-                Vector512<float> gj = Vector512.LoadUnsafe(ref g, (nuint)j) + lambda * tj;
-                Vector512<float> mj = b1 * Vector512.LoadUnsafe(ref mr, (nuint)j) + c1 * gj;
-                Vector512<float> vj = b2 * Vector512.LoadUnsafe(ref vr, (nuint)j) + c2 * gj * gj;
-                mj.StoreUnsafe(ref mr, (nuint)j);
-                vj.StoreUnsafe(ref vr, (nuint)j);
-                (tj - size * mj / (Vector512.Sqrt(vj) / root + eps)).StoreUnsafe(ref t, (nuint)j);
-            }
+            float t = theta * decay, g = grad + l2 * t;
+            m = beta1 * m + (1 - beta1) * g;
+            v = beta2 * v + (1 - beta2) * g * g;
+            theta = t - stepSize * m / (MathF.Sqrt(v) / rootCorrection2 + epsilon);
         }
-        if (Vector256.IsHardwareAccelerated)
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+
+        public void Invoke(ref Vector128<float> theta, ref Vector128<float> grad, ref Vector128<float> m, ref Vector128<float> v)
         {
-            Vector256<float> dec = Vector256.Create(decay), lambda = Vector256.Create(l2), b1 = Vector256.Create(beta1), b2 = Vector256.Create(beta2);
-            Vector256<float> c1 = Vector256.Create(1 - beta1), c2 = Vector256.Create(1 - beta2), eps = Vector256.Create(epsilon);
-            Vector256<float> size = Vector256.Create(stepSize), root = Vector256.Create(rootCorrection2);
-            for (; j <= n - 8; j += 8)
-            {
-                Vector256<float> tj = Vector256.LoadUnsafe(ref t, (nuint)j) * dec;
-                Vector256<float> gj = Vector256.LoadUnsafe(ref g, (nuint)j) + lambda * tj;
-                Vector256<float> mj = b1 * Vector256.LoadUnsafe(ref mr, (nuint)j) + c1 * gj;
-                Vector256<float> vj = b2 * Vector256.LoadUnsafe(ref vr, (nuint)j) + c2 * gj * gj;
-                mj.StoreUnsafe(ref mr, (nuint)j);
-                vj.StoreUnsafe(ref vr, (nuint)j);
-                (tj - size * mj / (Vector256.Sqrt(vj) / root + eps)).StoreUnsafe(ref t, (nuint)j);
-            }
+            Vector128<float> t = theta * Vector128.Create(decay), g = grad + Vector128.Create(l2) * t;
+            m = Vector128.Create(beta1) * m + Vector128.Create(1 - beta1) * g;
+            v = Vector128.Create(beta2) * v + Vector128.Create(1 - beta2) * g * g;
+            theta = t - Vector128.Create(stepSize) * m / (Vector128.Sqrt(v) / Vector128.Create(rootCorrection2) + Vector128.Create(epsilon));
         }
-        for (; j < n; j++)
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+
+        public void Invoke(ref Vector256<float> theta, ref Vector256<float> grad, ref Vector256<float> m, ref Vector256<float> v)
         {
-            float tj = Unsafe.Add(ref t, j) * decay;
-            float gj = Unsafe.Add(ref g, j) + l2 * tj;
-            float mj = Unsafe.Add(ref mr, j) = beta1 * Unsafe.Add(ref mr, j) + (1 - beta1) * gj;
-            float vj = Unsafe.Add(ref vr, j) = beta2 * Unsafe.Add(ref vr, j) + (1 - beta2) * gj * gj;
-            Unsafe.Add(ref t, j) = tj - stepSize * mj / (MathF.Sqrt(vj) / rootCorrection2 + epsilon);
+            Vector256<float> t = theta * Vector256.Create(decay), g = grad + Vector256.Create(l2) * t;
+            m = Vector256.Create(beta1) * m + Vector256.Create(1 - beta1) * g;
+            v = Vector256.Create(beta2) * v + Vector256.Create(1 - beta2) * g * g;
+            theta = t - Vector256.Create(stepSize) * m / (Vector256.Sqrt(v) / Vector256.Create(rootCorrection2) + Vector256.Create(epsilon));
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+
+        public void Invoke(ref Vector512<float> theta, ref Vector512<float> grad, ref Vector512<float> m, ref Vector512<float> v)
+        {
+            Vector512<float> t = theta * Vector512.Create(decay), g = grad + Vector512.Create(l2) * t;
+            m = Vector512.Create(beta1) * m + Vector512.Create(1 - beta1) * g;
+            v = Vector512.Create(beta2) * v + Vector512.Create(1 - beta2) * g * g;
+            theta = t - Vector512.Create(stepSize) * m / (Vector512.Sqrt(v) / Vector512.Create(rootCorrection2) + Vector512.Create(epsilon));
         }
     }
 }

@@ -1,7 +1,7 @@
 using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using Xent.Layers;
+using Xent.Numerics;
 
 namespace Xent.Optimizers;
 
@@ -56,53 +56,71 @@ public sealed class Sgd : IOptimizer
     // without momentum); θ = θ − η·d. Multiplies and adds are separate roundings, in PyTorch's order.
     internal static void Update(Span<float> theta, ReadOnlySpan<float> grad, Span<float> velocity, float learningRate, float momentum, float weightDecay, bool nesterov)
     {
-        int n = theta.Length, j = 0;
-        bool hasVelocity = !velocity.IsEmpty;
-        ref float t = ref MemoryMarshal.GetReference(theta);
-        ref float g = ref MemoryMarshal.GetReference(grad);
-        ref float v = ref MemoryMarshal.GetReference(velocity);
-        if (Vector512.IsHardwareAccelerated)
+        if (velocity.IsEmpty) Elementwise.Run(new PlainStep(learningRate, weightDecay), theta.Length, theta, Elementwise.ReadOnly(grad));
+        else Elementwise.Run(new MomentumStep(learningRate, momentum, weightDecay, nesterov), theta.Length, theta, Elementwise.ReadOnly(grad), velocity);
+    }
+
+    // Streams θ (read, written) and g: g′ = g + α·θ (only when α ≠ 0, so an infinite θ with α = 0 stays out of it); θ = θ − η·g′.
+    private readonly struct PlainStep(float learningRate, float weightDecay) : IElementwiseOperator
+    {
+        public static int Reads => 0b0011;
+        public static int Writes => 0b0001;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+
+        public void Invoke(ref float theta, ref float grad, ref float unused2, ref float unused3) =>
+            theta -= learningRate * (weightDecay != 0 ? grad + weightDecay * theta : grad);
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void Invoke(ref Vector128<float> theta, ref Vector128<float> grad, ref Vector128<float> unused2, ref Vector128<float> unused3) =>
+            theta -= Vector128.Create(learningRate) * (weightDecay != 0 ? grad + Vector128.Create(weightDecay) * theta : grad);
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void Invoke(ref Vector256<float> theta, ref Vector256<float> grad, ref Vector256<float> unused2, ref Vector256<float> unused3) =>
+            theta -= Vector256.Create(learningRate) * (weightDecay != 0 ? grad + Vector256.Create(weightDecay) * theta : grad);
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void Invoke(ref Vector512<float> theta, ref Vector512<float> grad, ref Vector512<float> unused2, ref Vector512<float> unused3) =>
+            theta -= Vector512.Create(learningRate) * (weightDecay != 0 ? grad + Vector512.Create(weightDecay) * theta : grad);
+    }
+
+    // Streams θ (read, written), g and v (read, written): g′ as above; v = μ·v + g′; θ = θ − η·(Nesterov ? g′ + μ·v : v).
+    private readonly struct MomentumStep(float learningRate, float momentum, float weightDecay, bool nesterov) : IElementwiseOperator
+    {
+        public static int Reads => 0b0111;
+        public static int Writes => 0b0101;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+
+        public void Invoke(ref float theta, ref float grad, ref float velocity, ref float unused3)
         {
-            Vector512<float> eta = Vector512.Create(learningRate), mu = Vector512.Create(momentum), alpha = Vector512.Create(weightDecay);
-            for (; j <= n - 16; j += 16)
-            {
-                Vector512<float> th = Vector512.LoadUnsafe(ref t, (nuint)j), d = Vector512.LoadUnsafe(ref g, (nuint)j);
-                if (weightDecay != 0) d += alpha * th;
-                if (hasVelocity)
-                {
-                    Vector512<float> vj = mu * Vector512.LoadUnsafe(ref v, (nuint)j) + d;
-                    vj.StoreUnsafe(ref v, (nuint)j);
-                    d = nesterov ? d + mu * vj : vj;
-                }
-                (th - eta * d).StoreUnsafe(ref t, (nuint)j);
-            }
+            float d = weightDecay != 0 ? grad + weightDecay * theta : grad;
+            velocity = momentum * velocity + d;
+            theta -= learningRate * (nesterov ? d + momentum * velocity : velocity);
         }
-        if (Vector256.IsHardwareAccelerated)
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+
+        public void Invoke(ref Vector128<float> theta, ref Vector128<float> grad, ref Vector128<float> velocity, ref Vector128<float> unused3)
         {
-            Vector256<float> eta = Vector256.Create(learningRate), mu = Vector256.Create(momentum), alpha = Vector256.Create(weightDecay);
-            for (; j <= n - 8; j += 8)
-            {
-                Vector256<float> th = Vector256.LoadUnsafe(ref t, (nuint)j), d = Vector256.LoadUnsafe(ref g, (nuint)j);
-                if (weightDecay != 0) d += alpha * th;
-                if (hasVelocity)
-                {
-                    Vector256<float> vj = mu * Vector256.LoadUnsafe(ref v, (nuint)j) + d;
-                    vj.StoreUnsafe(ref v, (nuint)j);
-                    d = nesterov ? d + mu * vj : vj;
-                }
-                (th - eta * d).StoreUnsafe(ref t, (nuint)j);
-            }
+            Vector128<float> d = weightDecay != 0 ? grad + Vector128.Create(weightDecay) * theta : grad, mu = Vector128.Create(momentum);
+            velocity = mu * velocity + d;
+            theta -= Vector128.Create(learningRate) * (nesterov ? d + mu * velocity : velocity);
         }
-        for (; j < n; j++)
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+
+        public void Invoke(ref Vector256<float> theta, ref Vector256<float> grad, ref Vector256<float> velocity, ref Vector256<float> unused3)
         {
-            float d = Unsafe.Add(ref g, j);
-            if (weightDecay != 0) d += weightDecay * Unsafe.Add(ref t, j);
-            if (hasVelocity)
-            {
-                float vj = Unsafe.Add(ref v, j) = momentum * Unsafe.Add(ref v, j) + d;
-                d = nesterov ? d + momentum * vj : vj;
-            }
-            Unsafe.Add(ref t, j) -= learningRate * d;
+            Vector256<float> d = weightDecay != 0 ? grad + Vector256.Create(weightDecay) * theta : grad, mu = Vector256.Create(momentum);
+            velocity = mu * velocity + d;
+            theta -= Vector256.Create(learningRate) * (nesterov ? d + mu * velocity : velocity);
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+
+        public void Invoke(ref Vector512<float> theta, ref Vector512<float> grad, ref Vector512<float> velocity, ref Vector512<float> unused3)
+        {
+            Vector512<float> d = weightDecay != 0 ? grad + Vector512.Create(weightDecay) * theta : grad, mu = Vector512.Create(momentum);
+            velocity = mu * velocity + d;
+            theta -= Vector512.Create(learningRate) * (nesterov ? d + mu * velocity : velocity);
         }
     }
 }

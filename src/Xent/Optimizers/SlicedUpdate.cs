@@ -10,7 +10,6 @@ namespace Xent.Optimizers;
 /// </summary>
 internal sealed class SlicedUpdate : IWorkItem
 {
-    private const long ParallelThreshold = 1 << 16;
     private readonly Parameter[] _parameters;
     private readonly Action<int, int, int> _update;   // (parameter index, start, count)
     private readonly long _total;
@@ -25,7 +24,7 @@ internal sealed class SlicedUpdate : IWorkItem
 
     public void Run()
     {
-        _parts = _total >= ParallelThreshold ? WorkerPool.Size : 1;
+        _parts = WorkerPool.Parts(_total, WorkerPool.ParallelElements, WorkerPool.Size);
         WorkerPool.Run(this, _parts);
     }
 

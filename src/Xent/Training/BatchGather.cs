@@ -9,7 +9,6 @@ namespace Xent.Training;
 /// </summary>
 internal sealed class BatchGather : IWorkItem
 {
-    private const int ParallelThreshold = 1 << 16;   // floats in the batch
     private float[] _features = [], _batchFeatures = [];
     private int[] _labels = [], _batchLabels = [], _order = [];
     private int _start, _batch, _width, _parts;
@@ -18,7 +17,7 @@ internal sealed class BatchGather : IWorkItem
     public void Run(float[] features, int[] labels, int width, int[] order, int start, int batch, float[] batchFeatures, int[] batchLabels)
     {
         (_features, _labels, _width, _order, _start, _batch, _batchFeatures, _batchLabels) = (features, labels, width, order, start, batch, batchFeatures, batchLabels);
-        _parts = (long)batch * width >= ParallelThreshold ? Math.Min(WorkerPool.Size, batch) : 1;
+        _parts = WorkerPool.Parts((long)batch * width, WorkerPool.ParallelElements, batch);
         WorkerPool.Run(this, _parts);
     }
 

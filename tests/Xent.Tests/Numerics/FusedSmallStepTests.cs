@@ -5,21 +5,21 @@ using Xent.Numerics;
 using Xent.Training;
 using static Xent.Tests.Numerical;
 
-namespace Xent.Tests.Training;
+namespace Xent.Tests.Numerics;
 
-/// <summary>The fused small-network step computes the same loss, gradients and accuracy as the general path.</summary>
-public class FusedTinyStepTests
+/// <summary>The fused small-network step computes the same loss, gradients and accuracy as the general path, and writes every gradient.</summary>
+public class FusedSmallStepTests
 {
     // The widths this CPU can run the fused step at: every one is compared with the general path, whichever KernelPaths chose.
     private static SimdPath[] Widths() =>
-        new[] { SimdPath.Vector512, SimdPath.Vector256 }.Where(w => FusedTinyStep.TryCreate(Network.CreateClassifier(4, [16], 3), new SoftmaxCrossEntropy(), w) is not null).ToArray();
+        new[] { SimdPath.Vector512, SimdPath.Vector256 }.Where(w => SmallNetworkPath.TryCreate(Network.CreateClassifier(4, [16], 3), new SoftmaxCrossEntropy(), w) is not null).ToArray();
 
     [Fact]
     public void TheChosenWidthIsTheWidestThisCpuRuns()
     {
         SimdPath[] widths = Widths();
         Assert.Equal(widths.Length == 0 ? SimdPath.Scalar : widths[0], KernelPaths.FusedStep);
-        Assert.Equal(widths.Length > 0, FusedTinyStep.TryCreate(Network.CreateClassifier(4, [16], 3), new SoftmaxCrossEntropy()) is not null);
+        Assert.Equal(widths.Length > 0, SmallNetworkPath.TryCreate(Network.CreateClassifier(4, [16], 3), new SoftmaxCrossEntropy()) is not null);
         Assert.Equal(System.Runtime.Intrinsics.X86.Avx2.IsSupported, widths.Contains(SimdPath.Vector256));
     }
 
@@ -37,7 +37,7 @@ public class FusedTinyStepTests
     {
         if (Widths().Length == 0)
         {
-            Assert.Null(FusedTinyStep.TryCreate(Network.CreateClassifier(inputs, [hidden], classes), new SoftmaxCrossEntropy()));
+            Assert.Null(SmallNetworkPath.TryCreate(Network.CreateClassifier(inputs, [hidden], classes), new SoftmaxCrossEntropy()));
             return;
         }
         foreach (SimdPath width in Widths())
@@ -46,7 +46,7 @@ public class FusedTinyStepTests
             Network general = Network.CreateClassifier(inputs, [hidden], classes, Activation.Relu, seed: batch);
             foreach (Parameter p in general.Parameters.Where(p => p.Name.EndsWith(".bias"))) RandomArray(random, p.Length, 0.5).CopyTo(p.Value, 0);
             Network fused = general.Clone();
-            FusedTinyStep step = FusedTinyStep.TryCreate(fused, new SoftmaxCrossEntropy(), width) ?? throw new InvalidOperationException("the fused path should apply");
+            FusedSmallStep step = SmallNetworkPath.TryCreate(fused, new SoftmaxCrossEntropy(), width) ?? throw new InvalidOperationException("the fused path should apply");
             CompareOnOneBatch(random, general, fused, step, batch, width);
         }
     }
@@ -59,14 +59,14 @@ public class FusedTinyStepTests
             var random = new RandomSource(5);
             Network general = Network.CreateClassifier(4, [16], 3, Activation.Relu, seed: 5);
             Network fused = general.Clone();
-            FusedTinyStep step = FusedTinyStep.TryCreate(fused, new SoftmaxCrossEntropy(), width)!;
+            FusedSmallStep step = SmallNetworkPath.TryCreate(fused, new SoftmaxCrossEntropy(), width)!;
             // the block buffer grows for 150 rows and is then reused, with stale rows beyond the batch, by smaller batches
             foreach (int batch in new[] { 150, 7, 33, 16, 8, 9, 1, 150, 200 }) CompareOnOneBatch(random, general, fused, step, batch, width);
         }
     }
 
     // One batch of random rows through both paths: the same loss, accuracy and gradients.
-    private static void CompareOnOneBatch(RandomSource random, Network general, Network fused, FusedTinyStep step, int batch, SimdPath width)
+    private static void CompareOnOneBatch(RandomSource random, Network general, Network fused, FusedSmallStep step, int batch, SimdPath width)
     {
         int inputs = general.InputCount, classes = general.ClassCount;
         float[] x = RandomArray(random, batch * inputs, 1.5);
@@ -81,7 +81,7 @@ public class FusedTinyStepTests
         double expected = loss.ForwardBackward(logits, y, batch, classes, grad);
         general.Backward(x, grad, batch);
 
-        fused.ZeroGrad();
+        foreach (Parameter p in fused.Parameters) Array.Fill(p.Gradient, 123f);   // the step writes the gradients: no ZeroGrad
         double? actual = step.Step(x, y, batch, out int correct);
         Assert.NotNull(actual);
         AssertClose(expected, actual!.Value, 1e-5, 1e-6, $"{width} loss, batch {batch}");
@@ -99,12 +99,13 @@ public class FusedTinyStepTests
         foreach (SimdPath width in Widths())
         {
             Network network = Network.CreateClassifier(4, [16], 3, Activation.Relu, seed: 1);
-            FusedTinyStep step = FusedTinyStep.TryCreate(network, new SoftmaxCrossEntropy(), width)!;
+            FusedSmallStep step = SmallNetworkPath.TryCreate(network, new SoftmaxCrossEntropy(), width)!;
             float[] x = RandomArray(new RandomSource(1), 40 * 4, 1);
             int[] y = new int[40];
             Assert.True(double.IsFinite(step.Step(x, y, 40, out _)!.Value));
             network.Layers[1].Bias.Value[1] = bias;
             Assert.Equal(finite, double.IsFinite(step.Step(x, y, 40, out _)!.Value));
+            if (!finite) Assert.All(network.Parameters, p => Assert.All(p.Gradient, g => Assert.Equal(0f, g)));   // as ZeroGrad left them before
         }
     }
 
@@ -114,7 +115,7 @@ public class FusedTinyStepTests
         foreach (SimdPath width in Widths())
         {
             Network network = Network.CreateClassifier(4, [16], 3, Activation.Relu, seed: 1);
-            FusedTinyStep step = FusedTinyStep.TryCreate(network, new SoftmaxCrossEntropy(), width)!;
+            FusedSmallStep step = SmallNetworkPath.TryCreate(network, new SoftmaxCrossEntropy(), width)!;
             float[] x = RandomArray(new RandomSource(1), 40 * 4, 1);
             x[37 * 4 + 2] = float.NaN;   // one row of the last, partial block (of 16 rows or of 8)
             Assert.True(double.IsNaN(step.Step(x, new int[40], 40, out _)!.Value));
@@ -129,58 +130,39 @@ public class FusedTinyStepTests
         for (int i = 0; i < 4000; i++) inputs.Add((float)(-random.NextDouble() * 87.3));
         foreach (float v in inputs)
         {
-            float actual = FusedTinyStep.ExpOfNonPositive(Vector512.Create(v)).GetElement(0);
             double expected = Math.Exp(v);
+            float actual = FusedSmallStep.Kernel<Lanes16, Vector512<int>>.ExpOfNonPositive(new Lanes16(Vector512.Create(v))).V.GetElement(0);
             Assert.True(Math.Abs(actual - expected) <= 2.5e-7 * expected, $"e^{v}: {actual} vs {expected}");
-            float actual256 = FusedTinyStep.ExpOfNonPositive(Vector256.Create(v)).GetElement(7);
+            float actual256 = FusedSmallStep.Kernel<Lanes8, Vector256<int>>.ExpOfNonPositive(new Lanes8(Vector256.Create(v))).V.GetElement(7);
             Assert.True(Math.Abs(actual256 - expected) <= 2.5e-7 * expected, $"Vector256 e^{v}: {actual256} vs {expected}");
         }
-        float tiny = FusedTinyStep.ExpOfNonPositive(Vector512.Create(-1000f)).GetElement(0);
-        Assert.InRange(tiny, 0f, 1.3e-38f);   // clamped at e^-87.3 ≈ 1.22e-38: no NaN, no negative value
-        Assert.InRange(FusedTinyStep.ExpOfNonPositive(Vector256.Create(-1000f)).GetElement(0), 0f, 1.3e-38f);
+        // clamped at e^-87.3 ≈ 1.22e-38: no NaN, no negative value
+        Assert.InRange(FusedSmallStep.Kernel<Lanes16, Vector512<int>>.ExpOfNonPositive(new Lanes16(Vector512.Create(-1000f))).V.GetElement(0), 0f, 1.3e-38f);
+        Assert.InRange(FusedSmallStep.Kernel<Lanes8, Vector256<int>>.ExpOfNonPositive(new Lanes8(Vector256.Create(-1000f))).V.GetElement(0), 0f, 1.3e-38f);
     }
 
     [Fact]
-    public unsafe void LaneSumsEqualTheSumOfEachVector()
+    public void LaneSumsEqualTheSumOfEachVector()
     {
-        if (!System.Runtime.Intrinsics.X86.Avx512F.IsSupported) return; // the permute tree is AVX-512 only, like the fused step
-        var random = new RandomSource(9);
-        for (int count = 0; count <= 50; count++)
-        {
-            var vectors = new Vector512<float>[count];
-            for (int i = 0; i < count; i++) vectors[i] = Vector512.Create(RandomArray(random, 16, 3));
-            var sums = new float[count + 16];
-            fixed (Vector512<float>* v = vectors)
-            fixed (float* s = sums)
-                FusedTinyStep.LaneSums(v, count, s);
-            for (int i = 0; i < count; i++)
-            {
-                double expected = 0;
-                for (int lane = 0; lane < 16; lane++) expected += vectors[i].GetElement(lane);
-                AssertClose(expected, sums[i], 1e-5, 1e-6, $"count {count}, vector {i}");
-            }
-            for (int i = count; i < sums.Length; i++) Assert.Equal(0f, sums[i]);
-        }
+        if (System.Runtime.Intrinsics.X86.Avx512F.IsSupported) LaneSumsMatch<Lanes16, Vector512<int>>(9, 50);   // the permute tree, AVX-512 like the fused step
+        if (System.Runtime.Intrinsics.X86.Avx.IsSupported) LaneSumsMatch<Lanes8, Vector256<int>>(10, 30);      // the horizontal-add tree, x86 AVX
     }
 
-    [Fact]
-    public unsafe void EightLaneSumsEqualTheSumOfEachVector()
+    private static unsafe void LaneSumsMatch<W, TInts>(int seed, int maxCount) where W : unmanaged, IMaskedLanes<W, TInts> where TInts : unmanaged
     {
-        if (!System.Runtime.Intrinsics.X86.Avx.IsSupported) return; // the horizontal-add tree is x86 AVX, like the Vector256 fused step
-        var random = new RandomSource(10);
-        for (int count = 0; count <= 30; count++)
+        var random = new RandomSource(seed);
+        for (int count = 0; count <= maxCount; count++)
         {
-            var vectors = new Vector256<float>[count];
-            for (int i = 0; i < count; i++) vectors[i] = Vector256.Create(RandomArray(random, 8, 3));
-            var sums = new float[count + 8];
-            fixed (Vector256<float>* v = vectors)
+            float[] values = RandomArray(random, count * W.Count, 3);
+            var sums = new float[count + W.Count];
+            fixed (float* v = values)
             fixed (float* s = sums)
-                FusedTinyStep.LaneSums(v, count, s);
+                W.LaneSums((W*)v, count, s);
             for (int i = 0; i < count; i++)
             {
                 double expected = 0;
-                for (int lane = 0; lane < 8; lane++) expected += vectors[i].GetElement(lane);
-                AssertClose(expected, sums[i], 1e-5, 1e-6, $"count {count}, vector {i}");
+                for (int lane = 0; lane < W.Count; lane++) expected += values[i * W.Count + lane];
+                AssertClose(expected, sums[i], 1e-5, 1e-6, $"{W.Count} lanes, count {count}, vector {i}");
             }
             for (int i = count; i < sums.Length; i++) Assert.Equal(0f, sums[i]);
         }
@@ -190,14 +172,14 @@ public class FusedTinyStepTests
     public void OtherShapesAndLossOptionsUseTheGeneralPath()
     {
         if (Widths().Length == 0) return; // then no shape is fused (MatchesTheGeneralPath checks)
-        Assert.Null(FusedTinyStep.TryCreate(Network.CreateClassifier(4, [33], 3), new SoftmaxCrossEntropy()));
-        Assert.Null(FusedTinyStep.TryCreate(Network.CreateClassifier(17, [16], 3), new SoftmaxCrossEntropy()));
-        Assert.Null(FusedTinyStep.TryCreate(Network.CreateClassifier(4, [16], 17), new SoftmaxCrossEntropy()));
-        Assert.Null(FusedTinyStep.TryCreate(Network.CreateClassifier(4, [16], 3, Activation.Tanh), new SoftmaxCrossEntropy()));
-        Assert.Null(FusedTinyStep.TryCreate(Network.CreateClassifier(4, [16, 16], 3), new SoftmaxCrossEntropy()));
-        Assert.Null(FusedTinyStep.TryCreate(Network.CreateClassifier(4, [16], 3), new SoftmaxCrossEntropy(new CrossEntropyOptions { LabelSmoothing = 0.1f })));
-        Assert.Null(FusedTinyStep.TryCreate(Network.CreateClassifier(4, [16], 3), new SoftmaxCrossEntropy(new CrossEntropyOptions { Weights = [1, 2, 1] })));
-        FusedTinyStep step = FusedTinyStep.TryCreate(Network.CreateClassifier(4, [16], 3), new SoftmaxCrossEntropy())!;
+        Assert.Null(SmallNetworkPath.TryCreate(Network.CreateClassifier(4, [33], 3), new SoftmaxCrossEntropy()));
+        Assert.Null(SmallNetworkPath.TryCreate(Network.CreateClassifier(17, [16], 3), new SoftmaxCrossEntropy()));
+        Assert.Null(SmallNetworkPath.TryCreate(Network.CreateClassifier(4, [16], 17), new SoftmaxCrossEntropy()));
+        Assert.Null(SmallNetworkPath.TryCreate(Network.CreateClassifier(4, [16], 3, Activation.Tanh), new SoftmaxCrossEntropy()));
+        Assert.Null(SmallNetworkPath.TryCreate(Network.CreateClassifier(4, [16, 16], 3), new SoftmaxCrossEntropy()));
+        Assert.Null(SmallNetworkPath.TryCreate(Network.CreateClassifier(4, [16], 3), new SoftmaxCrossEntropy(new CrossEntropyOptions { LabelSmoothing = 0.1f })));
+        Assert.Null(SmallNetworkPath.TryCreate(Network.CreateClassifier(4, [16], 3), new SoftmaxCrossEntropy(new CrossEntropyOptions { Weights = [1, 2, 1] })));
+        FusedSmallStep step = SmallNetworkPath.TryCreate(Network.CreateClassifier(4, [16], 3), new SoftmaxCrossEntropy())!;
         Assert.Null(step.Step(new float[8], [0, -100], 2, out _)); // an ignored row: the general path handles it
     }
 }
