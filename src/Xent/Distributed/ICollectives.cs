@@ -1,0 +1,75 @@
+namespace Xent.Distributed;
+
+/// <summary>
+/// The collective operations that data-parallel training needs, over a fixed group of <see cref="Size"/> processes
+/// numbered 0 … Size − 1. Every process must make the same calls in the same order with the same lengths; a call
+/// returns on a process once that process's part is done. <see cref="SingleProcess"/> is the group of one (every
+/// operation a no-op); <see cref="OpenMpi"/> runs them on Open MPI. Another engine (NCCL, Gloo) fits behind this interface.
+/// </summary>
+public interface ICollectives
+{
+    /// <summary>This process's number in the group, 0 … Size − 1.</summary>
+    int Rank { get; }
+
+    /// <summary>The number of processes in the group.</summary>
+    int Size { get; }
+
+    /// <summary>values ← Σ over processes of values, element by element; every process receives the same result.</summary>
+    void AllReduceSum(Span<float> values);
+
+    /// <inheritdoc cref="AllReduceSum(Span{float})"/>
+    void AllReduceSum(Span<double> values);
+
+    /// <inheritdoc cref="AllReduceSum(Span{float})"/>
+    void AllReduceSum(Span<int> values);
+
+    /// <summary>values ← the values of process <paramref name="root"/>, on every process.</summary>
+    void Broadcast(Span<byte> values, int root);
+
+    /// <inheritdoc cref="Broadcast(Span{byte}, int)"/>
+    void Broadcast(Span<float> values, int root);
+
+    /// <summary>Ends every process of the group with <paramref name="exitCode"/>; does not return.</summary>
+    void Abort(int exitCode);
+}
+
+/// <summary>The group of one process: reductions and broadcasts leave the values as they are.</summary>
+public sealed class SingleProcess : ICollectives
+{
+    public static readonly SingleProcess Instance = new();
+
+    private SingleProcess()
+    {
+    }
+
+    public int Rank => 0;
+    public int Size => 1;
+    public void AllReduceSum(Span<float> values) { }
+    public void AllReduceSum(Span<double> values) { }
+    public void AllReduceSum(Span<int> values) { }
+    public void Broadcast(Span<byte> values, int root) { }
+    public void Broadcast(Span<float> values, int root) { }
+    public void Abort(int exitCode) => Environment.Exit(exitCode);
+}
+
+/// <summary>Collectives built on the primitives.</summary>
+public static class CollectiveExtensions
+{
+    /// <summary>Every process's list of strings, in rank order (each process broadcasts its own in turn).</summary>
+    public static string[][] AllGather(this ICollectives group, IReadOnlyList<string> mine)
+    {
+        var all = new string[group.Size][];
+        Span<byte> length = stackalloc byte[sizeof(int)];
+        for (int root = 0; root < group.Size; root++)
+        {
+            byte[] bytes = root == group.Rank ? System.Text.Encoding.UTF8.GetBytes(string.Join('\n', mine.Select(s => s.Replace('\n', ' ')))) : [];
+            System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(length, bytes.Length);
+            group.Broadcast(length, root);
+            if (root != group.Rank) bytes = new byte[System.Buffers.Binary.BinaryPrimitives.ReadInt32LittleEndian(length)];
+            group.Broadcast(bytes, root);
+            string text = System.Text.Encoding.UTF8.GetString(bytes);
+            all[root] = text.Length == 0 ? [] : text.Split('\n');
+        }
+        return all;
+    }
+}
