@@ -44,6 +44,12 @@ public sealed record CsvOptions
 
     // CsvData.Read: every feature a number, no missing values (the numeric reader's contract).
     internal bool NumbersOnly { get; init; }
+
+    /// <summary>
+    /// When set, only the data rows this share owns are parsed and kept (the others are skipped unread); a share may be
+    /// empty or hold a single class, which the caller checks across all shares.
+    /// </summary>
+    public Distributed.RowShare? Share { get; init; }
 }
 
 /// <summary>The rows of a CSV file: the float32 feature matrix and, when the label column was present, the labels.</summary>
@@ -91,7 +97,7 @@ public static class CsvData
         if (!File.Exists(path)) throw new DataFormatException($"{path}: no such file");
         options ??= new CsvOptions();
         CsvReaderOptions readerOptions = ReaderOptions(options);
-        using var source = new CsvSource(() => CsvReader.FromFile(path, readerOptions, FileOptions.SequentialScan), Path.GetFileName(path));
+        using var source = new CsvSource(() => CsvReader.FromFile(path, readerOptions, FileOptions.SequentialScan), Path.GetFileName(path), options.Share);
         return TableReader.Read(source, Path.GetFileName(path), options);
     }
 
@@ -101,7 +107,7 @@ public static class CsvData
         // Held as text so that a second pass (after inferring the column types) can read it again.
         string text = reader.ReadToEnd();
         CsvReaderOptions readerOptions = ReaderOptions(options);
-        using var source = new CsvSource(() => CsvReader.Create(new StringReader(text), readerOptions, true), fileName);
+        using var source = new CsvSource(() => CsvReader.Create(new StringReader(text), readerOptions, true), fileName, options.Share);
         return TableReader.Read(source, fileName, options);
     }
 
@@ -129,18 +135,22 @@ public static class CsvData
         MalformedData = CsvMalformedDataHandling.Throw,
     };
 
-    // CsvHelper's records as cells; a malformed record becomes a DataFormatException naming the file and line.
+    // CsvHelper's records as cells; a malformed record becomes a DataFormatException naming the file and line. With a
+    // share, the records of other shares are skipped (tokenised, never parsed).
     private sealed class CsvSource : ICellSource
     {
         private readonly Func<CsvReader> _open;
         private readonly string _fileName;
+        private readonly Distributed.RowShare _share;
         private CsvReader _csv;
         private int _line;
+        private long _record;
 
-        public CsvSource(Func<CsvReader> open, string fileName)
+        public CsvSource(Func<CsvReader> open, string fileName, Distributed.RowShare? share)
         {
             _open = open;
             _fileName = fileName;
+            _share = share ?? Distributed.RowShare.Whole;
             _csv = Guard(open);
             Header = Guard(() => _csv.Headers.ToArray());
         }
@@ -152,7 +162,9 @@ public static class CsvData
 
         public bool Read()
         {
-            bool more = Guard(_csv.Read);
+            bool more;
+            do more = Guard(_csv.Read);
+            while (more && !_share.Owns(_record++));
             if (more) _line = (int)_csv.LineNumber;
             return more;
         }
@@ -164,6 +176,7 @@ public static class CsvData
         {
             _csv.Dispose();
             _csv = Guard(_open);
+            _record = 0;
         }
 
         public void Dispose() => _csv.Dispose();
@@ -184,6 +197,12 @@ public static class CsvData
             catch (InvalidOperationException) { return null; }
         }
     }
+
+    /// <summary>Class names in the order classes are numbered: numerically when every name is a number, else ordinally.</summary>
+    public static string[] SortClassNames(IEnumerable<string> names) => TableReader.SortClassNames(names);
+
+    /// <summary>The message for a label column with a single class.</summary>
+    public static string OneClass(string fileName, string labelColumn, string className) => TableReader.OneClass(fileName, labelColumn, className);
 
     /// <summary>Writes rows as CSV (fields quoted when they contain the delimiter, a quote or a line break).</summary>
     public static string Escape(string field, char delimiter = ',') =>

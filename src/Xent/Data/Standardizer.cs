@@ -25,20 +25,57 @@ public sealed class Standardizer
     public static Standardizer Fit(ReadOnlySpan<float> features, int rows, int columns)
     {
         if (rows < 1) throw new ArgumentException("needs at least one row to fit", nameof(rows));
-        var sum = new double[columns];
-        for (int r = 0; r < rows; r++)
-            for (int c = 0; c < columns; c++) sum[c] += features[r * columns + c];
         var mean = new double[columns];
-        for (int c = 0; c < columns; c++) mean[c] = sum[c] / rows;
+        AddColumns(features, rows, columns, mean);
+        for (int c = 0; c < columns; c++) mean[c] /= rows;
         var squares = new double[columns];
+        AddSquaredDeviations(features, rows, columns, mean, squares);
+        return FromMoments(mean, squares, rows);
+    }
+
+    /// <summary>
+    /// The same fit over the rows that the processes of <paramref name="group"/> hold together: the column sums and row
+    /// counts are all-reduced for the mean, then the squared deviations about that mean for the deviation (two passes,
+    /// as <see cref="Fit(ReadOnlySpan{float}, int, int)"/>). Every process gets the same standardiser.
+    /// </summary>
+    public static Standardizer Fit(Dataset data, Distributed.ICollectives group)
+    {
+        if (group.Size == 1) return Fit(data);
+        int columns = data.FeatureCount, rows = data.RowCount;
+        var sums = new double[columns + 1];
+        AddColumns(data.Features, rows, columns, sums);
+        sums[columns] = rows;
+        group.AllReduceSum(sums);
+        double total = sums[columns];
+        if (total < 1) throw new ArgumentException("needs at least one row to fit", nameof(data));
+        double[] mean = sums[..columns];
+        for (int c = 0; c < columns; c++) mean[c] /= total;
+        var squares = new double[columns];
+        AddSquaredDeviations(data.Features, rows, columns, mean, squares);
+        group.AllReduceSum(squares);
+        return FromMoments(mean, squares, total);
+    }
+
+    private static void AddColumns(ReadOnlySpan<float> features, int rows, int columns, Span<double> sums)
+    {
+        for (int r = 0; r < rows; r++)
+            for (int c = 0; c < columns; c++) sums[c] += features[r * columns + c];
+    }
+
+    private static void AddSquaredDeviations(ReadOnlySpan<float> features, int rows, int columns, ReadOnlySpan<double> mean, Span<double> squares)
+    {
         for (int r = 0; r < rows; r++)
             for (int c = 0; c < columns; c++)
             {
                 double d = features[r * columns + c] - mean[c];
                 squares[c] += d * d;
             }
-        var deviation = new float[columns];
-        for (int c = 0; c < columns; c++)
+    }
+
+    private static Standardizer FromMoments(double[] mean, double[] squares, double rows)
+    {
+        var deviation = new float[mean.Length];
+        for (int c = 0; c < mean.Length; c++)
         {
             double sd = Math.Sqrt(squares[c] / rows);
             deviation[c] = sd > 1e-12 * Math.Max(1, Math.Abs(mean[c])) ? (float)sd : 1f;

@@ -299,7 +299,8 @@ internal static class TableReader
             putAside = null;
             throw first;
         }
-        if (rows == 0)
+        // A share of the rows may be empty or hold one class: the caller checks all shares together.
+        if (rows == 0 && options.Share is null)
             throw new DataFormatException(dropped > 0 ? $"{fileName}: every row lacks a label, so --drop-unlabelled left none" : $"{fileName}: the header is followed by no data rows");
 
         IReadOnlyList<string> classNames;
@@ -309,8 +310,8 @@ internal static class TableReader
             if (fixedClasses is not null) { classNames = options.ClassNames!; labelArray = labels.ToArray(); }
             else
             {
-                if (seenClasses.Count < 2)
-                    throw new DataFormatException($"{fileName}, column '{header[labelColumn]}': every row has the class '{seenClasses.Keys.First()}'; a classifier needs at least two classes");
+                if (seenClasses.Count < 2 && options.Share is null)
+                    throw new DataFormatException(OneClass(fileName, header[labelColumn], seenClasses.Keys.First()));
                 // Classes in sorted order (numerically when every label is a number), as scikit-learn's LabelEncoder does.
                 string[] sorted = SortClassNames(seenClasses.Keys);
                 var remap = new int[sorted.Length];
@@ -329,7 +330,10 @@ internal static class TableReader
         return new Table(columns, labelArray, classNames, labelColumn >= 0 ? header[labelColumn] : null) { DroppedRows = dropped };
     }
 
-    private static string[] SortClassNames(IEnumerable<string> names)
+    internal static string OneClass(string fileName, string labelColumn, string className) =>
+        $"{fileName}, column '{labelColumn}': every row has the class '{className}'; a classifier needs at least two classes";
+
+    internal static string[] SortClassNames(IEnumerable<string> names)
     {
         string[] all = names.ToArray();
         bool numeric = all.All(n => ClassLabels.TryNumber(n, out _));

@@ -48,7 +48,7 @@ public sealed record ClassifierOptions
 /// the standardisation fitted on its training rows, the network, and the names of its features and classes. <c>Classifier.Train(data, options)</c>, then <c>PredictProbabilities</c>, <c>Predict</c>, <c>Evaluate</c>,
 /// <c>Save(path)</c> and <c>Classifier.Load(path)</c>.
 /// </summary>
-public sealed class Classifier
+public sealed partial class Classifier
 {
     /// <summary>The JSON conventions of model metadata and checkpoints: camelCase, enums as names, NaN and infinities as strings.</summary>
     public static readonly JsonSerializerOptions JsonOptions = new()

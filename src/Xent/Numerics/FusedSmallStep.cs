@@ -5,8 +5,8 @@ using System.Runtime.Intrinsics.X86;
 namespace Xent.Numerics;
 
 /// <summary>
-/// A whole training step's gradients for a small network (inputs ≤ 16 → hidden ≤ 32 ReLU units → classes ≤ 16, mean
-/// softmax cross entropy), for Iris-sized problems. At this size a step's cost is overhead (passes over intermediate
+/// A whole training step's gradients for a small network (inputs ≤ 16 → hidden ≤ 32 ReLU units → classes ≤ 16, softmax
+/// cross entropy with the mean reduction, or the sum for data-parallel training), for Iris-sized problems. At this size a step's cost is overhead (passes over intermediate
 /// buffers, horizontal sums, scalar exponentials), not arithmetic, so the kernel turns the problem sideways: one vector
 /// holds one quantity (an input feature, a hidden unit, a logit, a gradient) for 16 rows (Vector512) or 8 rows (Vector256;
 /// <see cref="KernelPaths.FusedStep"/> chooses), every operation is a full-width FMA with a broadcast weight, the softmax's
@@ -29,6 +29,7 @@ internal sealed unsafe class FusedSmallStep
     private const int MaxLanes = 16;   // the widest: 16 floats per Vector512 (the arena's alignment and padding)
     private readonly SmallNetwork _network;
     private readonly int _ignoreIndex;
+    private readonly bool _mean;   // the mean reduction, else the sum (the data-parallel trainer divides after its all-reduce)
     private readonly int _inputs, _hidden, _classes;
     private readonly int _lanes;   // rows per register: 16 (Vector512) or 8 (Vector256)
     private readonly Shape _shape;
@@ -42,9 +43,10 @@ internal sealed unsafe class FusedSmallStep
     private float[] _blocks = [];
     private int _blocksStart, _blocksCapacity;
 
-    private FusedSmallStep(SmallNetwork network, int ignoreIndex, SimdPath path)
+    private FusedSmallStep(SmallNetwork network, int ignoreIndex, SimdPath path, bool mean)
     {
         _network = network;
+        _mean = mean;
         _ignoreIndex = ignoreIndex;
         (_inputs, _hidden, _classes) = (network.Inputs, network.Hidden, network.Classes);
         _lanes = path == SimdPath.Vector512 ? 16 : 8;
@@ -59,7 +61,7 @@ internal sealed unsafe class FusedSmallStep
     public static FusedSmallStep? TryCreate(SmallNetwork network, int ignoreIndex) => TryCreate(network, ignoreIndex, KernelPaths.FusedStep);
 
     /// <summary>The same on a given width (Vector512 or Vector256; tests run both where the CPU has them), or null.</summary>
-    public static FusedSmallStep? TryCreate(SmallNetwork network, int ignoreIndex, SimdPath path)
+    public static FusedSmallStep? TryCreate(SmallNetwork network, int ignoreIndex, SimdPath path, bool mean = true)
     {
         bool runs = path switch
         {
@@ -68,7 +70,7 @@ internal sealed unsafe class FusedSmallStep
             _ => false,
         };
         if (!runs || !Fits(network.Inputs, network.Hidden, network.Classes)) return null;
-        return new FusedSmallStep(network, ignoreIndex, path);
+        return new FusedSmallStep(network, ignoreIndex, path, mean);
     }
 
     /// <summary>Whether a network of these sizes is small enough for this kernel.</summary>
@@ -84,7 +86,7 @@ internal sealed unsafe class FusedSmallStep
         return (array, start);
     }
 
-    // x [batch, inputs], y [batch] -> writes ∂loss/∂θ into every gradient of the network; returns the mean loss (NaN, with
+    // x [batch, inputs], y [batch] -> writes ∂loss/∂θ into every gradient of the network; returns the mean (or summed) loss (NaN, with
     // the gradients zero, when a logit is not finite, which stops training), or null, with nothing written, when a target
     // is ignored or out of range or the batch is too large (the general path handles those).
     public double? Step(ReadOnlySpan<float> x, ReadOnlySpan<int> y, int batch, out int correct)
@@ -156,8 +158,8 @@ internal sealed unsafe class FusedSmallStep
                 for (int j = 0; j < _hidden; j++) w2t[j * TClasses.Value + c] = w2[c * _hidden + j];
             var weights = new Weights(w1, b1, w2, b2, w2t, _hidden);
             double loss = _lanes == 16
-                ? Kernel<Lanes16, Vector512<int>>.Blocks<TInputs, TClasses>(weights, blocks, labels, arena, batch, out correct)
-                : Kernel<Lanes8, Vector256<int>>.Blocks<TInputs, TClasses>(weights, blocks, labels, arena, batch, out correct);
+                ? Kernel<Lanes16, Vector512<int>>.Blocks<TInputs, TClasses>(weights, blocks, labels, arena, batch, _mean, out correct)
+                : Kernel<Lanes8, Vector256<int>>.Blocks<TInputs, TClasses>(weights, blocks, labels, arena, batch, _mean, out correct);
             if (double.IsNaN(loss)) network.ClearGradients();
             else if (_lanes == 16) Kernel<Lanes16, Vector512<int>>.Reduce<TInputs, TClasses>(arena, _accumulators, arena + _sumsFloat, network);
             else Kernel<Lanes8, Vector256<int>>.Reduce<TInputs, TClasses>(arena, _accumulators, arena + _sumsFloat, network);
@@ -203,25 +205,26 @@ internal sealed unsafe class FusedSmallStep
     internal static class Kernel<W, TInts> where W : unmanaged, IMaskedLanes<W, TInts> where TInts : unmanaged
     {
         // Forward over every block, then backward: the gradients as per-row partial sums in the accumulators. Returns the mean
+        // (the sum when !mean)
         // loss, or NaN when a logit is not finite.
-        public static double Blocks<TInputs, TClasses>(Weights net, float* blocks, int* labels, float* arena, int batch, out int correct)
+        public static double Blocks<TInputs, TClasses>(Weights net, float* blocks, int* labels, float* arena, int batch, bool mean, out int correct)
             where TInputs : struct, ISize where TClasses : struct, ISize
         {
             var accumulators = new Accumulators<W>(arena, net.Hidden, TInputs.Value, TClasses.Value);
-            double loss = Forward<TInputs, TClasses>(net, blocks, labels, accumulators, batch, out correct);
+            double loss = Forward<TInputs, TClasses>(net, blocks, labels, accumulators, batch, mean, out correct);
             if (!double.IsNaN(loss)) Backward<TInputs, TClasses>(net, blocks, accumulators, batch);
             return loss;
         }
 
         // Each block: h = ReLU(W1·x + b1), logits = W2·h + b2, the loss, the arg-max, and d = ∂loss/∂logits in place of the
-        // logits, with ∂/∂b2 += d. Returns the mean loss, or NaN as soon as a logit is not finite.
-        private static double Forward<TInputs, TClasses>(Weights net, float* blocks, int* labelsFixed, Accumulators<W> acc, int batch, out int correct)
+        // logits, with ∂/∂b2 += d. Returns the mean (or summed) loss, or NaN as soon as a logit is not finite.
+        private static double Forward<TInputs, TClasses>(Weights net, float* blocks, int* labelsFixed, Accumulators<W> acc, int batch, bool mean, out int correct)
             where TInputs : struct, ISize where TClasses : struct, ISize
         {
             int lanes = W.Count, hidden = net.Hidden, blockCount = (batch + lanes - 1) / lanes, blockStride = (TInputs.Value + hidden + TClasses.Value) * lanes;
             correct = 0;
             int* tailLabels = stackalloc int[MaxLanes];
-            W zero = default, one = W.Broadcast(1f), scale = W.Broadcast(1f / batch);
+            W zero = default, one = W.Broadcast(1f), scale = W.Broadcast(mean ? 1f / batch : 1f);
             W linearLoss = zero, logLoss = zero, product = one;
             for (int block = 0; block < blockCount; block++)
             {
@@ -280,7 +283,7 @@ internal sealed unsafe class FusedSmallStep
                 product *= W.Select(live, expSum, one);
                 if (block % 16 == 15) { logLoss += W.Log(product); product = one; }
 
-                // ∂loss/∂raw_c = d_c = (p_c − [c = y]) / batch, zero on padding rows; ∂/∂b2_c += d_c
+                // ∂loss/∂raw_c = d_c = (p_c − [c = y]) · scale (1 / batch for the mean, 1 for the sum), zero on padding rows; ∂/∂b2_c += d_c
                 W factor = (scale / expSum) & live;
                 W targetScale = scale & live;
                 for (int c = 0; c < TClasses.Value; c++)
@@ -291,7 +294,8 @@ internal sealed unsafe class FusedSmallStep
                 }
             }
             logLoss += W.Log(product);
-            return W.Sum(linearLoss + logLoss) / batch;
+            double lossSum = W.Sum(linearLoss + logLoss);
+            return mean ? lossSum / batch : lossSum;
         }
 
         // Each block, from d = ∂loss/∂logits: ∂/∂W2[c,j] += d_c·h_j and ∂/∂h_j = Σ_c W2[c,j]·d_c; through the ReLU:

@@ -8,8 +8,17 @@ public static class ClassWeighting
     {
         var counts = new int[classCount];
         foreach (int y in labels) counts[y]++;
+        return BalancedFromCounts(counts);
+    }
+
+    /// <summary>The same weights from the rows per class (e.g. counted across processes).</summary>
+    public static float[] BalancedFromCounts(ReadOnlySpan<int> counts)
+    {
+        long rows = 0;
+        foreach (int n in counts) rows += n;
+        int classCount = counts.Length;
         var weights = new float[classCount];
-        for (int c = 0; c < classCount; c++) weights[c] = counts[c] == 0 ? 0f : (float)((double)labels.Length / (classCount * counts[c]));
+        for (int c = 0; c < classCount; c++) weights[c] = counts[c] == 0 ? 0f : (float)((double)rows / (classCount * counts[c]));
         return weights;
     }
 }

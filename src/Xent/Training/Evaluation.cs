@@ -15,6 +15,26 @@ public static class Evaluation
     public static (double Loss, double Accuracy) LossAndAccuracy(Network network, Dataset data)
     {
         if (data.RowCount == 0) return (double.NaN, double.NaN);
+        (double lossSum, int correct) = Sums(network, data);
+        return (lossSum / data.RowCount, (double)correct / data.RowCount);
+    }
+
+    /// <summary>
+    /// The same over the rows that the processes of <paramref name="group"/> hold together: each adds up its rows' losses
+    /// and correct predictions, and one all-reduce sums them with the row counts. Every process gets the same numbers.
+    /// </summary>
+    public static (double Loss, double Accuracy) LossAndAccuracy(Network network, Dataset data, Distributed.ICollectives group)
+    {
+        if (group.Size == 1) return LossAndAccuracy(network, data);
+        (double lossSum, int correct) = data.RowCount == 0 ? (0, 0) : Sums(network, data);
+        Span<double> totals = [lossSum, correct, data.RowCount];
+        group.AllReduceSum(totals);
+        return totals[2] == 0 ? (double.NaN, double.NaN) : (totals[0] / totals[2], totals[1] / totals[2]);
+    }
+
+    // Σ cross entropy and the number of rows whose argmax is the label
+    private static (double LossSum, int Correct) Sums(Network network, Dataset data)
+    {
         int features = data.FeatureCount, classes = network.ClassCount;
         double lossSum = 0;
         int correct = 0;
@@ -27,6 +47,6 @@ public static class Evaluation
             for (int r = 0; r < batch; r++)
                 if (TensorPrimitives.IndexOfMax(logits.Slice(r * classes, classes)) == labels[r]) correct++;
         }
-        return (lossSum / data.RowCount, (double)correct / data.RowCount);
+        return (lossSum, correct);
     }
 }

@@ -30,15 +30,29 @@ public sealed record ClassificationMetrics
         var confusion = new int[k][];
         for (int i = 0; i < k; i++) confusion[i] = new int[k];
         double logLoss = 0;
-        int correct = 0;
         for (int r = 0; r < rows; r++)
         {
             ReadOnlySpan<float> p = probabilities.Slice(r * k, k);
             int predicted = TensorPrimitives.IndexOfMax(p);
             int actual = labels[r];
             confusion[actual][predicted]++;
-            if (actual == predicted) correct++;
             logLoss -= Math.Log(Math.Clamp(p[actual], 1e-15, 1.0));
+        }
+        return FromConfusion(confusion, logLoss, classes);
+    }
+
+    /// <summary>
+    /// The metrics from a confusion matrix (rows: true class, columns: predicted) and the summed log loss, e.g. added up
+    /// over the processes that each evaluated a share of the rows.
+    /// </summary>
+    public static ClassificationMetrics FromConfusion(int[][] confusion, double logLossSum, IReadOnlyList<string> classes)
+    {
+        int k = classes.Count, rows = 0, correct = 0;
+        if (confusion.Length != k || confusion.Any(r => r.Length != k)) throw new ArgumentException($"the confusion matrix must be {k} × {k}", nameof(confusion));
+        for (int c = 0; c < k; c++)
+        {
+            rows += confusion[c].Sum();
+            correct += confusion[c][c];
         }
         var perClass = new ClassMetrics[k];
         for (int c = 0; c < k; c++)
@@ -55,7 +69,7 @@ public sealed record ClassificationMetrics
         {
             Classes = classes,
             Accuracy = rows == 0 ? double.NaN : (double)correct / rows,
-            LogLoss = rows == 0 ? double.NaN : logLoss / rows,
+            LogLoss = rows == 0 ? double.NaN : logLossSum / rows,
             ConfusionMatrix = confusion,
             PerClass = perClass,
         };

@@ -6,8 +6,8 @@ namespace Xent.Training;
 
 /// <summary>
 /// Which networks and losses the trainer hands to the fused small-network kernel (<see cref="FusedSmallStep"/>): two dense
-/// layers, ReLU then identity, within the kernel's sizes, with plain mean softmax cross entropy (no class weights, no label
-/// smoothing). Everything else takes the general path.
+/// layers, ReLU then identity, within the kernel's sizes, with plain softmax cross entropy (no class weights, no label
+/// smoothing; the mean reduction, or the sum that the data-parallel trainer uses). Everything else takes the general path.
 /// </summary>
 internal static class SmallNetworkPath
 {
@@ -21,10 +21,10 @@ internal static class SmallNetworkPath
         Dense first = network.Layers[0], second = network.Layers[1];
         if (first.Activation != Activation.Relu || second.Activation != Activation.Identity) return null;
         if (!FusedSmallStep.Fits(first.Inputs, first.Outputs, second.Outputs)) return null;
-        if (loss is not SoftmaxCrossEntropy { Options: { Weights: null, LabelSmoothing: 0, Reduction: Reduction.Mean } } crossEntropy) return null;
+        if (loss is not SoftmaxCrossEntropy { Options: { Weights: null, LabelSmoothing: 0, Reduction: Reduction.Mean or Reduction.Sum } } crossEntropy) return null;
         var parameters = new SmallNetwork(first.Inputs, first.Outputs, second.Outputs,
             first.Weight.Value, first.Bias.Value, second.Weight.Value, second.Bias.Value,
             first.Weight.Gradient, first.Bias.Gradient, second.Weight.Gradient, second.Bias.Gradient);
-        return FusedSmallStep.TryCreate(parameters, crossEntropy.Options.IgnoreIndex, path);
+        return FusedSmallStep.TryCreate(parameters, crossEntropy.Options.IgnoreIndex, path, crossEntropy.Options.Reduction == Reduction.Mean);
     }
 }

@@ -1,5 +1,7 @@
+using System.Diagnostics;
 using System.Numerics.Tensors;
 using Xent.Data;
+using Xent.Distributed;
 using Xent.Layers;
 using Xent.Losses;
 using Xent.Numerics;
@@ -13,6 +15,14 @@ namespace Xent.Training;
 /// epoch the schedule sets the next learning rate and early stopping looks at the validation data. Buffers are sized
 /// once, so steady-state steps allocate nothing. The trainer's whole state (epoch, generator, optimizer buffers,
 /// schedule, best weights) can be captured and restored, so a resumed run continues bit for bit.
+/// <para>
+/// Data-parallel: with a group of several processes (<see cref="ICollectives"/>), each holding a
+/// <see cref="TrainingShare"/> of the rows, every process takes the same batches of the whole set (the same seed, the
+/// same shuffle) and computes the summed gradient of its rows of each batch; one all-reduce over one flat buffer (every
+/// gradient, the loss sum, the correct count, the loss's denominator Σ w[y] and a stop flag) adds them up, every process
+/// divides by the denominator and takes the same optimizer step. The weights therefore stay identical on every process
+/// and the run is a single-process run up to the order of float additions. Validation metrics are all-reduced too.
+/// </para>
 /// </summary>
 public sealed class Trainer
 {
@@ -24,6 +34,12 @@ public sealed class Trainer
     private readonly BatchSource _batches;
     private readonly EarlyStopping _stopping;
     private readonly TrainingHistory _history = new();
+    private readonly ICollectives _group;
+    // With a group: the loss with the sum reduction (the all-reduced sum is divided by the batch's denominator), its
+    // fused step, and the all-reduce buffer [every gradient, loss sum, correct, denominator, stop].
+    private readonly SoftmaxCrossEntropy? _sumLoss;
+    private readonly FusedSmallStep? _sumFused;
+    private readonly float[] _reduce = [];
     private float[] _logitsGrad = [];
     private readonly System.Diagnostics.Stopwatch _clock = new();
     private int _rowCount;
@@ -33,9 +49,24 @@ public sealed class Trainer
     {
     }
 
-    public Trainer(Network network, IClassificationLoss loss, IOptimizer optimizer, TrainerOptions options)
+    /// <summary>A trainer that trains together with the other processes of <paramref name="group"/> (see the remarks on the class).</summary>
+    public Trainer(Network network, TrainerOptions options, ICollectives group)
+        : this(network, CreateLoss(options), CreateOptimizer(network, options), options, group)
+    {
+    }
+
+    public Trainer(Network network, IClassificationLoss loss, IOptimizer optimizer, TrainerOptions options, ICollectives? group = null)
     {
         options.Validate();
+        _group = group ?? SingleProcess.Instance;
+        if (_group.Size > 1)
+        {
+            if (loss is not SoftmaxCrossEntropy { Options.Reduction: Reduction.Mean } ce)
+                throw new ArgumentException("data-parallel training needs the softmax cross-entropy loss with the mean reduction", nameof(loss));
+            _sumLoss = new SoftmaxCrossEntropy(ce.Options with { Reduction = Reduction.Sum });
+            _sumFused = SmallNetworkPath.TryCreate(network, _sumLoss);
+            _reduce = new float[network.Parameters.Sum(p => p.Length) + 4];
+        }
         _network = network;
         _loss = loss;
         Optimizer = optimizer;
@@ -55,6 +86,14 @@ public sealed class Trainer
     public IOptimizer Optimizer { get; }
     public LearningRateSchedule Schedule { get; }
     public TrainerOptions Options => _options;
+
+    /// <summary>The processes that train together (a group of one unless given).</summary>
+    public ICollectives Group => _group;
+
+    /// <summary>Time spent in the gradient all-reduce (zero for a single process), and the steps that took it.</summary>
+    public TimeSpan AllReduceTime => Stopwatch.GetElapsedTime(0, _reduceTicks);
+    public long AllReduceCount { get; private set; }
+    private long _reduceTicks;
 
     /// <summary>Epochs completed so far.</summary>
     public int Epoch { get; private set; }
@@ -81,29 +120,42 @@ public sealed class Trainer
     /// <paramref name="cancellationToken"/> was cancelled. Training stops between two batches and the trainer keeps a
     /// consistent state: <see cref="CaptureState"/> (a checkpoint) or another <c>Fit</c> continues from the next batch.
     /// </exception>
-    public TrainingResult Fit(Dataset train, Dataset? validation = null, IProgress<EpochReport>? progress = null, CancellationToken cancellationToken = default)
+    public TrainingResult Fit(Dataset train, Dataset? validation = null, IProgress<EpochReport>? progress = null, CancellationToken cancellationToken = default) =>
+        Fit(TrainingShare.Whole(train), validation, progress, cancellationToken);
+
+    /// <summary>
+    /// Trains on this process's share of the training rows, together with the other processes of <see cref="Group"/>
+    /// (each calls <c>Fit</c> with its own share and its own share of the validation rows, possibly none). With a group,
+    /// the first signal of <paramref name="cancellationToken"/> on any process stops all of them after the same batch.
+    /// </summary>
+    public TrainingResult Fit(TrainingShare share, Dataset? validation = null, IProgress<EpochReport>? progress = null, CancellationToken cancellationToken = default)
     {
+        Dataset train = share.Rows;
+        bool shared = _group.Size > 1;
         if (train.FeatureCount != _network.InputCount)
-            throw new ArgumentException($"the data has {train.FeatureCount} features but the network takes {_network.InputCount}", nameof(train));
-        if (train.RowCount == 0) throw new ArgumentException("the training data has no rows", nameof(train));
-        if (validation is { RowCount: 0 }) validation = null;
+            throw new ArgumentException($"the data has {train.FeatureCount} features but the network takes {_network.InputCount}", nameof(share));
+        if (share.GlobalRowCount == 0) throw new ArgumentException("the training data has no rows", nameof(share));
+        if (shared) validation = SharedValidation(train, validation);
+        else if (validation is { RowCount: 0 }) validation = null;
         // Validation rows are matched to the training data by feature and class name, never by position.
         validation = validation?.AlignTo(train.FeatureNames, train.ClassNames);
-        int batchSize = _options.BatchSize == 0 ? train.RowCount : Math.Min(_options.BatchSize, train.RowCount);
-        _batches.Use(train, batchSize);
+        int rowCount = share.GlobalRowCount;
+        int batchSize = _options.BatchSize == 0 ? rowCount : Math.Min(_options.BatchSize, rowCount);
+        _batches.Use(share, batchSize);
         EnsureCapacity(batchSize);
-        _rowCount = train.RowCount;
+        _rowCount = rowCount;
         _clock.Restart();
 
         StopReason reason = StopReason.MaxEpochs;
         while (Epoch < _options.Epochs)
         {
-            cancellationToken.ThrowIfCancellationRequested();
+            // With a group, a stop is agreed on inside the steps' all-reduce, so that every process stops after the same batch.
+            if (!shared) cancellationToken.ThrowIfCancellationRequested();
             Optimizer.LearningRate = Schedule.Current;
             RunEpoch(cancellationToken);
             Epoch++;
-            double loss = _batches.LossSum / train.RowCount, accuracy = (double)_batches.Correct / train.RowCount;
-            (double? validationLoss, double? validationAccuracy) = validation is null ? ((double?)null, (double?)null) : Evaluation.LossAndAccuracy(_network, validation);
+            double loss = _batches.LossSum / rowCount, accuracy = (double)_batches.Correct / rowCount;
+            (double? validationLoss, double? validationAccuracy) = validation is null ? ((double?)null, (double?)null) : Evaluation.LossAndAccuracy(_network, validation, _group);
             _history.Add(loss, accuracy, validationLoss, validationAccuracy);
             progress?.Report(new EpochReport(Epoch, _options.Epochs, loss, validationLoss, validationAccuracy, Optimizer.LearningRate) { TrainAccuracy = accuracy, Elapsed = _clock.Elapsed });
             if (!double.IsFinite(loss) || validationLoss is double v && !double.IsFinite(v)) { reason = StopReason.NonFiniteLoss; break; }
@@ -120,15 +172,39 @@ public sealed class Trainer
     private void RunEpoch(CancellationToken cancellationToken)
     {
         _batches.BeginEpoch();
-        while (_batches.Next(out ReadOnlySpan<float> x, out ReadOnlySpan<int> y, out int batch))
+        while (_batches.Next(out ReadOnlySpan<float> x, out ReadOnlySpan<int> y, out int rows, out int batch))
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            StepResult step = Step(x, y, batch);
-            _batches.Completed(batch, step);
-            BatchCompleted?.Invoke(new BatchReport(Epoch + 1, _batches.Position, _rowCount, step.Loss, (double)_batches.Correct / _batches.Position, _clock.Elapsed));
-            if (!double.IsFinite(step.Loss)) break;
+            if (_group.Size == 1)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                StepResult step = Step(x, y, batch);
+                _batches.Completed(batch, step);
+                ReportBatch(step);
+                if (!double.IsFinite(step.Loss)) break;
+                continue;
+            }
+            StepResult shared = SharedStep(x, y, rows, batch, cancellationToken.IsCancellationRequested, out bool stop);
+            _batches.Completed(batch, shared);
+            ReportBatch(shared);
+            if (!double.IsFinite(shared.Loss)) break;
+            if (stop) throw new OperationCanceledException("another process of the group was interrupted", cancellationToken);
         }
         _batches.EndEpoch();
+    }
+
+    private void ReportBatch(StepResult step) =>
+        BatchCompleted?.Invoke(new BatchReport(Epoch + 1, _batches.Position, _rowCount, step.Loss, (double)_batches.Correct / _batches.Position, _clock.Elapsed));
+
+    // Every process learns whether any holds validation rows (then each evaluates its own, possibly none); the weights and
+    // optimizer buffers of process 0 are copied to all, so they start identical even if a process's copy differed.
+    private Dataset? SharedValidation(Dataset train, Dataset? validation)
+    {
+        Span<int> count = [validation?.RowCount ?? 0];
+        _group.AllReduceSum(count);
+        foreach (Parameter p in _parameters) _group.Broadcast(p.Value, root: 0);
+        foreach ((_, float[] buffer) in Optimizer.State) _group.Broadcast(buffer, root: 0);
+        if (count[0] == 0) return null;
+        return validation ?? new Dataset([], [], train.FeatureNames, train.ClassNames);
     }
 
     // Early stopping watches the validation loss or accuracy when there is validation data, else the training loss.
@@ -175,17 +251,58 @@ public sealed class Trainer
     public StepResult Step(ReadOnlySpan<float> x, ReadOnlySpan<int> y, int batch)
     {
         EnsureCapacity(batch);
-        StepResult result = _fused is not null && FusedStep(x, y, batch) is StepResult fused ? fused : GeneralStep(x, y, batch);
+        StepResult result = _fused is not null && FusedStep(_fused, x, y, batch) is StepResult fused ? fused : GeneralStep(x, y, batch, _loss);
         if (_options.GradientClipNorm > 0) ClipGradients(_options.GradientClipNorm);
         Optimizer.Step();
         return result;
     }
 
-    // Iris-sized networks: forward, loss and backward fused, 16 rows at a time; it writes every gradient, as the general path does.
-    private StepResult? FusedStep(ReadOnlySpan<float> x, ReadOnlySpan<int> y, int batch) =>
-        _fused!.Step(x, y, batch, out int correct) is double loss ? new StepResult(loss, correct) : null;
+    // x [rows, features], y [rows]: this process's rows of a batch of `batch` rows of the whole set. Computes the summed
+    // gradient of its rows, all-reduces it with the loss sum, correct count, denominator and stop flag, divides by the
+    // denominator and takes the optimizer step: the same update on every process. Returns the batch's mean loss.
+    private StepResult SharedStep(ReadOnlySpan<float> x, ReadOnlySpan<int> y, int rows, int batch, bool stopRequested, out bool stop)
+    {
+        EnsureCapacity(batch);
+        StepResult local = new(0, 0);
+        if (rows == 0) _network.ZeroGrad();
+        else local = _sumFused is not null && FusedStep(_sumFused, x, y, rows) is StepResult fused ? fused : GeneralStep(x, y, rows, _sumLoss!);
+        Span<float> buffer = _reduce;
+        int o = 0;
+        foreach (Parameter p in _parameters) { p.Gradient.CopyTo(buffer[o..]); o += p.Length; }
+        buffer[o] = (float)local.Loss;
+        buffer[o + 1] = local.Correct;
+        buffer[o + 2] = Denominator(y[..rows]);
+        buffer[o + 3] = stopRequested ? 1 : 0;
+        long start = Stopwatch.GetTimestamp();
+        _group.AllReduceSum(buffer);
+        _reduceTicks += Stopwatch.GetTimestamp() - start;
+        AllReduceCount++;
+        float denominator = buffer[o + 2];
+        // As the mean reduction: every row ignored gives a NaN loss and a zero gradient.
+        float scale = denominator > 0 ? 1f / denominator : 0f;
+        o = 0;
+        foreach (Parameter p in _parameters) { TensorPrimitives.Multiply(buffer.Slice(o, p.Length), scale, p.Gradient); o += p.Length; }
+        stop = buffer[o + 3] > 0;
+        if (_options.GradientClipNorm > 0) ClipGradients(_options.GradientClipNorm);
+        Optimizer.Step();
+        return new StepResult(denominator > 0 ? buffer[o] / (double)denominator : double.NaN, (int)buffer[o + 1]);
+    }
 
-    private StepResult GeneralStep(ReadOnlySpan<float> x, ReadOnlySpan<int> y, int batch)
+    // The mean reduction's denominator for these rows: Σ w[y] over the rows not ignored (the row count without weights).
+    private float Denominator(ReadOnlySpan<int> y)
+    {
+        CrossEntropyOptions options = _sumLoss!.Options;
+        double sum = 0;
+        foreach (int t in y)
+            if (t != options.IgnoreIndex) sum += options.Weights is { } w && (uint)t < (uint)w.Length ? w[t] : 1;
+        return (float)sum;
+    }
+
+    // Iris-sized networks: forward, loss and backward fused, 16 rows at a time; it writes every gradient, as the general path does.
+    private static StepResult? FusedStep(FusedSmallStep fused, ReadOnlySpan<float> x, ReadOnlySpan<int> y, int batch) =>
+        fused.Step(x, y, batch, out int correct) is double loss ? new StepResult(loss, correct) : null;
+
+    private StepResult GeneralStep(ReadOnlySpan<float> x, ReadOnlySpan<int> y, int batch, IClassificationLoss loss)
     {
         ReadOnlySpan<float> logits = _network.Forward(x, batch);
         int classes = _network.ClassCount, correct = 0;
@@ -197,9 +314,9 @@ public sealed class Trainer
             if (best == y[r]) correct++;
         }
         Span<float> logitsGrad = _logitsGrad.AsSpan(0, batch * classes);
-        double loss = _loss.ForwardBackward(logits, y, batch, classes, logitsGrad);
+        double value = loss.ForwardBackward(logits, y, batch, classes, logitsGrad);
         _network.Backward(x, logitsGrad, batch, accumulate: false);   // writes every gradient: no ZeroGrad pass needed
-        return new StepResult(loss, correct);
+        return new StepResult(value, correct);
     }
 
     /// <summary>Scales every gradient by min(1, maxNorm / (‖g‖ + 1e-6)), ‖g‖ the L2 norm over all parameters (PyTorch's clip_grad_norm_).</summary>

@@ -1,0 +1,98 @@
+using Xent.Data;
+using Xent.Distributed;
+using Xent.Layers;
+using Xent.Training;
+
+namespace Xent.Models;
+
+/// <summary>This process's part of a data-parallel run: its training rows (with their place in the whole training set) and its validation rows.</summary>
+public sealed record SharedSplit(TrainingShare Train, Dataset? Validation);
+
+public sealed partial class Classifier
+{
+    /// <summary>
+    /// The data-parallel counterpart of <see cref="Train(Dataset, ClassifierOptions?, Dataset?, IProgress{EpochReport}?, TrainingHooks?, CancellationToken)"/>'s split: every process of <paramref name="group"/> calls it with
+    /// its <paramref name="share"/> of the rows of a data set of <paramref name="rowCount"/> rows (classes numbered alike
+    /// on every process). The labels of all rows are all-reduced (one int per row), so every process computes the same
+    /// stratified split as <see cref="Split.Stratified(Dataset, double, long)"/> would on the whole set, and keeps its own rows of each part. With
+    /// a <paramref name="validation"/> share (a separate file), there is no split.
+    /// </summary>
+    public static SharedSplit SplitShared(Dataset rows, RowShare share, int rowCount, ICollectives group, ClassifierOptions options, Dataset? validation = null)
+    {
+        if (rows.RowCount != share.RowsOf(rowCount)) throw new ArgumentException($"share {share.Index} of {rowCount} rows holds {share.RowsOf(rowCount)} rows, not {rows.RowCount}", nameof(rows));
+        int[] localIndices = Enumerable.Range(0, rows.RowCount).Select(share.GlobalIndex).ToArray();
+        if (validation is not null || options.ValidationFraction == 0) return new SharedSplit(new TrainingShare(rows, localIndices, rowCount), validation);
+
+        var labels = new int[rowCount];
+        for (int i = 0; i < rows.RowCount; i++) labels[localIndices[i]] = rows.Labels[i] + 1;   // 0 marks another process's row
+        group.AllReduceSum(labels);
+        for (int g = 0; g < rowCount; g++) labels[g]--;
+        var isValidation = new bool[rowCount];
+        foreach (int g in Split.StratifiedRows(labels, rows.ClassCount, options.ValidationFraction, options.Trainer.Seed).Validation) isValidation[g] = true;
+        // A training row's index in the training set is the number of training rows before it.
+        var trainIndex = new int[rowCount];
+        int trainCount = 0;
+        for (int g = 0; g < rowCount; g++) trainIndex[g] = isValidation[g] ? -1 : trainCount++;
+        int[] localTrain = Enumerable.Range(0, rows.RowCount).Where(i => !isValidation[localIndices[i]]).ToArray();
+        int[] localValidation = Enumerable.Range(0, rows.RowCount).Where(i => isValidation[localIndices[i]]).ToArray();
+        var train = new TrainingShare(rows.Subset(localTrain), localTrain.Select(i => trainIndex[localIndices[i]]).ToArray(), trainCount);
+        return new SharedSplit(train, rows.Subset(localValidation));
+    }
+
+    /// <summary>
+    /// Data-parallel <see cref="Train(Dataset, ClassifierOptions?, Dataset?, IProgress{EpochReport}?, TrainingHooks?, CancellationToken)"/>: every process of <paramref name="group"/> calls it with its part from
+    /// <see cref="SplitShared"/>. The standardisation is fitted on all training rows (sums all-reduced), balanced class
+    /// weights count all training rows, and the trainer all-reduces every step's gradient, so every process returns the
+    /// same classifier, equal to a single process's up to the order of float additions.
+    /// </summary>
+    public static Classifier TrainShared(SharedSplit split, ICollectives group, ClassifierOptions? options = null,
+        IProgress<EpochReport>? progress = null, TrainingHooks? hooks = null, CancellationToken cancellationToken = default)
+    {
+        options ??= new ClassifierOptions();
+        options.Validate();
+        Dataset train = split.Train.Rows;
+        Dataset? validation = split.Validation;
+        if (validation is not null)
+        {
+            try { validation = validation.AlignTo(train.FeatureNames, train.ClassNames); }
+            catch (ArgumentException e) { throw new ArgumentException($"validation data: {e.Message}", nameof(split), e); }
+        }
+        Standardizer? standardizer = options.Standardize ? Standardizer.Fit(train, group) : null;
+        if (standardizer is not null)
+        {
+            train = standardizer.Transform(train);
+            if (validation is not null) validation = standardizer.Transform(validation);
+        }
+        TrainerOptions trainerOptions = options.Trainer;
+        if (options.BalancedClassWeights)
+        {
+            int[] counts = train.ClassCounts();
+            group.AllReduceSum(counts);
+            trainerOptions = trainerOptions with { ClassWeights = ClassWeighting.BalancedFromCounts(counts) };
+        }
+        Network network = Network.CreateClassifier(train.FeatureCount, options.Hidden, train.ClassCount, options.Activation, options.Trainer.Seed);
+        var trainer = new Trainer(network, trainerOptions, group) { EpochCompleted = hooks?.EpochCompleted };
+        hooks?.BeforeTraining?.Invoke(trainer);
+        var share = new TrainingShare(train, split.Train.GlobalIndices, split.Train.GlobalRowCount);
+        TrainingResult result = trainer.Fit(share, validation, progress, cancellationToken);
+        return new Classifier(network, standardizer, train.FeatureNames, train.ClassNames, options) { TrainingResult = result };
+    }
+
+    /// <summary>
+    /// <see cref="Evaluate(Dataset)"/> over the rows that the processes of <paramref name="group"/> hold together: each process's
+    /// confusion matrix and summed log loss are all-reduced, so every process gets the metrics of all the rows.
+    /// </summary>
+    public ClassificationMetrics Evaluate(Dataset data, ICollectives group)
+    {
+        if (group.Size == 1) return Evaluate(data);
+        ClassificationMetrics local = Evaluate(data);
+        int k = ClassNames.Count;
+        var totals = new double[k * k + 1];
+        for (int i = 0; i < k; i++)
+            for (int j = 0; j < k; j++) totals[i * k + j] = local.ConfusionMatrix[i][j];
+        totals[k * k] = data.RowCount == 0 ? 0 : local.LogLoss * data.RowCount;
+        group.AllReduceSum(totals);
+        int[][] confusion = Enumerable.Range(0, k).Select(i => Enumerable.Range(0, k).Select(j => (int)totals[i * k + j]).ToArray()).ToArray();
+        return ClassificationMetrics.FromConfusion(confusion, totals[k * k], ClassNames);
+    }
+}
