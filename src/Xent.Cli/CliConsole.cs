@@ -33,6 +33,15 @@ public sealed class CliConsole
     /// </summary>
     public static CliConsole System()
     {
+        // Under mpirun a process's output reaches the user through mpirun, on a pseudo-terminal whatever mpirun's own
+        // output is: plain lines, as when redirected.
+        // TERM=dumb before the console starts keeps .NET from switching that terminal's keypad mode (an escape sequence in
+        // the output).
+        if (Distributed.OpenMpi.LaunchedByMpirun)
+        {
+            Environment.SetEnvironmentVariable("TERM", "dumb");
+            return Plain(Console.Out, Console.Error);
+        }
         IAnsiConsole ansi = AnsiConsole.Console;
         if (Console.IsOutputRedirected) ansi.Profile.Width = UnwrappedWidth;
         else if (int.TryParse(Environment.GetEnvironmentVariable("COLUMNS"), NumberStyles.None, CultureInfo.InvariantCulture, out int columns) && columns is > 0 and < UnwrappedWidth)
@@ -41,7 +50,12 @@ public sealed class CliConsole
     }
 
     /// <summary>A console that records everything, for in-process tests: no colours, no live widgets, never wrapped.</summary>
-    public static CliConsole Capture(StringWriter output, StringWriter error)
+    public static CliConsole Capture(StringWriter output, StringWriter error) => Plain(output, error);
+
+    /// <summary>A console that prints nothing but errors: the processes of a data-parallel run other than process 0.</summary>
+    public static CliConsole Silent(TextWriter error) => Plain(TextWriter.Null, error);
+
+    private static CliConsole Plain(TextWriter output, TextWriter error)
     {
         IAnsiConsole ansi = AnsiConsole.Create(new AnsiConsoleSettings
         {

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.Json;
 using Spectre.Console;
 using Xent.Data;
+using Xent.Distributed;
 using Xent.Layers;
 using Xent.Models;
 using Xent.Optimizers;
@@ -15,7 +16,7 @@ namespace Xent.Cli.Commands;
 /// <c>xent train</c>: trains a classifier on a CSV file (or the embedded Iris data), shows progress, and ends with a
 /// summary; <c>--out</c> saves the model, <c>--checkpoint-dir</c> saves resumable checkpoints.
 /// </summary>
-internal static class TrainCommand
+internal static partial class TrainCommand
 {
     private static readonly TrainerOptions Defaults = new();
 
@@ -66,6 +67,7 @@ internal static class TrainCommand
     public static readonly Option<string?> Resume = new("--resume") { Description = "Continue the run whose checkpoint is in this folder (its settings are reused)" };
     public static readonly Option<string?> Plot = new("--plot") { Description = "Write loss and accuracy curves and the confusion matrix as PNG and SVG into this folder" };
     public static readonly Option<bool> Json = new("--json") { Description = "Print one JSON object instead of the human-readable output" };
+    public static readonly Option<string> DistributedMode = new("--distributed") { Description = "Data-parallel training over the processes mpirun started: auto (when run by mpirun with -np 2 or more), on or off", DefaultValueFactory = _ => "auto" };
     public static readonly Option<bool> ReportTime = new("--report-time") { Description = "Add the training time in seconds to the --json output (which is otherwise identical for identical runs)" };
 
     static TrainCommand()
@@ -88,6 +90,7 @@ internal static class TrainCommand
         Patience.MustBePositive();
         CheckpointEvery.MustBePositive();
         MaxCategories.MustBePositive();
+        DistributedMode.Check(v => v is "auto" or "on" or "off" ? null : $"must be auto, on or off; got '{v}'");
         Missing.MustBeMissingPolicy();
     }
 
@@ -96,7 +99,7 @@ internal static class TrainCommand
         var command = new Command("train", "Train a softmax cross-entropy classifier by backpropagation and gradient descent on a CSV file (or the embedded Iris data) and report loss and accuracy.");
         foreach (Option option in new Option[] { Data, Label, Ignore, Delimiter, Validation, ValidationData, CategoricalColumns, NumericColumns, MaxCategories, Missing, DropUnlabelled, Hidden, ActivationOption, Optimizer, LearningRate,
             Momentum, Nesterov, WeightDecay, ClipNorm, ScheduleOption, BatchSize, Epochs, Seed, Patience, MinDelta, Monitor, NoEarlyStopping, ClassWeights,
-            LabelSmoothing, Out, Force, CheckpointDir, CheckpointEvery, Resume, Plot, Json, ReportTime })
+            LabelSmoothing, Out, Force, CheckpointDir, CheckpointEvery, Resume, Plot, Json, ReportTime, DistributedMode })
             command.Options.Add(option);
         command.SetAction((parse, cancellationToken) => Task.FromResult(Run(parse, console, cancellationToken)));
         return command;
@@ -128,17 +131,32 @@ internal static class TrainCommand
     }
 
     // What --resume may be given with: where the results go, never how the run trains.
-    private static readonly Option[] HonouredWithResume = [Resume, Out, Force, Plot, Json, ReportTime];
+    private static readonly Option[] HonouredWithResume = [Resume, Out, Force, Plot, Json, ReportTime, DistributedMode];
 
-    private static int Run(ParseResult parse, CliConsole console, CancellationToken cancellationToken)
+    // One run, alone or as one process of a data-parallel group (see TrainCommand.Distributed.cs).
+    private static int RunWith(ParseResult parse, CliConsole console, ICollectives group, CancellationToken cancellationToken)
     {
         bool json = parse.GetValue(Json);
         string? resume = parse.GetValue(Resume);
-        TrainSettings settings = resume is null ? ReadSettings(parse) : ResumeSettings(parse, resume);
+        TrainSettings settings = OnEveryRank(group, () => resume is null ? ReadSettings(parse) : ResumeSettings(parse, resume));
 
-        // Every output is checked, and owned, before any data is read or any epoch runs.
+        // Every output is checked, and owned, before any data is read or any epoch runs (by the one process that writes).
         var owned = new List<OutputLock>();
         try
+        {
+            OnRankZero(group, () => settings = CheckOutputs(settings, resume, owned));
+            return group.Size > 1
+                ? TrainShared(parse, console, settings, resume, json, group, cancellationToken)
+                : Train(parse, console, settings, resume, json, cancellationToken);
+        }
+        finally
+        {
+            foreach (OutputLock l in owned) l.Dispose();
+        }
+    }
+
+    private static TrainSettings CheckOutputs(TrainSettings settings, string? resume, List<OutputLock> owned)
+    {
         {
             if (settings.Out is { } outPath)
             {
@@ -157,12 +175,8 @@ internal static class TrainCommand
                 PlotFiles.CheckFolder(plotDir, TrainingPlots.Names, settings.Force);
                 settings = settings with { Plot = Path.GetFullPath(plotDir) };
             }
-            return Train(parse, console, settings, resume, json, cancellationToken);
         }
-        finally
-        {
-            foreach (OutputLock l in owned) l.Dispose();
-        }
+        return settings;
     }
 
     private static int Train(ParseResult parse, CliConsole console, TrainSettings settings, string? resume, bool json, CancellationToken cancellationToken)
@@ -249,18 +263,18 @@ internal static class TrainCommand
         }
         if (settings.Plot is { } plotDir) PlotFiles.Write(plotDir, plots!);
 
-        if (json) WriteJson(console, result, trainMetrics, validationMetrics, model, settings, data, parse.GetValue(ReportTime) ? trainingSeconds : null);
+        if (json) WriteJson(console, result, trainMetrics, validationMetrics, model, settings, data, parse.GetValue(ReportTime) ? trainingSeconds : null, running!);
         else WriteSummary(console, result, trainMetrics, validationMetrics, model, settings);
         return 0;
     }
 
     // After an interrupt: the run's state goes into its checkpoint (when it has one), --out is never written.
-    private static CommandInterruptedException Interrupted(Trainer trainer, TrainSettings settings, string settingsJson)
+    private static CommandInterruptedException Interrupted(Trainer trainer, TrainSettings settings, string settingsJson, bool writer = true)
     {
         string at = $"interrupted in epoch {trainer.Epoch + 1} of {settings.Trainer.Epochs}";
         if (settings.CheckpointDir is { } dir)
         {
-            Checkpoint.Save(dir, trainer, settingsJson);
+            if (writer) Checkpoint.Save(dir, trainer, settingsJson);
             return new CommandInterruptedException($"{at}; saved the run's state in {dir}; continue it with: xent train --resume {dir}");
         }
         return new CommandInterruptedException($"{at}; no model was saved (with --checkpoint-dir, an interrupted run can be resumed)");
@@ -296,7 +310,7 @@ internal static class TrainCommand
         string[] others = parse.CommandResult.Children.OfType<System.CommandLine.Parsing.OptionResult>()
             .Where(r => !r.Implicit && !HonouredWithResume.Contains(r.Option)).Select(r => r.Option.Name).ToArray();
         if (others.Length > 0)
-            throw new UserError($"--resume continues the saved run with its own settings, so {string.Join(", ", others)} cannot be given with it (only --out, --force, --plot, --json and --report-time can)");
+            throw new UserError($"--resume continues the saved run with its own settings, so {string.Join(", ", others)} cannot be given with it (only --out, --force, --plot, --json, --report-time and --distributed can)");
         if (string.IsNullOrWhiteSpace(resume)) throw new UserError("--resume needs the checkpoint folder; got an empty path");
         if (File.Exists(resume)) throw new UserError($"--resume {resume} is a file; give the folder that --checkpoint-dir named");
         if (!Directory.Exists(resume)) throw new UserError($"--resume {resume}: no such folder");
@@ -410,19 +424,22 @@ internal static class TrainCommand
         return (table, validation, Path.GetFileName(settings.Data));
     }
 
-    private static Classifier TrainWithProgress(CliConsole console, Table data, ClassifierOptions options, Table? validation, Classifier.TrainingHooks hooks, CancellationToken cancellationToken)
+    private static Classifier TrainWithProgress(CliConsole console, Table data, ClassifierOptions options, Table? validation, Classifier.TrainingHooks hooks, CancellationToken cancellationToken) =>
+        TrainWithProgress(console, options.Trainer.Epochs, progress => Classifier.Train(data, options, validation, progress, hooks, cancellationToken));
+
+    // train(progress) runs the training; the progress shown is plain lines when redirected, a live bar on a terminal.
+    private static Classifier TrainWithProgress(CliConsole console, int maxEpochs, Func<IProgress<EpochReport>, Classifier> train)
     {
-        int maxEpochs = options.Trainer.Epochs;
         if (!console.IsInteractive)
         {
             int every = Math.Max(1, maxEpochs / 10);
-            return Classifier.Train(data, options, validation, new InlineProgress(r =>
+            return train(new InlineProgress(r =>
             {
                 if (r.Epoch % every == 0 || r.Epoch == 1)
                     console.Ansi.WriteLine(r.ValidationLoss is null
                         ? $"epoch {r.Epoch,5}/{r.MaxEpochs}  loss {r.TrainLoss:F4}  learning rate {r.LearningRate:G3}"
                         : $"epoch {r.Epoch,5}/{r.MaxEpochs}  loss {r.TrainLoss:F4}  validation loss {r.ValidationLoss:F4}  validation accuracy {r.ValidationAccuracy:P1}  learning rate {r.LearningRate:G3}");
-            }), hooks, cancellationToken);
+            }));
         }
         Classifier? model = null;
         console.Ansi.Progress().AutoClear(false).HideCompleted(false)
@@ -430,13 +447,13 @@ internal static class TrainCommand
             .Start(context =>
             {
                 ProgressTask task = context.AddTask("training", maxValue: maxEpochs);
-                model = Classifier.Train(data, options, validation, new InlineProgress(r =>
+                model = train(new InlineProgress(r =>
                 {
                     task.Value = r.Epoch;
                     task.Description = r.ValidationLoss is null
                         ? $"epoch {r.Epoch}  loss {r.TrainLoss:F4}"
                         : $"epoch {r.Epoch}  loss {r.TrainLoss:F4}  val loss {r.ValidationLoss:F4}  val acc {r.ValidationAccuracy:P1}";
-                }), hooks, cancellationToken);
+                }));
                 task.Value = maxEpochs;
             });
         return model!;
@@ -456,7 +473,7 @@ internal static class TrainCommand
         if (settings.Plot is { } plots) console.Line($"Wrote the plots to {plots}.");
     }
 
-    private static void WriteJson(CliConsole console, TrainingResult result, ClassificationMetrics train, ClassificationMetrics? validation, Classifier model, TrainSettings settings, Table data, double? trainingSeconds)
+    private static void WriteJson(CliConsole console, TrainingResult result, ClassificationMetrics train, ClassificationMetrics? validation, Classifier model, TrainSettings settings, Table data, double? trainingSeconds, Trainer trainer)
     {
         using var stream = new MemoryStream();
         using (var writer = new Utf8JsonWriter(stream, JsonOutput.Options))
@@ -475,7 +492,14 @@ internal static class TrainCommand
             foreach (double loss in result.ValidationLossHistory) JsonOutput.Number(writer, null, loss);
             writer.WriteEndArray();
             writer.WriteNumber("bestEpoch", result.BestEpoch);
-            if (trainingSeconds is double seconds) writer.WriteNumber("trainingSeconds", seconds);
+            if (trainingSeconds is double seconds)
+            {
+                writer.WriteNumber("trainingSeconds", seconds);
+                // Data-parallel runs: the time this process spent in the gradient all-reduce (waiting for the others included).
+                if (trainer.Group.Size > 1) writer.WriteNumber("allReduceSeconds", trainer.AllReduceTime.TotalSeconds);
+                writer.WriteNumber("steps", trainer.Optimizer.StepCount);
+            }
+            writer.WriteNumber("ranks", trainer.Group.Size);
             writer.WriteString("network", model.Network.ToString());
             writer.WriteStartArray("classes");
             foreach (string c in model.ClassNames) writer.WriteStringValue(c);

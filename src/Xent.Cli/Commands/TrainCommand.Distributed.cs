@@ -1,0 +1,244 @@
+using System.CommandLine;
+using System.Runtime.ExceptionServices;
+using System.Text.Json;
+using Xent.Data;
+using Xent.Distributed;
+using Xent.Models;
+
+namespace Xent.Cli.Commands;
+
+/// <summary>
+/// <c>xent train</c> as one process of a data-parallel group started by <c>mpirun -np N xent train …</c>: every process
+/// reads its share of the rows and trains on it (see <see cref="Training.Trainer"/>), and process 0 alone prints, writes
+/// checkpoints, <c>--out</c> and the plots. A failure that every process meets alike (a bad option, too many processes
+/// for the rows, an interrupt) ends all of them with one report from process 0; a failure of one process (its share of
+/// the data is bad, it cannot read the file) prints one line naming it, <c>xent train: rank R: …</c>, and MPI_Abort ends
+/// the whole job. A process that dies is noticed by mpirun, which ends the others.
+/// </summary>
+internal static partial class TrainCommand
+{
+    private static int Run(ParseResult parse, CliConsole console, CancellationToken cancellationToken)
+    {
+        string mode = parse.GetValue(DistributedMode)!;
+        bool launched = OpenMpi.LaunchedByMpirun && OpenMpi.LauncherSize > 1;
+        if (mode == "off" || mode == "auto" && !launched) return RunWith(parse, console, SingleProcess.Instance, cancellationToken);
+        OpenMpi mpi;
+        try { mpi = OpenMpi.Initialize(); }
+        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException or InvalidOperationException)
+        {
+            throw new UserError($"--distributed {mode}: {e.Message}");
+        }
+        int rank = mpi.Rank;
+        try
+        {
+            int code = RunWith(parse, rank == 0 ? console : CliConsole.Silent(console.Error), mpi, cancellationToken);
+            mpi.Dispose();
+            return code;
+        }
+        catch (SameOnEveryRank e)
+        {
+            // Every process met it at the same point: process 0 reports it, and all end alike.
+            mpi.Dispose();
+            if (rank == 0) ExceptionDispatchInfo.Throw(e.InnerException!);
+            return e.ExitCode;
+        }
+        catch (Exception e) when (mpi.Size > 1)
+        {
+            (string message, int code) = Failure(e);
+            Cleanup.RunAll();
+            console.Error.WriteLine($"xent train: rank {rank}: {message}");
+            console.Error.Flush();
+            mpi.Abort(code);
+            return code;
+        }
+    }
+
+    /// <summary>An error that every process of the group raised at the same point of the run.</summary>
+    private sealed class SameOnEveryRank(Exception error, int exitCode) : Exception(error.Message, error)
+    {
+        public int ExitCode { get; } = exitCode;
+    }
+
+    // The one-line report and exit code of a failure, as XentApp reports them.
+    private static (string Message, int ExitCode) Failure(Exception e)
+    {
+        string line = e.Message.ReplaceLineEndings(" ").Trim();
+        return e switch
+        {
+            SameOnEveryRank same => Failure(same.InnerException!) with { ExitCode = same.ExitCode },
+            UserError user => ($"error: {line}", user.ExitCode),
+            DataFormatException or ModelFileException => ($"error: {line}", XentApp.UsageError),
+            OperationCanceledException => ("interrupted", 130),
+            OutOfMemoryException => ("error: not enough memory for this process's share; use more processes, smaller layers or a smaller --batch-size", 1),
+            IOException or UnauthorizedAccessException => ($"error: {line}", 1),
+            _ => ($"internal error: {e.GetType().Name}: {line}", 1),
+        };
+    }
+
+    /// <summary>The error <paramref name="e"/>, marked as met by every process of <paramref name="group"/> at once.</summary>
+    private static Exception Same(Xent.Distributed.ICollectives group, Exception e) =>
+        group.Size > 1 ? new SameOnEveryRank(e, Failure(e).ExitCode) : e;
+
+    // Runs a step whose errors every process meets alike (the same options, the same agreed numbers).
+    private static T OnEveryRank<T>(Xent.Distributed.ICollectives group, Func<T> step)
+    {
+        try { return step(); }
+        catch (Exception e) when (group.Size > 1 && e is UserError or DataFormatException or ModelFileException)
+        {
+            throw new SameOnEveryRank(e, Failure(e).ExitCode);
+        }
+    }
+
+    private static void OnEveryRank(Xent.Distributed.ICollectives group, Action step) => OnEveryRank(group, () => { step(); return 0; });
+
+    // Runs a step on process 0 alone (checking or writing the outputs) and tells every process how it went, so a failure
+    // there ends all of them alike instead of leaving them waiting in the next collective.
+    private static void OnRankZero(Xent.Distributed.ICollectives group, Action step)
+    {
+        if (group.Size == 1) { step(); return; }
+        Exception? failure = null;
+        Span<byte> status = [0];
+        if (group.Rank == 0)
+        {
+            try { step(); }
+            catch (Exception e) { failure = e; status[0] = (byte)Math.Clamp(Failure(e).ExitCode, 1, 255); }
+        }
+        group.Broadcast(status, root: 0);
+        if (status[0] != 0) throw new SameOnEveryRank(failure ?? new UserError("process 0 failed", status[0]), status[0]);
+    }
+
+    // The data-parallel run: every process reads its share of a CSV of numbers, trains with the others, and process 0
+    // alone reports and writes. Mirrors Train, on numeric data sets instead of typed tables.
+    private static int TrainShared(ParseResult parse, CliConsole console, TrainSettings settings, string? resume, bool json, Xent.Distributed.ICollectives group, CancellationToken cancellationToken)
+    {
+        if (settings.Categorical.Length > 0 || settings.Numeric.Length > 0 || settings.DropUnlabelled)
+            throw Same(group, new UserError("--categorical, --numeric and --drop-unlabelled do not work with data-parallel training yet: its data must be numbers, with a label on every row"));
+        (Dataset data, Dataset? validation, string source, int rowCount) = LoadShare(settings, group);
+        OnEveryRank(group, () => CheckSize(data.FeatureCount, rowCount, data.ClassCount, settings));
+        var options = new ClassifierOptions
+        {
+            Hidden = settings.Hidden,
+            Activation = settings.Activation,
+            ValidationFraction = settings.ValidationData is null ? settings.Validation : 0,
+            BalancedClassWeights = settings.BalancedClassWeights,
+            Trainer = settings.Trainer,
+        };
+        if (settings.Trainer.ClassWeights is { } weights && weights.Length != data.ClassCount)
+            throw Same(group, new UserError($"--class-weights has {weights.Length} weights but the data has {data.ClassCount} classes ({string.Join(", ", data.ClassNames)})"));
+
+        string settingsJson = JsonSerializer.Serialize(settings, Classifier.JsonOptions);
+        Training.Trainer? running = null;
+        var hooks = new Classifier.TrainingHooks
+        {
+            BeforeTraining = trainer =>
+            {
+                running = trainer;
+                if (resume is not null) Checkpoint.Restore(resume, trainer);
+            },
+            EpochCompleted = settings.CheckpointDir is { } dir && group.Rank == 0
+                ? trainer => { if (trainer.Epoch % settings.CheckpointEvery == 0) Checkpoint.Save(dir, trainer, settingsJson); }
+            : null,
+        };
+        if (!json)
+        {
+            string hiddenText = settings.Hidden.Length == 0 ? "no hidden layer" : $"hidden {string.Join(",", settings.Hidden)} {settings.Activation}";
+            string validationText = settings.ValidationData is not null ? $"validation from {Path.GetFileName(settings.ValidationData)}"
+                : settings.Validation > 0 ? $"{settings.Validation:P0} stratified validation split" : "no validation data";
+            console.Line($"Training on {source}: {rowCount} rows, {data.FeatureCount} features, {data.ClassCount} classes; {hiddenText}; {validationText}; features standardised.");
+            console.Line($"Data-parallel on {group.Size} processes: each reads and trains on its share of the rows; one all-reduce of the gradients per batch.");
+            if (resume is not null) console.Line($"Resuming from the checkpoint in {resume}.");
+        }
+
+        SharedSplit split = Classifier.SplitShared(data, RowShare.Of(group), rowCount, group, options, validation);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        Classifier model;
+        try
+        {
+            // While training, the first signal stops every process after the same batch (agreed in the steps' all-reduce).
+            using (Interrupts.Graceful())
+                model = json
+                    ? Classifier.TrainShared(split, group, options, null, hooks, cancellationToken)
+                    : TrainWithProgress(console, options.Trainer.Epochs, progress => Classifier.TrainShared(split, group, options, progress, hooks, cancellationToken));
+        }
+        catch (OperationCanceledException) when (running is not null)
+        {
+            throw Same(group, Interrupted(running, settings, settingsJson, writer: group.Rank == 0));
+        }
+        Training.TrainingResult result = model.TrainingResult!;
+        double trainingSeconds = clock.Elapsed.TotalSeconds;
+        CheckSameWeights(model, group);
+
+        Training.ClassificationMetrics trainMetrics = model.Evaluate(split.Train.Rows, group);
+        Training.ClassificationMetrics? validationMetrics = split.Validation is null ? null : model.Evaluate(split.Validation, group);
+        if (result.StopReason == Training.StopReason.NonFiniteLoss)
+        {
+            if (group.Rank == 0)
+                console.Error.WriteLine($"xent train: error: the loss became NaN or infinite at epoch {result.Epochs}; no model was saved (try a smaller --learning-rate, --clip-norm 1, or check the data for extreme values)");
+            return 1;
+        }
+        OnRankZero(group, () =>
+        {
+            // Plots are drawn in memory before anything is written, so a failure there leaves no model behind either.
+            IReadOnlyList<PlotFiles.Rendered>? plots = settings.Plot is null ? null : TrainingPlots.Render(result, validationMetrics ?? trainMetrics);
+            if (settings.Out is { } path)
+            {
+                try { model.Save(path, overwrite: settings.Force); }
+                catch (IOException e) when (e is not ModelFileException) { throw new UserError($"{path}: cannot write the model ({e.Message})", 1); }
+            }
+            if (settings.Plot is { } plotDir) PlotFiles.Write(plotDir, plots!);
+            if (json) WriteJson(console, result, trainMetrics, validationMetrics, model, settings, Table.FromDataset(data), parse.GetValue(ReportTime) ? trainingSeconds : null, running!);
+            else WriteSummary(console, result, trainMetrics, validationMetrics, model, settings);
+        });
+        return 0;
+    }
+
+    // This process's share of the rows (RowShare: row i of the file to process i mod N), with the classes of all shares.
+    private static (Dataset Data, Dataset? Validation, string Source, int RowCount) LoadShare(TrainSettings settings, Xent.Distributed.ICollectives group)
+    {
+        RowShare share = RowShare.Of(group);
+        if (settings.Data is null)
+        {
+            if (settings.Label is not null || settings.Ignore.Length > 0 || settings.ValidationData is not null)
+                throw Same(group, new UserError("--label, --ignore and --validation-data need --data FILE"));
+            Dataset iris = Iris.Load();
+            CheckRanks(group, iris.RowCount, "the embedded Iris data");
+            int[] mine = Enumerable.Range(0, iris.RowCount).Where(i => share.Owns(i)).ToArray();
+            return (iris.Subset(mine), null, "the embedded Iris data", iris.RowCount);
+        }
+        var csv = new CsvOptions { Delimiter = settings.Delimiter, Label = settings.Label, Ignore = settings.Ignore, Share = share };
+        CsvTable table = CsvData.Read(settings.Data, csv);
+        string file = Path.GetFileName(settings.Data);
+        Span<int> rows = [table.RowCount];
+        group.AllReduceSum(rows);
+        if (rows[0] == 0) throw Same(group, new DataFormatException($"{file}: the header is followed by no data rows"));
+        CheckRanks(group, rows[0], file);
+        // Classes are numbered over the labels of all shares, in the order one process reading the whole file would use.
+        string[] classes = CsvData.SortClassNames(group.AllGather(table.ClassNames).SelectMany(c => c).Distinct());
+        if (classes.Length < 2) throw Same(group, new DataFormatException(CsvData.OneClass(file, table.LabelColumn ?? "", classes.FirstOrDefault() ?? "")));
+        int[] map = table.ClassNames.Select(c => Array.IndexOf(classes, c)).ToArray();
+        var data = new Dataset(table.Features, table.Labels!.Select(l => map[l]).ToArray(), table.FeatureNames, classes);
+        Dataset? validation = null;
+        if (settings.ValidationData is { } v)
+            validation = CsvData.Read(v, csv with { FeatureNames = data.FeatureNames, ClassNames = classes, Label = table.LabelColumn }).ToDataset();
+        return (data, validation, file, rows[0]);
+    }
+
+    // Every process needs at least one row to share.
+    private static void CheckRanks(Xent.Distributed.ICollectives group, int rows, string source)
+    {
+        if (rows < group.Size)
+            throw Same(group, new UserError($"{source} has {rows} rows, fewer than the {group.Size} processes that would share them; start at most {rows} (mpirun -np {rows})"));
+    }
+
+    // Every process must end with process 0's weights (they took the same steps); anything else is a bug worth stopping for.
+    private static void CheckSameWeights(Classifier model, Xent.Distributed.ICollectives group)
+    {
+        foreach (Layers.Parameter p in model.Network.Parameters)
+        {
+            float[] root = (float[])p.Value.Clone();
+            group.Broadcast(root, root: 0);
+            if (!root.AsSpan().SequenceEqual(p.Value))
+                throw new InvalidOperationException($"the weights of '{p.Name}' differ from process 0's after training");
+        }
+    }
+}
