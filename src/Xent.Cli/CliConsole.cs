@@ -37,10 +37,11 @@ public sealed class CliConsole
         // output is: plain lines, as when redirected.
         // TERM=dumb before the console starts keeps .NET from switching that terminal's keypad mode (an escape sequence in
         // the output).
+        // Only the launcher's process 0 prints; the others write nothing but a line naming themselves when they fail.
         if (Distributed.OpenMpi.LaunchedByMpirun)
         {
             Environment.SetEnvironmentVariable("TERM", "dumb");
-            return Plain(Console.Out, Console.Error);
+            return Distributed.OpenMpi.LauncherRank == 0 ? Plain(Console.Out, Console.Error) : Plain(TextWriter.Null, TextWriter.Null);
         }
         IAnsiConsole ansi = AnsiConsole.Console;
         if (Console.IsOutputRedirected) ansi.Profile.Width = UnwrappedWidth;

@@ -11,6 +11,19 @@ namespace Xent.Cli;
 internal sealed class Interrupts : IDisposable
 {
     private static int s_graceful;
+    private static volatile bool s_quiet;
+    private static string? s_quietLine;
+
+    /// <summary>
+    /// Under mpirun: signals come from mpirun ending the job (after a process failed or was killed, or on the user's
+    /// Ctrl-C), and a process that failed has said why, so the others print only <paramref name="line"/> (if any) on the
+    /// first signal instead of their own messages.
+    /// </summary>
+    public static void BeQuiet(string? line)
+    {
+        s_quietLine = line;
+        s_quiet = true;
+    }
     private readonly CancellationTokenSource _cancel = new();
     private readonly PosixSignalRegistration[] _registrations;
     private int _count;
@@ -63,9 +76,10 @@ internal sealed class Interrupts : IDisposable
         if (Interlocked.Increment(ref _count) == 1)
         {
             _first = context.Signal;
+            if (s_quiet && s_quietLine is { } line) Console.Error.WriteLine(line);
             if (Volatile.Read(ref s_graceful) > 0)
             {
-                if (!Console.IsErrorRedirected)
+                if (!Console.IsErrorRedirected && !s_quiet)
                     Console.Error.WriteLine("xent: stopping after the current batch (press Ctrl-C again to stop at once)");
                 _cancel.Cancel();
                 return;
@@ -90,8 +104,11 @@ internal sealed class Interrupts : IDisposable
     {
         if (Interlocked.CompareExchange(ref s_state, 2, 0) != 0) return;   // the command has finished: let it report
         Cleanup.RunAll();
-        if (!Console.IsOutputRedirected) Console.Out.Write("\u001b[?25h");   // a live progress bar hides the cursor
-        Console.Error.WriteLine("xent: interrupted; stopped at once, nothing was saved");
+        if (!s_quiet)
+        {
+            if (!Console.IsOutputRedirected) Console.Out.Write("\u001b[?25h");   // a live progress bar hides the cursor
+            Console.Error.WriteLine("xent: interrupted; stopped at once, nothing was saved");
+        }
         Environment.Exit(exitCode);
     }
 

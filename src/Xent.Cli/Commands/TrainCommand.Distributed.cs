@@ -29,6 +29,8 @@ internal static partial class TrainCommand
             throw new UserError($"--distributed {mode}: {e.Message}");
         }
         int rank = mpi.Rank;
+        if (mpi.Size > 1)
+            Interrupts.BeQuiet(rank == 0 ? QuitNotice : null);
         try
         {
             int code = RunWith(parse, rank == 0 ? console : CliConsole.Silent(console.Error), mpi, cancellationToken);
@@ -46,12 +48,19 @@ internal static partial class TrainCommand
         {
             (string message, int code) = Failure(e);
             Cleanup.RunAll();
-            console.Error.WriteLine($"xent train: rank {rank}: {message}");
-            console.Error.Flush();
+            // The process's own standard error: under mpirun, only process 0's console prints.
+            Console.Error.WriteLine($"xent train: rank {rank}: {message}");
+            Console.Error.Flush();
             mpi.Abort(code);
             return code;
         }
     }
+
+    /// <summary>
+    /// What process 0 prints when mpirun ends the job under it: after another process's own line naming it and the cause
+    /// (a failure), or as the only report (a process killed, mpirun interrupted; mpirun -q prints nothing then).
+    /// </summary>
+    internal const string QuitNotice = "xent train: rank 0: stopped: mpirun is ending the job (another process failed or was killed, or mpirun was interrupted); no model was written";
 
     /// <summary>An error that every process of the group raised at the same point of the run.</summary>
     private sealed class SameOnEveryRank(Exception error, int exitCode) : Exception(error.Message, error)

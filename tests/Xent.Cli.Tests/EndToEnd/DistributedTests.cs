@@ -1,0 +1,242 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+
+namespace Xent.Cli.Tests.EndToEnd;
+
+/// <summary>
+/// Data-parallel training as users start it: <c>mpirun -np N xent train …</c> (Open MPI, on this machine, with
+/// <c>--oversubscribe</c>) next to the same run in one process. What they check: the same loss curves as one process
+/// within <see cref="Tolerance"/>, bit-identical repeats with the same process count, one writer, a bad row on one
+/// process and too many processes reported in one line, a process killed in the middle ending the job with no model
+/// file, and a checkpoint resumed with other process counts.
+/// </summary>
+[Collection(nameof(EndToEndCollection))]
+public sealed class DistributedTests : IDisposable
+{
+    /// <summary>
+    /// The largest relative difference allowed between a loss of an N-process run and the single-process run, epoch by
+    /// epoch. Only the order of float additions differs (each process sums its rows, then the all-reduce sums the
+    /// processes); measured differences are near 1e-7 after 30 epochs (see bench/README.md), so 1e-5 leaves room.
+    /// </summary>
+    private const double Tolerance = 1e-5;
+
+    private readonly string _dir = Directory.CreateTempSubdirectory("xent-mpi-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    private string PathOf(string name) => Path.Combine(_dir, name);
+
+    // Three classes from a nonlinear rule on Gaussian features.
+    private string WriteData(string name, int rows, int features)
+    {
+        var random = new Xent.Numerics.RandomSource(5);
+        using var w = new StreamWriter(PathOf(name));
+        w.WriteLine(string.Join(",", Enumerable.Range(0, features).Select(i => $"x{i}")) + ",label");
+        for (int r = 0; r < rows; r++)
+        {
+            double[] x = Enumerable.Range(0, features).Select(_ => random.NextGaussian()).ToArray();
+            string label = x[0] + x[1] * x[2] > 0.3 ? "a" : x[3] > 0 ? "b" : "c";
+            w.WriteLine(string.Join(",", x.Select(v => v.ToString("F4", CultureInfo.InvariantCulture))) + "," + label);
+        }
+        return PathOf(name);
+    }
+
+    [MpiFact]
+    public void LossCurvesMatchOneProcessWithinTheToleranceAndRepeatsAreBitIdentical()
+    {
+        string data = WriteData("data.csv", 3000, 8);
+        // The fused small-network step, and the general path with balanced class weights (a weighted mean's denominator).
+        foreach (string[] options in new[] { new[] { "--epochs", "15" }, ["--epochs", "8", "--hidden", "40", "--batch-size", "50", "--class-weights", "balanced"] })
+        {
+            string[] args = ["train", "--data", data, "--seed", "3", "--json", .. options];
+            XentProcess.Result one = XentProcess.Run(_dir, args);
+            Assert.True(one.ExitCode == 0, one.ToString());
+            foreach (int ranks in new[] { 2, 3 })
+            {
+                XentProcess.Result first = Mpi.Run(_dir, ranks, args), second = Mpi.Run(_dir, ranks, args);
+                Assert.True(first.ExitCode == 0, first.ToString());
+                Assert.Equal(first.Output, second.Output);   // bit for bit, every number printed
+                Assert.Equal("", first.Error);
+                using JsonDocument single = JsonDocument.Parse(one.Output), many = JsonDocument.Parse(first.Output);
+                Assert.Equal(ranks, many.RootElement.GetProperty("ranks").GetInt32());
+                Assert.Equal(1, single.RootElement.GetProperty("ranks").GetInt32());
+                Assert.Equal(single.RootElement.GetProperty("epochs").GetInt32(), many.RootElement.GetProperty("epochs").GetInt32());
+                foreach (string curve in new[] { "lossHistory", "validationLossHistory" })
+                    AssertCurvesClose(single.RootElement.GetProperty(curve), many.RootElement.GetProperty(curve), $"{curve} with {ranks} processes");
+            }
+        }
+    }
+
+    [MpiFact]
+    public void OnlyProcessZeroPrintsAndWritesAndTheModelFilesRepeatByteForByte()
+    {
+        string data = WriteData("data.csv", 600, 5);
+        string[] args = ["train", "--data", data, "--epochs", "6", "--checkpoint-dir", "ckpt", "--checkpoint-every", "2", "--plot", "plots"];
+        XentProcess.Result run = Mpi.Run(_dir, 3, [.. args, "--out", "a.safetensors"]);
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Equal("", run.Error);
+        Assert.Single(run.Output.Split('\n'), l => l.StartsWith("Training on data.csv: 600 rows", StringComparison.Ordinal));
+        Assert.Single(run.Output.Split('\n'), l => l.StartsWith("Data-parallel on 3 processes", StringComparison.Ordinal));
+        Assert.Single(run.Output.Split('\n'), l => l.StartsWith("Saved the model to", StringComparison.Ordinal));
+        Assert.Single(run.Output.Split('\n'), l => l.StartsWith("epoch     6/6", StringComparison.Ordinal));
+        Assert.True(File.Exists(PathOf("ckpt/checkpoint.safetensors")));
+        Assert.NotEmpty(Directory.GetFiles(PathOf("plots")));
+        XentProcess.Result again = Mpi.Run(_dir, 3, [.. args, "--out", "b.safetensors", "--force"]);
+        Assert.True(again.ExitCode == 0, again.ToString());
+        Assert.Equal(File.ReadAllBytes(PathOf("a.safetensors")), File.ReadAllBytes(PathOf("b.safetensors")));
+        // Nothing besides the data, the two models, the checkpoint and the plots: no temporary or lock files left.
+        string[] others = Directory.EnumerateFiles(_dir, "*", SearchOption.AllDirectories).Select(p => Path.GetRelativePath(_dir, p))
+            .Where(p => p is not ("data.csv" or "a.safetensors" or "b.safetensors" or "ckpt/checkpoint.safetensors") && !p.StartsWith("plots/", StringComparison.Ordinal)).ToArray();
+        Assert.True(others.Length == 0, "left behind: " + string.Join(", ", others));
+    }
+
+    [MpiFact]
+    public void ABadRowOnOneProcessEndsTheJobWithOneLineNamingIt()
+    {
+        string data = WriteData("data.csv", 300, 4);
+        string[] lines = File.ReadAllLines(data);
+        lines[57] = "oops" + lines[57][lines[57].IndexOf(',', StringComparison.Ordinal)..];   // line 58: data row 56, process 56 mod 3 = 2
+        File.WriteAllLines(PathOf("bad.csv"), lines);
+        XentProcess.Result r = Mpi.Run(_dir, 3, "train", "--data", PathOf("bad.csv"), "--out", "m.safetensors");
+        Assert.Equal(2, r.ExitCode);
+        // The one line naming the process and the cause; process 0, ended by mpirun meanwhile, may add its notice.
+        string[] lines = r.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Single(lines, l => l == "xent train: rank 2: error: bad.csv, line 58, column 'x0': 'oops' is not a number (drop the column with --ignore if it is not a feature)");
+        Assert.All(lines, l => Assert.True(l.StartsWith("xent train: rank 2: error:", StringComparison.Ordinal) || l == Commands.TrainCommand.QuitNotice, l));
+        XentProcess.AssertCleanError(r);
+        Assert.False(File.Exists(PathOf("m.safetensors")));
+    }
+
+    [MpiFact]
+    public void MoreProcessesThanRowsIsOneClearError()
+    {
+        File.WriteAllLines(PathOf("two.csv"), ["x,label", "1,a", "2,b"]);
+        XentProcess.Result r = Mpi.Run(_dir, 3, "train", "--data", PathOf("two.csv"));
+        Assert.Equal(2, r.ExitCode);
+        Assert.Equal("xent train: error: two.csv has 2 rows, fewer than the 3 processes that would share them; start at most 2 (mpirun -np 2)", r.Error.Trim());
+        Assert.Equal("", r.Output);
+    }
+
+    [MpiFact]
+    public void AKilledProcessEndsTheJobWithoutAModelAndItsCheckpointResumesWithOtherProcessCounts()
+    {
+        string data = WriteData("big.csv", 20000, 20);
+        string[] run = ["train", "--data", data, "--epochs", "30", "--no-early-stopping", "--hidden", "64", "--seed", "7", "--checkpoint-every", "1"];
+        XentProcess.Result reference = Mpi.Run(_dir, 2, [.. run, "--checkpoint-dir", "reference", "--json"]);
+        Assert.True(reference.ExitCode == 0, reference.ToString());
+
+        string marker = Guid.NewGuid().ToString("N");
+        using (XentProcess.Running job = Mpi.Start(_dir, 2, marker, [.. run, "--checkpoint-dir", "ckpt", "--out", "m.safetensors", "--json"]))
+        {
+            var clock = Stopwatch.StartNew();
+            while (!File.Exists(PathOf("ckpt/checkpoint.safetensors")))
+            {
+                Assert.False(job.Process.HasExited, $"the job ended before its first checkpoint:\n{job.Output}\n{job.Error}");
+                Assert.True(clock.Elapsed < XentProcess.Limit, "no checkpoint appeared");
+                Thread.Sleep(5);
+            }
+            Process.GetProcessById(Mpi.RankProcess(marker, 1)).Kill();
+            clock.Restart();
+            XentProcess.Result killed = job.Finish();
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(20), $"the job took {clock.Elapsed} to end after a process was killed");
+            Assert.NotEqual(0, killed.ExitCode);
+            Assert.Equal(Commands.TrainCommand.QuitNotice, killed.Error.Trim());
+            Assert.Equal("", killed.Output);
+            XentProcess.AssertCleanError(killed);
+        }
+        Assert.Empty(Directory.EnumerateFiles(_dir, "m.safetensors*"));
+
+        // The checkpoint holds the whole set's position, so another number of processes continues it.
+        CopyFolder(PathOf("ckpt"), PathOf("ckpt1"));
+        XentProcess.Result three = Mpi.Run(_dir, 3, "train", "--resume", "ckpt", "--out", "m3.safetensors", "--json");
+        XentProcess.Result one = XentProcess.Run(_dir, "train", "--resume", "ckpt1", "--out", "m1.safetensors", "--json");
+        using JsonDocument expected = JsonDocument.Parse(reference.Output);
+        foreach ((XentProcess.Result resumed, int ranks) in new[] { (three, 3), (one, 1) })
+        {
+            Assert.True(resumed.ExitCode == 0, resumed.ToString());
+            using JsonDocument actual = JsonDocument.Parse(resumed.Output);
+            Assert.Equal(30, actual.RootElement.GetProperty("epochs").GetInt32());
+            Assert.Equal(ranks, actual.RootElement.GetProperty("ranks").GetInt32());
+            AssertCurvesClose(expected.RootElement.GetProperty("lossHistory"), actual.RootElement.GetProperty("lossHistory"), $"resumed on {ranks}");
+        }
+        Assert.True(File.Exists(PathOf("m3.safetensors")) && File.Exists(PathOf("m1.safetensors")));
+    }
+
+    private static void CopyFolder(string from, string to)
+    {
+        Directory.CreateDirectory(to);
+        foreach (string file in Directory.GetFiles(from)) File.Copy(file, Path.Combine(to, Path.GetFileName(file)));
+    }
+
+    private static void AssertCurvesClose(JsonElement expected, JsonElement actual, string what)
+    {
+        double[] e = expected.EnumerateArray().Select(v => v.GetDouble()).ToArray(), a = actual.EnumerateArray().Select(v => v.GetDouble()).ToArray();
+        Assert.Equal(e.Length, a.Length);
+        for (int i = 0; i < e.Length; i++)
+        {
+            double relative = Math.Abs(e[i] - a[i]) / Math.Max(Math.Abs(e[i]), 1e-12);
+            Assert.True(relative <= Tolerance, $"{what}: epoch {i + 1}: {a[i]:R} against {e[i]:R} in one process, relative difference {relative:E2} > {Tolerance:E0}");
+        }
+    }
+}
+
+/// <summary>Open MPI's <c>mpirun</c> starting the built xent, as root, with more processes than cores allowed.</summary>
+public static class Mpi
+{
+    public static readonly string? Mpirun = new[] { "/usr/bin/mpirun", "/usr/local/bin/mpirun" }.FirstOrDefault(File.Exists);
+
+    public const string Missing = "Open MPI's mpirun is needed for the data-parallel tests and was not found " +
+        "(apt-get update && apt-get install -y openmpi-bin libopenmpi-dev; .ci/run does this)";
+
+    private static string Dotnet => Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host ? host : "dotnet";
+
+    // -q: mpirun's own notices stay out of the output, which is then exactly what the processes printed.
+    public static XentProcess.Running Start(string workingDirectory, int ranks, string marker, params string[] args)
+    {
+        var start = new ProcessStartInfo(Mpirun ?? throw new Xunit.Sdk.XunitException(Missing))
+        {
+            WorkingDirectory = workingDirectory,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+            UseShellExecute = false,
+        };
+        foreach (string a in new[] { "-q", "--allow-run-as-root", "--oversubscribe", "-np", ranks.ToString(CultureInfo.InvariantCulture), Dotnet, XentProcess.Dll })
+            start.ArgumentList.Add(a);
+        foreach (string a in args) start.ArgumentList.Add(a);
+        start.Environment.Remove("COLUMNS");
+        start.Environment["XENT_TEST_MARKER"] = marker;   // finds this job's processes in /proc
+        return new XentProcess.Running(start);
+    }
+
+    public static XentProcess.Result Run(string workingDirectory, int ranks, params string[] args)
+    {
+        using XentProcess.Running running = Start(workingDirectory, ranks, "", args);
+        running.Process.StandardInput.Close();
+        return running.Finish();
+    }
+
+    /// <summary>The process id of rank <paramref name="rank"/> of the job started with <paramref name="marker"/>.</summary>
+    public static int RankProcess(string marker, int rank)
+    {
+        foreach (string folder in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(folder), out int pid)) continue;
+            string[] environment;
+            try { environment = File.ReadAllText(Path.Combine(folder, "environ")).Split('\0'); }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException) { continue; }
+            if (environment.Contains($"XENT_TEST_MARKER={marker}") && environment.Contains($"OMPI_COMM_WORLD_RANK={rank}")) return pid;
+        }
+        throw new Xunit.Sdk.XunitException($"no process of rank {rank} found");
+    }
+}
+
+/// <summary>A test that needs mpirun: skipped when it is missing on a developer's machine, failed when CI=true.</summary>
+public sealed class MpiFactAttribute : FactAttribute
+{
+    public MpiFactAttribute()
+    {
+        if (Mpi.Mpirun is null && !Chromium.IsCi) Skip = Mpi.Missing + "; set CI=true to make this a failure";
+    }
+}
