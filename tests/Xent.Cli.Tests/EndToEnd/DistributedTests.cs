@@ -17,7 +17,9 @@ public sealed class DistributedTests : IDisposable
     /// <summary>
     /// The largest relative difference allowed between a loss of an N-process run and the single-process run, epoch by
     /// epoch. Only the order of float additions differs (each process sums its rows, then the all-reduce sums the
-    /// processes); measured differences are near 1e-7 after 30 epochs (see bench/README.md), so 1e-5 leaves room.
+    /// processes); measured differences stay below 1e-6 over these runs (about 1,000 to 2,500 steps; see bench/README.md),
+    /// so 1e-5 leaves room. In an unstable training regime any rounding difference grows, as it would with any other
+    /// summation order; the runs here are in a stable one.
     /// </summary>
     private const double Tolerance = 1e-5;
 
@@ -101,9 +103,9 @@ public sealed class DistributedTests : IDisposable
         XentProcess.Result r = Mpi.Run(_dir, 3, "train", "--data", PathOf("bad.csv"), "--out", "m.safetensors");
         Assert.Equal(2, r.ExitCode);
         // The one line naming the process and the cause; process 0, ended by mpirun meanwhile, may add its notice.
-        string[] lines = r.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        Assert.Single(lines, l => l == "xent train: rank 2: error: bad.csv, line 58, column 'x0': 'oops' is not a number (drop the column with --ignore if it is not a feature)");
-        Assert.All(lines, l => Assert.True(l.StartsWith("xent train: rank 2: error:", StringComparison.Ordinal) || l == Commands.TrainCommand.QuitNotice, l));
+        string[] errors = r.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Single(errors, l => l == "xent train: rank 2: error: bad.csv, line 58, column 'x0': 'oops' is not a number (drop the column with --ignore if it is not a feature)");
+        Assert.All(errors, l => Assert.True(l.StartsWith("xent train: rank 2: error:", StringComparison.Ordinal) || l == Commands.TrainCommand.QuitNotice, l));
         XentProcess.AssertCleanError(r);
         Assert.False(File.Exists(PathOf("m.safetensors")));
     }
@@ -122,7 +124,10 @@ public sealed class DistributedTests : IDisposable
     public void AKilledProcessEndsTheJobWithoutAModelAndItsCheckpointResumesWithOtherProcessCounts()
     {
         string data = WriteData("big.csv", 20000, 20);
-        string[] run = ["train", "--data", data, "--epochs", "30", "--no-early-stopping", "--hidden", "64", "--seed", "7", "--checkpoint-every", "1"];
+        // A learning rate at which training is stable: at 0.01 this run's validation loss jumps by 10 % from epoch to epoch, and
+        // any change of rounding (another process count, another summation order) grows to 1e-3 within 30 epochs.
+        string[] run = ["train", "--data", data, "--epochs", "20", "--no-early-stopping", "--hidden", "64", "--seed", "7", "--batch-size", "128",
+            "--learning-rate", "0.002", "--checkpoint-every", "1"];
         XentProcess.Result reference = Mpi.Run(_dir, 2, [.. run, "--checkpoint-dir", "reference", "--json"]);
         Assert.True(reference.ExitCode == 0, reference.ToString());
 
@@ -156,7 +161,7 @@ public sealed class DistributedTests : IDisposable
         {
             Assert.True(resumed.ExitCode == 0, resumed.ToString());
             using JsonDocument actual = JsonDocument.Parse(resumed.Output);
-            Assert.Equal(30, actual.RootElement.GetProperty("epochs").GetInt32());
+            Assert.Equal(20, actual.RootElement.GetProperty("epochs").GetInt32());
             Assert.Equal(ranks, actual.RootElement.GetProperty("ranks").GetInt32());
             AssertCurvesClose(expected.RootElement.GetProperty("lossHistory"), actual.RootElement.GetProperty("lossHistory"), $"resumed on {ranks}");
         }

@@ -12,7 +12,7 @@ namespace Xent.Tests.Distributed;
 /// </summary>
 public class DataParallelTests
 {
-    private static Dataset Blobs(int rows, int features, long seed)
+    internal static Dataset Blobs(int rows, int features, long seed)
     {
         var random = new RandomSource(seed);
         var x = new float[rows * features];
@@ -26,7 +26,7 @@ public class DataParallelTests
     }
 
     // Trains one network per process of a group of `ranks`, each on its interleaved share; returns every process's result and weights.
-    private static (TrainingResult Result, float[] Weights)[] TrainShared(Dataset data, int ranks, int[] hidden, TrainerOptions options)
+    internal static (TrainingResult Result, float[] Weights)[] TrainShared(Dataset data, int ranks, int[] hidden, TrainerOptions options)
     {
         var group = new ThreadGroup(ranks);
         var results = new (TrainingResult, float[])[ranks];
@@ -43,7 +43,7 @@ public class DataParallelTests
         return results;
     }
 
-    private static (TrainingResult Result, float[] Weights) TrainAlone(Dataset data, int[] hidden, TrainerOptions options)
+    internal static (TrainingResult Result, float[] Weights) TrainAlone(Dataset data, int[] hidden, TrainerOptions options)
     {
         Network network = Network.CreateClassifier(data.FeatureCount, hidden, data.ClassCount, Activation.Relu, options.Seed);
         TrainingResult result = new Trainer(network, options).Fit(data);
