@@ -5,6 +5,13 @@ using Xent.Bench;
 
 // dotnet run -c Release --project bench/Xent.Bench -- [--json] [--only iris,digits,mnist,gemm,predict]
 // dotnet run -c Release --project bench/Xent.Bench -- --kernels [BenchmarkDotNet arguments]
+// mpirun -np N dotnet bench/Xent.Bench/bin/Release/net10.0/Xent.Bench.dll --allreduce [floats] [calls]
+if (Array.IndexOf(args, "--allreduce") is int allReduce and >= 0)
+{
+    int floats = args.Length > allReduce + 1 ? int.Parse(args[allReduce + 1], System.Globalization.CultureInfo.InvariantCulture) : 235_150;
+    int calls = args.Length > allReduce + 2 ? int.Parse(args[allReduce + 2], System.Globalization.CultureInfo.InvariantCulture) : 200;
+    return AllReduceBenchmark.Run(floats, calls);
+}
 if (args.Contains("--kernels"))
 {
     BenchmarkSwitcher.FromAssembly(typeof(KernelBenchmarks).Assembly).Run(args.Where(a => a != "--kernels").ToArray());
