@@ -49,6 +49,40 @@ public class AllocationTests
         // Three history lists of doubles growing by doubling, the batch buffers, and the result arrays: well under 200 bytes an epoch.
         Assert.True(perEpoch < 200, $"{perEpoch} bytes per epoch (setup {setup} bytes)");
     }
+
+    [Theory]
+    [InlineData(16, 16)]    // the fused step
+    [InlineData(40, 32)]    // the general path
+    public void AnEpochOfDataParallelStepsAllocatesOnlyItsHistoryEntries(int hidden, int batch)
+    {
+        (Dataset train, _) = Split.Stratified(Iris.Load(), 0.2, 1);
+        // Process 0 of a group of two whose other member holds no rows and never answers: every step still packs,
+        // all-reduces (a no-op here) and unpacks the flat buffer, and picks its rows of each global batch by index.
+        int[] mine = Enumerable.Range(0, train.RowCount).ToArray();
+        var share = new TrainingShare(train.Subset(mine), mine, train.RowCount);
+        var options = new TrainerOptions { Epochs = 400, BatchSize = batch, EarlyStopping = false, Patience = int.MaxValue };
+        Trainer Create() => new(Network.CreateClassifier(4, [hidden], 3, Activation.Relu, seed: 1), options, new SilentPartner());
+        Create().Fit(share);
+        Trainer again = Create();
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        TrainingResult result = again.Fit(share);
+        long perEpoch = (GC.GetAllocatedBytesForCurrentThread() - before) / 400;
+        Assert.True(perEpoch < 200, $"{perEpoch} bytes per epoch");
+        Assert.True(result.Epochs == 400, $"{result.StopReason} after {result.Epochs} epochs, losses {string.Join(", ", result.LossHistory.TakeLast(3))}");
+        Assert.Equal(400L * ((train.RowCount + batch - 1) / batch), again.AllReduceCount);
+    }
+
+    private sealed class SilentPartner : Xent.Distributed.ICollectives
+    {
+        public int Rank => 0;
+        public int Size => 2;
+        public void AllReduceSum(Span<float> values) { }
+        public void AllReduceSum(Span<double> values) { }
+        public void AllReduceSum(Span<int> values) { }
+        public void Broadcast(Span<byte> values, int root) { }
+        public void Broadcast(Span<float> values, int root) { }
+        public void Abort(int exitCode) => throw new InvalidOperationException();
+    }
 }
 
 /// <summary>Allocation counts run alone, not beside other tests that share the worker threads.</summary>
