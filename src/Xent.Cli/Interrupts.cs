@@ -36,6 +36,9 @@ internal sealed class Interrupts : IDisposable
             PosixSignalRegistration.Create(PosixSignal.SIGINT, Handle),
             PosixSignalRegistration.Create(PosixSignal.SIGTERM, Handle),
             PosixSignalRegistration.Create(PosixSignal.SIGHUP, Handle),
+            // mpirun forwards SIGUSR1 to every process of the job (and ends them on SIGINT/SIGTERM): the graceful stop of a
+            // data-parallel run is `kill -USR1 <mpirun's pid>`. Outside training it is ignored.
+            PosixSignalRegistration.Create(SigUsr1, HandleUser),
         ];
     }
 
@@ -63,12 +66,27 @@ internal sealed class Interrupts : IDisposable
         }
     }
 
+    private const PosixSignal SigUsr1 = (PosixSignal)10;   // Linux's signal number, passed through as a raw value
+
     private static int ExitCodeOf(PosixSignal signal) => signal switch
     {
+        SigUsr1 => 138,
         PosixSignal.SIGTERM => 143,
         PosixSignal.SIGHUP => 129,
         _ => 130,
     };
+
+    private void HandleUser(PosixSignalContext context)
+    {
+        context.Cancel = true;
+        if (Volatile.Read(ref s_graceful) == 0 || Interlocked.Increment(ref _count) != 1) return;
+        _first = context.Signal;
+        SignalExitCode = ExitCodeOf(context.Signal);
+        _cancel.Cancel();
+    }
+
+    /// <summary>The exit code for the first signal this process received, if any.</summary>
+    public static int? SignalExitCode { get; private set; }
 
     private void Handle(PosixSignalContext context)
     {
@@ -76,6 +94,7 @@ internal sealed class Interrupts : IDisposable
         if (Interlocked.Increment(ref _count) == 1)
         {
             _first = context.Signal;
+            SignalExitCode = ExitCodeOf(context.Signal);
             if (s_quiet && s_quietLine is { } line) Console.Error.WriteLine(line);
             if (Volatile.Read(ref s_graceful) > 0)
             {

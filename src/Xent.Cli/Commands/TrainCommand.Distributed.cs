@@ -31,29 +31,43 @@ internal static partial class TrainCommand
         int rank = mpi.Rank;
         if (mpi.Size > 1)
             Interrupts.BeQuiet(rank == 0 ? QuitNotice : null);
+        int code;
         try
         {
-            int code = RunWith(parse, rank == 0 ? console : CliConsole.Silent(console.Error), mpi, cancellationToken);
-            mpi.Dispose();
-            return code;
+            code = RunWith(parse, rank == 0 ? console : CliConsole.Silent(console.Error), mpi, cancellationToken);
         }
         catch (SameOnEveryRank e)
         {
-            // Every process met it at the same point: process 0 reports it, and all end alike.
-            mpi.Dispose();
-            if (rank == 0) ExceptionDispatchInfo.Throw(e.InnerException!);
-            return e.ExitCode;
+            // Every process met it at the same point: process 0 reports it, as XentApp would, and all end alike.
+            code = e.ExitCode;
+            if (rank == 0)
+            {
+                Exception error = e.InnerException!;
+                if (error is OperationCanceledException)
+                {
+                    code = Interrupts.SignalExitCode ?? 130;
+                    console.Error.WriteLine($"xent train: {(error is CommandInterruptedException ? error.Message.ReplaceLineEndings(" ").Trim() : "interrupted; nothing was saved")}");
+                }
+                else console.Error.WriteLine($"xent train: {Failure(error).Message}");
+            }
         }
         catch (Exception e) when (mpi.Size > 1)
         {
-            (string message, int code) = Failure(e);
+            (string message, int failure) = Failure(e);
             Cleanup.RunAll();
             // The process's own standard error: under mpirun, only process 0's console prints.
             Console.Error.WriteLine($"xent train: rank {rank}: {message}");
             Console.Error.Flush();
-            mpi.Abort(code);
-            return code;
+            mpi.Abort(failure);
+            return failure;
         }
+        // Process 0's exit code for all: the others wait here until process 0 has reported and written everything (a
+        // process that exits non-zero first would make mpirun end process 0 in the middle of its report).
+        console.Error.Flush();
+        Span<byte> shared = [(byte)Math.Clamp(code, 0, 255)];
+        mpi.Broadcast(shared, root: 0);
+        mpi.Dispose();
+        return shared[0];
     }
 
     /// <summary>

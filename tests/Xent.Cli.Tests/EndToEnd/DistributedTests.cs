@@ -9,7 +9,7 @@ namespace Xent.Cli.Tests.EndToEnd;
 /// <c>--oversubscribe</c>) next to the same run in one process. What they check: the same loss curves as one process
 /// within <see cref="Tolerance"/>, bit-identical repeats with the same process count, one writer, a bad row on one
 /// process and too many processes reported in one line, a process killed in the middle ending the job with no model
-/// file, and a checkpoint resumed with other process counts.
+/// file, a checkpoint resumed with other process counts, and the graceful stop (SIGUSR1 to mpirun).
 /// </summary>
 [Collection(nameof(EndToEndCollection))]
 public sealed class DistributedTests : IDisposable
@@ -166,6 +166,28 @@ public sealed class DistributedTests : IDisposable
             AssertCurvesClose(expected.RootElement.GetProperty("lossHistory"), actual.RootElement.GetProperty("lossHistory"), $"resumed on {ranks}");
         }
         Assert.True(File.Exists(PathOf("m3.safetensors")) && File.Exists(PathOf("m1.safetensors")));
+    }
+
+    [MpiFact]
+    public void UserSignalOneToMpirunStopsEveryProcessAfterTheSameBatchAndSavesTheCheckpoint()
+    {
+        string data = WriteData("big.csv", 20000, 20);
+        string[] run = ["train", "--data", data, "--epochs", "8", "--no-early-stopping", "--hidden", "64", "--seed", "7", "--batch-size", "128",
+            "--learning-rate", "0.002", "--checkpoint-dir", "ckpt", "--checkpoint-every", "100", "--out", "m.safetensors"];
+        using (XentProcess.Running job = Mpi.Start(_dir, 3, "", run))
+        {
+            job.WaitForOutput("epoch     1/8");
+            using (Process kill = Process.Start("kill", ["-USR1", job.Process.Id.ToString(CultureInfo.InvariantCulture)])) kill.WaitForExit();
+            XentProcess.Result stopped = job.Finish();
+            Assert.Equal(138, stopped.ExitCode);
+            Assert.Matches(@"^xent train: interrupted in epoch \d of 8; saved the run's state in .*ckpt; continue it with: xent train --resume .*ckpt$", stopped.Error.Trim());
+        }
+        Assert.False(File.Exists(PathOf("m.safetensors")));
+        XentProcess.Result resumed = Mpi.Run(_dir, 2, "train", "--resume", "ckpt", "--json");
+        Assert.True(resumed.ExitCode == 0, resumed.ToString());
+        using JsonDocument json = JsonDocument.Parse(resumed.Output);
+        Assert.Equal(8, json.RootElement.GetProperty("epochs").GetInt32());
+        Assert.True(File.Exists(PathOf("m.safetensors")));
     }
 
     private static void CopyFolder(string from, string to)
