@@ -6,7 +6,9 @@ namespace Xent.Cli;
 /// Ctrl-C (SIGINT), SIGTERM and SIGHUP for the real process. The first signal during training cancels the token, so
 /// training stops after the current batch, saves the checkpoint when there is one and exits 130 (SIGINT), 143 (SIGTERM)
 /// or 129 (SIGHUP); anywhere else, and on a second signal, the process ends at once: temporary files are deleted (a
-/// target is only ever replaced by a complete file), the cursor is shown again, and no stack trace is printed.
+/// target is only ever replaced by a complete file), the cursor is shown again, and no stack trace is printed. SIGUSR1
+/// (forwarded by mpirun, which ends its processes on the others) stops training the same graceful way (exit 138) and is
+/// ignored outside training.
 /// </summary>
 internal sealed class Interrupts : IDisposable
 {

@@ -20,7 +20,8 @@ internal static partial class TrainCommand
     private static int Run(ParseResult parse, CliConsole console, CancellationToken cancellationToken)
     {
         string mode = parse.GetValue(DistributedMode)!;
-        bool launched = OpenMpi.LaunchedByMpirun && OpenMpi.LauncherSize > 1;
+        // mpirun says how many processes it started; under a PMIx launcher that does not, MPI itself is asked.
+        bool launched = OpenMpi.LaunchedByMpirun && OpenMpi.LauncherSize is null or > 1;
         if (mode == "off" || mode == "auto" && !launched) return RunWith(parse, console, SingleProcess.Instance, cancellationToken);
         OpenMpi mpi;
         try { mpi = OpenMpi.Initialize(); }

@@ -60,8 +60,8 @@ public sealed unsafe class OpenMpi : ICollectives, IDisposable
     public static bool LaunchedByMpirun =>
         Environment.GetEnvironmentVariable("OMPI_COMM_WORLD_SIZE") is { Length: > 0 } || Environment.GetEnvironmentVariable("PMIX_RANK") is { Length: > 0 };
 
-    /// <summary>The launcher's world size, or 1 outside mpirun.</summary>
-    public static int LauncherSize => int.TryParse(Environment.GetEnvironmentVariable("OMPI_COMM_WORLD_SIZE"), out int size) && size > 0 ? size : 1;
+    /// <summary>The launcher's world size (OMPI_COMM_WORLD_SIZE); null when the launcher does not say (PMIx alone, or no launcher).</summary>
+    public static int? LauncherSize => int.TryParse(Environment.GetEnvironmentVariable("OMPI_COMM_WORLD_SIZE"), out int size) && size > 0 ? size : null;
 
     /// <summary>The launcher's rank of this process, or 0 outside mpirun.</summary>
     public static int LauncherRank =>
