@@ -90,7 +90,7 @@ internal static partial class TrainCommand
         Patience.MustBePositive();
         CheckpointEvery.MustBePositive();
         MaxCategories.MustBePositive();
-        DistributedMode.Check(v => v is "auto" or "on" or "off" ? null : $"must be auto, on or off; got '{v}'");
+        DistributedMode.AcceptOnlyFromAmong("auto", "on", "off");
         Missing.MustBeMissingPolicy();
     }
 
