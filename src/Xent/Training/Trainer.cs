@@ -135,6 +135,8 @@ public sealed class Trainer
         if (train.FeatureCount != _network.InputCount)
             throw new ArgumentException($"the data has {train.FeatureCount} features but the network takes {_network.InputCount}", nameof(share));
         if (share.GlobalRowCount == 0) throw new ArgumentException("the training data has no rows", nameof(share));
+        if (!shared && train.RowCount != share.GlobalRowCount)
+            throw new ArgumentException($"this process holds {train.RowCount} of {share.GlobalRowCount} rows but trains alone; the other rows' processes must be in the group", nameof(share));
         if (shared) validation = SharedValidation(train, validation);
         else if (validation is { RowCount: 0 }) validation = null;
         // Validation rows are matched to the training data by feature and class name, never by position.
