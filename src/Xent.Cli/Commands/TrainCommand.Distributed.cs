@@ -46,6 +46,10 @@ internal static partial class TrainCommand
                 Exception error = e.InnerException!;
                 if (error is OperationCanceledException)
                 {
+                    // The stop may have come from another process's signal: mpirun forwards it to every process, so
+                    // this one's arrives within moments and gives the exit code (138 for SIGUSR1).
+                    var waited = System.Diagnostics.Stopwatch.StartNew();
+                    while (Interrupts.SignalExitCode is null && waited.Elapsed < TimeSpan.FromSeconds(2)) Thread.Sleep(10);
                     code = Interrupts.SignalExitCode ?? 130;
                     console.Error.WriteLine($"xent train: {(error is CommandInterruptedException ? error.Message.ReplaceLineEndings(" ").Trim() : "interrupted; nothing was saved")}");
                 }
