@@ -81,9 +81,10 @@ internal sealed class Interrupts : IDisposable
     private void HandleUser(PosixSignalContext context)
     {
         context.Cancel = true;
+        // Noted even when it comes too late to matter: a data-parallel run may have stopped on another process's copy.
+        SignalExitCode ??= ExitCodeOf(context.Signal);
         if (Volatile.Read(ref s_graceful) == 0 || Interlocked.Increment(ref _count) != 1) return;
         _first = context.Signal;
-        SignalExitCode = ExitCodeOf(context.Signal);
         _cancel.Cancel();
     }
 
