@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Runtime.ExceptionServices;
 using System.Text.Json;
 using Xent.Data;
 using Xent.Distributed;
