@@ -13,6 +13,7 @@ public static class AllReduceBenchmark
 {
     public static int Run(int floats, int calls)
     {
+        Environment.SetEnvironmentVariable("TERM", "dumb");   // mpirun's pseudo-terminal: no keypad-mode escape in the output
         using OpenMpi mpi = OpenMpi.Initialize();
         var buffer = new float[floats];
         for (int i = 0; i < 20; i++) mpi.AllReduceSum(buffer);
