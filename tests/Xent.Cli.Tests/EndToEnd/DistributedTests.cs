@@ -118,6 +118,11 @@ public sealed class DistributedTests : IDisposable
         Assert.Equal(2, r.ExitCode);
         Assert.Equal("xent train: error: two.csv has 2 rows, fewer than the 3 processes that would share them; start at most 2 (mpirun -np 2)", r.Error.Trim());
         Assert.Equal("", r.Output);
+        // Typed tables are a single-process feature for now: refused in one line, before any data is read.
+        XentProcess.Result table = Mpi.Run(_dir, 2, "train", "--data", PathOf("two.csv"), "--categorical", "x");
+        Assert.Equal(2, table.ExitCode);
+        Assert.StartsWith("xent train: error: --categorical, --numeric and --drop-unlabelled do not work with data-parallel training yet", table.Error.Trim());
+        Assert.Single(table.Error.Trim().Split('\n'));
     }
 
     [MpiFact]
