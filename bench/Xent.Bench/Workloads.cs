@@ -2,7 +2,6 @@ using System.Diagnostics;
 using Xent.Data;
 using Xent.Layers;
 using Xent.Numerics;
-using Xent.Optimizers;
 using Xent.Training;
 
 namespace Xent.Bench;
@@ -25,8 +24,16 @@ public static class Workloads
 
     private static TrainerOptions Sgd(float learningRate, float momentum, int batch, int epochs) => new()
     {
-        Optimizer = OptimizerKind.Sgd, LearningRate = learningRate, Momentum = momentum, WeightDecay = 0, BatchSize = batch,
-        Epochs = epochs, EarlyStopping = false, Patience = int.MaxValue, MinDelta = 0, Seed = 1,
+        Optimizer = OptimizerKind.Sgd,
+        LearningRate = learningRate,
+        Momentum = momentum,
+        WeightDecay = 0,
+        BatchSize = batch,
+        Epochs = epochs,
+        EarlyStopping = false,
+        Patience = int.MaxValue,
+        MinDelta = 0,
+        Seed = 1,
     };
 
     /// <summary>150 × 4 Iris, 4-16-3 ReLU, full batch, SGD η = 0.1, 2000 epochs: gradient steps per second.</summary>

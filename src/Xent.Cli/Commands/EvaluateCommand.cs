@@ -1,8 +1,8 @@
 using System.CommandLine;
 using Xent.Data;
 using Xent.Models;
-using Table = Xent.Data.Table;
 using Xent.Training;
+using Table = Xent.Data.Table;
 
 namespace Xent.Cli.Commands;
 

@@ -6,7 +6,6 @@ using Xent.Data;
 using Xent.Distributed;
 using Xent.Layers;
 using Xent.Models;
-using Xent.Optimizers;
 using Xent.Training;
 using Table = Xent.Data.Table;
 

@@ -116,10 +116,22 @@ internal sealed unsafe class FusedSmallStep
 
         private static T WithSize<T, TChoice>(int size, TChoice choice) where TChoice : ISizeChoice<T> => size switch
         {
-            1 => choice.With<Size1>(), 2 => choice.With<Size2>(), 3 => choice.With<Size3>(), 4 => choice.With<Size4>(),
-            5 => choice.With<Size5>(), 6 => choice.With<Size6>(), 7 => choice.With<Size7>(), 8 => choice.With<Size8>(),
-            9 => choice.With<Size9>(), 10 => choice.With<Size10>(), 11 => choice.With<Size11>(), 12 => choice.With<Size12>(),
-            13 => choice.With<Size13>(), 14 => choice.With<Size14>(), 15 => choice.With<Size15>(), 16 => choice.With<Size16>(),
+            1 => choice.With<Size1>(),
+            2 => choice.With<Size2>(),
+            3 => choice.With<Size3>(),
+            4 => choice.With<Size4>(),
+            5 => choice.With<Size5>(),
+            6 => choice.With<Size6>(),
+            7 => choice.With<Size7>(),
+            8 => choice.With<Size8>(),
+            9 => choice.With<Size9>(),
+            10 => choice.With<Size10>(),
+            11 => choice.With<Size11>(),
+            12 => choice.With<Size12>(),
+            13 => choice.With<Size13>(),
+            14 => choice.With<Size14>(),
+            15 => choice.With<Size15>(),
+            16 => choice.With<Size16>(),
             _ => throw new ArgumentOutOfRangeException(nameof(size), size, "the fused step handles sizes 1 to 16"),
         };
 
