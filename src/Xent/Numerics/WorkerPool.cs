@@ -19,8 +19,10 @@ internal interface IWorkItem
 /// machine, as much as a small product, so an idle worker first watches for new work for <see cref="SpinTime"/> (about a
 /// millisecond) and only then sleeps. It watches with <c>Thread.Yield</c>, not a busy spin: on 2 contended cores the busy
 /// spin took the core from the training thread (mnist-shaped training ran faster with DOTNET_PROCESSOR_COUNT=1). Yielding
-/// instead (AMD EPYC, 2 cores, load 10–18), mnist went from 17–55k (median 30k) to 18–79k (median 53k) samples/s over 10
-/// alternating pairs, faster in 9; in the one pair run while the machine was briefly quiet, 135k against 132k. On a machine shared with other busy processes a worker may also wait
+/// instead (AMD EPYC, 2 cores, 22 alternating pairs): in the 17 run while other builds kept the cores busy, mnist went from
+/// 14–55k (median 27k) to 18–82k (median 52k) samples/s, faster in 15; in the 3 run while the machine was quiet (1024³
+/// GEMM near 200 GFLOP/s), 135k/142k/143k against 132k/143k/130k; 2 pairs in which the load rose midway favoured the
+/// old code (113k against 77k, 130k against 93k). On a machine shared with other busy processes a worker may also wait
 /// milliseconds for a core; with fixed parts the caller then waited for it (mnist-shaped training fell from ~135k to
 /// 8–18k samples/s on 2 contended cores), with claimed parts it does the work itself.
 /// </remarks>
