@@ -29,7 +29,7 @@ internal interface IElementwiseOperator
 }
 
 /// <summary>
-/// The one loop behind every hand-vectorised element-wise pass (optimizer updates, activation derivatives, column sums):
+/// The one loop behind every hand-vectorised element-wise pass (the SGD and Adam updates, activation functions and derivatives):
 /// the widest vector the runtime prefers (<c>Vector512/256/128.IsHardwareAccelerated</c>, memory-bound work keeps the
 /// runtime's preference, see <see cref="KernelPaths"/>), then narrower vectors, then scalars for the last elements.
 /// Every element goes through the same arithmetic at every width, so results do not depend on the width or on where a

@@ -16,8 +16,13 @@ internal interface IWorkItem
 /// <remarks>
 /// A training step runs several split products with short serial stretches between them (activations, the loss, the
 /// optimizer, the next batch's rows). Waking a thread that sleeps in the kernel costs tens of microseconds on a virtual
-/// machine, as much as a small product, so an idle worker first spins for <see cref="SpinTime"/> (about a millisecond)
-/// watching for new work and only then sleeps. On a machine shared with other busy processes a worker may also wait
+/// machine, as much as a small product, so an idle worker first watches for new work for <see cref="SpinTime"/> (about a
+/// millisecond) and only then sleeps. It watches with <c>Thread.Yield</c>, not a busy spin: on 2 contended cores the busy
+/// spin took the core from the training thread (mnist-shaped training ran faster with DOTNET_PROCESSOR_COUNT=1). Yielding
+/// instead (AMD EPYC, 2 cores, 22 alternating pairs): in the 17 run while other builds kept the cores busy, mnist went from
+/// 14–55k (median 27k) to 18–82k (median 52k) samples/s, faster in 15; in the 3 run while the machine was quiet (1024³
+/// GEMM near 200 GFLOP/s), 135k/142k/143k against 132k/143k/130k; 2 pairs in which the load rose midway favoured the
+/// old code (113k against 77k, 130k against 93k). On a machine shared with other busy processes a worker may also wait
 /// milliseconds for a core; with fixed parts the caller then waited for it (mnist-shaped training fell from ~135k to
 /// 8–18k samples/s on 2 contended cores), with claimed parts it does the work itself.
 /// </remarks>
@@ -76,7 +81,10 @@ internal static class WorkerPool
                 long deadline = System.Diagnostics.Stopwatch.GetTimestamp() + SpinTime;
                 while (Volatile.Read(ref _generation) == seen)
                 {
-                    if (System.Diagnostics.Stopwatch.GetTimestamp() < deadline) { Thread.SpinWait(20); continue; }
+                    // Yield rather than spin in place: on an idle machine Thread.Yield returns at once, so this still catches new
+                    // work within microseconds, but on a busy one it hands the core to a runnable thread, often the very
+                    // training thread whose next product this worker is waiting for.
+                    if (System.Diagnostics.Stopwatch.GetTimestamp() < deadline) { Thread.Yield(); continue; }
                     Interlocked.Exchange(ref _sleeping, 1);
                     if (Volatile.Read(ref _generation) == seen) _wake.Wait();
                     Volatile.Write(ref _sleeping, 0);
