@@ -34,17 +34,10 @@ public static class RowOps
     public static void AddColumnSums(ReadOnlySpan<float> matrix, int rows, Span<float> sums)
     {
         int columns = sums.Length;
-        if (Vector512.IsHardwareAccelerated && columns % 16 == 0)
-        {
-            ref float m = ref MemoryMarshal.GetReference(matrix);
-            for (int j = 0; j < columns; j += 16)
-            {
-                var acc = Vector512.Create((ReadOnlySpan<float>)sums.Slice(j, 16));
-                for (int r = 0; r < rows; r++) acc += Vector512.LoadUnsafe(ref m, (nuint)(r * columns + j));
-                acc.CopyTo(sums.Slice(j, 16));
-            }
-            return;
-        }
+        if (Vector512.IsHardwareAccelerated && columns % 16 == 0) { ColumnSums<Width512, Vector512<float>>(matrix, rows, sums); return; }
+        // At 256 bits only for narrow rows, in place of the scalar loop below (150 × 16 on AVX2: 1.5-2.1 -> 0.6-0.7 µs); wide
+        // rows are faster added row by row (128 × 256: 2.2-3.2 µs row by row, 7.3-10.7 µs with the sums in registers).
+        if (Vector256.IsHardwareAccelerated && columns % 8 == 0 && columns < 32) { ColumnSums<Width256, Vector256<float>>(matrix, rows, sums); return; }
         if (columns >= 32)
         {
             for (int r = 0; r < rows; r++) TensorPrimitives.Add(sums, matrix.Slice(r * columns, columns), sums);
@@ -65,5 +58,21 @@ public static class RowOps
         }
         for (int r = 0, o = 0; r < rows; r++)
             for (int j = 0; j < columns; j++, o++) sums[j] += matrix[o];
+    }
+
+    // Each vector-wide slice of the sums stays in a register while every row is added to it: one load per row and slice,
+    // one store per slice. Every column is still summed row by row in order, so the result is the plain loop's, bit for bit.
+    private static unsafe void ColumnSums<W, TVector>(ReadOnlySpan<float> matrix, int rows, Span<float> sums) where W : IVectorWidth<TVector> where TVector : unmanaged
+    {
+        int columns = sums.Length;
+        fixed (float* m = matrix)
+        fixed (float* s = sums)
+            for (int j = 0; j < columns; j += W.Count)
+            {
+                TVector acc = W.Load(s + j);
+                float* row = m + j;
+                for (int r = 0; r < rows; r++, row += columns) acc = W.Add(acc, W.Load(row));
+                W.Store(acc, s + j);
+            }
     }
 }

@@ -116,7 +116,7 @@ public class ElementwiseTests
     [Fact]
     public void BroadcastAndColumnSumsMatchTheirDefinitionsAtEveryWidth()
     {
-        foreach (int columns in new[] { 1, 3, 15, 16, 17, 31, 32, 48, 64, 100, 256 })
+        foreach (int columns in new[] { 1, 3, 8, 15, 16, 17, 24, 31, 32, 40, 48, 64, 100, 256 })
             foreach (int rows in new[] { 0, 1, 5, 33 })
             {
                 float[] row = Values(columns, columns), matrix = new float[rows * columns];
