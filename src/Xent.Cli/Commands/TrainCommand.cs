@@ -67,7 +67,7 @@ internal static partial class TrainCommand
     public static readonly Option<string?> Plot = new("--plot") { Description = "Write loss and accuracy curves and the confusion matrix as PNG and SVG into this folder" };
     public static readonly Option<bool> Json = new("--json") { Description = "Print one JSON object instead of the human-readable output" };
     public static readonly Option<string> DistributedMode = new("--distributed") { Description = "Data-parallel training over the processes mpirun started: auto (when run by mpirun with -np 2 or more), on or off", DefaultValueFactory = _ => "auto" };
-    public static readonly Option<bool> ReportTime = new("--report-time") { Description = "Add the training time in seconds to the --json output (which is otherwise identical for identical runs)" };
+    public static readonly Option<bool> ReportTime = new("--report-time") { Description = "Add the training time in seconds and the peak resident memory in bytes to the --json output (which is otherwise identical for identical runs)" };
 
     static TrainCommand()
     {
@@ -497,8 +497,13 @@ internal static partial class TrainCommand
                 // Data-parallel runs: the time this process spent in the gradient all-reduce (waiting for the others included).
                 if (trainer.Group.Size > 1) writer.WriteNumber("allReduceSeconds", trainer.AllReduceTime.TotalSeconds);
                 writer.WriteNumber("steps", trainer.Optimizer.StepCount);
+                // Measured, so it differs from run to run: only beside the time, never in the reproducible output.
+                using var process = System.Diagnostics.Process.GetCurrentProcess();
+                writer.WriteNumber("peakMemoryBytes", process.PeakWorkingSet64);
             }
             writer.WriteNumber("ranks", trainer.Group.Size);
+            writer.WriteNumber("rows", data.RowCount);
+            writer.WriteBoolean("streamed", false);
             writer.WriteString("network", model.Network.ToString());
             writer.WriteStartArray("classes");
             foreach (string c in model.ClassNames) writer.WriteStringValue(c);

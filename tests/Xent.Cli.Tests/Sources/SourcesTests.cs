@@ -91,4 +91,21 @@ public sealed class SourcesTests : IDisposable
         Assert.Equal(["2", "10"], json.RootElement.GetProperty("classes").EnumerateArray().Select(e => e.GetString()!).ToArray());
         CliRunner.AssertOneLineError(CliRunner.Run("train", "--data", PathOf("t.parquet"), "--missing", "error"), "t.parquet, row group 1, row 2, column 'a': missing value");
     }
+
+    [Fact]
+    public void JsonReportsRowsStreamedAndPeakMemoryBesideTheTime()
+    {
+        File.WriteAllText(PathOf("t.csv"), "a,b,label\n1,2,x\n3,4,y\n5,6,x\n7,8,y\n9,1,x\n");
+        CliRunner.Result r = CliRunner.Run("train", "--data", PathOf("t.csv"), "--epochs", "2", "--json");
+        Assert.True(r.ExitCode == 0, r.Error);
+        using (var json = JsonDocument.Parse(r.Output))
+        {
+            Assert.Equal(5, json.RootElement.GetProperty("rows").GetInt32());
+            Assert.False(json.RootElement.GetProperty("streamed").GetBoolean());
+            Assert.False(json.RootElement.TryGetProperty("peakMemoryBytes", out _));
+        }
+        r = CliRunner.Run("train", "--data", PathOf("t.csv"), "--epochs", "2", "--json", "--report-time");
+        using (var json = JsonDocument.Parse(r.Output))
+            Assert.True(json.RootElement.GetProperty("peakMemoryBytes").GetInt64() > 1 << 20);
+    }
 }
