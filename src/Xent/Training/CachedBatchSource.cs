@@ -10,10 +10,10 @@ namespace Xent.Training;
 /// <see cref="BatchSource"/>: the position of an interrupted epoch is the generator's state before its shuffles and the
 /// number of rows already handed out; a resumed epoch replays the shuffles (which depend only on the block sizes, not on
 /// the data) without reading the buffers it has finished, and hands out exactly the rows it had left.
-/// Steady state allocates nothing: the buffer, the orders and the batch are allocated once. Not yet wired into the
-/// trainer (next step: an interface beside <see cref="BatchSource"/> that both implement).
+/// Steady state allocates nothing: the buffer, the orders and the batch are allocated once. Positions are ints, as in a
+/// checkpoint, so one epoch holds at most 2³¹ − 1 rows.
 /// </summary>
-internal sealed class CachedBatchSource
+internal sealed class CachedBatchSource : IBatchSource
 {
     private readonly RowCache _cache;
     private readonly int _blocksPerBuffer;
@@ -33,6 +33,7 @@ internal sealed class CachedBatchSource
     public CachedBatchSource(RowCache cache, int blocksPerBuffer, long seed)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(blocksPerBuffer);
+        if (cache.RowCount > int.MaxValue) throw new ArgumentException($"the cache holds {cache.RowCount} rows; an epoch takes at most {int.MaxValue}", nameof(cache));
         _cache = cache;
         _blocksPerBuffer = Math.Min(blocksPerBuffer, Math.Max(1, cache.BlockCount));
         _width = cache.FeatureCount;
@@ -48,9 +49,9 @@ internal sealed class CachedBatchSource
     public int BufferCapacity => _rowOrder.Length;
     public bool InEpoch { get; private set; }
     /// <summary>Rows of this epoch handed out so far.</summary>
-    public long Position { get; private set; }
+    public int Position { get; private set; }
     public double LossSum { get; private set; }
-    public long Correct { get; private set; }
+    public int Correct { get; private set; }
 
     public void Use(int batchSize)
     {
@@ -67,7 +68,7 @@ internal sealed class CachedBatchSource
         _random.Shuffle(_blockOrder);
         (_nextBuffer, _bufferRows, _bufferCursor) = (0, 0, 0);
         // Replay the buffers the interrupted epoch finished: their shuffles, not their reads.
-        long skipped = 0;
+        int skipped = 0;
         while (true)
         {
             int rows = BufferRows(_nextBuffer);
@@ -79,7 +80,7 @@ internal sealed class CachedBatchSource
         if (Position > skipped)
         {
             LoadBuffer();
-            _bufferCursor = (int)(Position - skipped);
+            _bufferCursor = Position - skipped;
         }
     }
 
@@ -106,9 +107,9 @@ internal sealed class CachedBatchSource
     }
 
     // -> x [batch, features], y [batch]; false when the epoch has no batch left. A batch may span two buffers.
-    public bool Next(out ReadOnlySpan<float> x, out ReadOnlySpan<int> y, out int batch)
+    public bool Next(out ReadOnlySpan<float> x, out ReadOnlySpan<int> y, out int rows, out int batch)
     {
-        batch = (int)Math.Min(_batchSize, _cache.RowCount - Position);
+        batch = rows = (int)Math.Min(_batchSize, _cache.RowCount - Position);
         if (batch <= 0) { x = default; y = default; return false; }
         for (int i = 0; i < batch; i++)
         {
@@ -133,7 +134,7 @@ internal sealed class CachedBatchSource
 
     public ulong[] RandomState => InEpoch ? (ulong[])_epochRandomState.Clone() : _random.GetState();
 
-    public void Restore(ulong[] randomState, long position, double lossSum, long correct)
+    public void Restore(ulong[] randomState, int position, double lossSum, int correct)
     {
         _random = RandomSource.FromState(randomState);
         _epochRandomState = randomState.ToArray();
