@@ -18,6 +18,18 @@ internal static partial class FilePaths
     }
 
     /// <summary>
+    /// A data input: a CSV or Parquet file, a folder of them, or a glob ('data/part-*.parquet'), resolved by
+    /// <see cref="Xent.Data.DataSource.Open"/> so that a bad path is refused before any work, with the option's name.
+    /// </summary>
+    public static string DataInput(string? path, string option)
+    {
+        string full = Full(path, option);
+        try { Xent.Data.DataSource.Open(full); }
+        catch (Xent.Data.DataFormatException e) { throw new UserError($"{option} {e.Message}"); }
+        return full;
+    }
+
+    /// <summary>
     /// A file the command writes at the end (atomically): its folder exists and is writable, it is not a folder, and an
     /// existing file is replaced only with <paramref name="force"/> and only when it is a regular file.
     /// </summary>

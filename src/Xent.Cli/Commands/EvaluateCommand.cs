@@ -10,7 +10,7 @@ namespace Xent.Cli.Commands;
 internal static class EvaluateCommand
 {
     public static readonly Option<string> Model = new("--model") { Description = "A model saved by 'xent train --out'", Required = true };
-    public static readonly Option<string> Data = new("--data") { Description = "Labelled CSV with the model's feature columns", Required = true };
+    public static readonly Option<string> Data = new("--data") { Description = "Labelled CSV or Parquet file, folder of shards or glob with the model's feature columns", Required = true };
     public static readonly Option<string?> Label = new("--label") { Description = "Name of the label column (default: the one column that is not a feature)" };
     public static readonly Option<string> Delimiter = new("--delimiter") { Description = "Field separator: one character, or 'tab'", DefaultValueFactory = _ => "," };
     public static readonly Option<string?> Missing = new("--missing") { Description = "Missing values: 'impute' (as in training) or 'error' (default: the policy the model was trained with)" };
@@ -40,7 +40,7 @@ internal static class EvaluateCommand
             Label = parse.GetValue(Label),
             Missing = parse.GetValue(Missing) is { } m ? OptionParsing.ParseMissing(m) : model.Encoder.Missing,
         });
-        Table data = CsvData.ReadTable(FilePaths.Input(parse.GetValue(Data), Data.Name), csv);
+        Table data = CsvData.ReadTable(FilePaths.DataInput(parse.GetValue(Data), Data.Name), csv);
         var report = new EncodingReport();
         ClassificationMetrics metrics = model.Evaluate(data, report);
         if (parse.GetValue(Json))

@@ -12,7 +12,7 @@ namespace Xent.Cli.Commands;
 internal static class PredictCommand
 {
     public static readonly Option<string> Model = new("--model") { Description = "A model saved by 'xent train --out'", Required = true };
-    public static readonly Option<string> Data = new("--data") { Description = "CSV with the model's feature columns (a label column is allowed and ignored)", Required = true };
+    public static readonly Option<string> Data = new("--data") { Description = "CSV or Parquet file, folder of shards or glob with the model's feature columns (a label column is allowed and ignored)", Required = true };
     public static readonly Option<string?> Out = new("--out") { Description = "Write the predictions to this CSV file instead of the console" };
     public static readonly Option<bool> Force = new("--force") { Description = "Overwrite an existing --out file" };
     public static readonly Option<bool> Probabilities = new("--probabilities") { Description = "Add one probability column per class" };
@@ -40,7 +40,7 @@ internal static class PredictCommand
         using OutputLock? owned = outPath is null ? null : OutputLock.Acquire(outPath, Out.Name);
         Classifier model = Classifier.Load(FilePaths.Input(parse.GetValue(Model), Model.Name));
         char delimiter = OptionParsing.ParseDelimiter(parse.GetValue(Delimiter)!);
-        Table table = CsvData.ReadTable(FilePaths.Input(parse.GetValue(Data), Data.Name), model.ReadingOptions(new CsvOptions
+        Table table = CsvData.ReadTable(FilePaths.DataInput(parse.GetValue(Data), Data.Name), model.ReadingOptions(new CsvOptions
         {
             Delimiter = delimiter,
             LabelRequired = false,

@@ -20,12 +20,12 @@ internal static partial class TrainCommand
     private static readonly TrainerOptions Defaults = new();
 
     // Data
-    public static readonly Option<string?> Data = new("--data") { Description = "Training CSV with a header row (default: the embedded Iris data)" };
+    public static readonly Option<string?> Data = new("--data") { Description = "Training data: a CSV file with a header row, a Parquet file, a folder of shards or a glob such as 'data/part-*.parquet' (default: the embedded Iris data)" };
     public static readonly Option<string?> Label = new("--label") { Description = "Name of the label column (default: the last column)" };
     public static readonly Option<string?> Ignore = new("--ignore") { Description = "Columns to drop, comma-separated" };
     public static readonly Option<string> Delimiter = new("--delimiter") { Description = "Field separator: one character, or 'tab'", DefaultValueFactory = _ => "," };
     public static readonly Option<double> Validation = new("--validation") { Description = "Fraction of rows held out (stratified) for validation and early stopping; 0 for none", DefaultValueFactory = _ => 0.2 };
-    public static readonly Option<string?> ValidationData = new("--validation-data") { Description = "A separate validation CSV (instead of a split)" };
+    public static readonly Option<string?> ValidationData = new("--validation-data") { Description = "Separate validation data (a file, folder or glob, as for --data) instead of a split" };
     public static readonly Option<string?> CategoricalColumns = new("--categorical") { Description = "Columns to read as categories even if every value is a number (e.g. postcodes), comma-separated" };
     public static readonly Option<string?> NumericColumns = new("--numeric") { Description = "Columns that must hold numbers (a text value is an error), comma-separated" };
     public static readonly Option<int> MaxCategories = new("--max-categories") { Description = "Most frequent categories of a column that get their own one-hot feature; the rest share an 'other' feature", DefaultValueFactory = _ => TableEncoder.DefaultMaxCategories };
@@ -67,7 +67,7 @@ internal static partial class TrainCommand
     public static readonly Option<string?> Plot = new("--plot") { Description = "Write loss and accuracy curves and the confusion matrix as PNG and SVG into this folder" };
     public static readonly Option<bool> Json = new("--json") { Description = "Print one JSON object instead of the human-readable output" };
     public static readonly Option<string> DistributedMode = new("--distributed") { Description = "Data-parallel training over the processes mpirun started: auto (when run by mpirun with -np 2 or more), on or off", DefaultValueFactory = _ => "auto" };
-    public static readonly Option<bool> ReportTime = new("--report-time") { Description = "Add the training time in seconds to the --json output (which is otherwise identical for identical runs)" };
+    public static readonly Option<bool> ReportTime = new("--report-time") { Description = "Add the training time in seconds and the peak resident memory in bytes to the --json output (which is otherwise identical for identical runs)" };
 
     static TrainCommand()
     {
@@ -366,12 +366,12 @@ internal static partial class TrainCommand
         trainer = trainer with { MinimumLearningRate = Math.Min(trainer.MinimumLearningRate, trainer.LearningRate) };
         return new TrainSettings
         {
-            Data = parse.GetValue(Data) is { } d ? FilePaths.Input(d, Data.Name) : null,
+            Data = parse.GetValue(Data) is { } d ? FilePaths.DataInput(d, Data.Name) : null,
             Label = parse.GetValue(Label),
             Ignore = parse.GetValue(Ignore)?.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries) ?? [],
             Delimiter = OptionParsing.ParseDelimiter(delimiter),
             Validation = parse.GetValue(Validation),
-            ValidationData = parse.GetValue(ValidationData) is { } v ? FilePaths.Input(v, ValidationData.Name) : null,
+            ValidationData = parse.GetValue(ValidationData) is { } v ? FilePaths.DataInput(v, ValidationData.Name) : null,
             Categorical = OptionParsing.ParseNames(parse.GetValue(CategoricalColumns), CategoricalColumns.Name),
             Numeric = OptionParsing.ParseNames(parse.GetValue(NumericColumns), NumericColumns.Name),
             MaxCategories = parse.GetValue(MaxCategories),
@@ -497,8 +497,13 @@ internal static partial class TrainCommand
                 // Data-parallel runs: the time this process spent in the gradient all-reduce (waiting for the others included).
                 if (trainer.Group.Size > 1) writer.WriteNumber("allReduceSeconds", trainer.AllReduceTime.TotalSeconds);
                 writer.WriteNumber("steps", trainer.Optimizer.StepCount);
+                // Measured, so it differs from run to run: only beside the time, never in the reproducible output.
+                using var process = System.Diagnostics.Process.GetCurrentProcess();
+                writer.WriteNumber("peakMemoryBytes", process.PeakWorkingSet64);
             }
             writer.WriteNumber("ranks", trainer.Group.Size);
+            writer.WriteNumber("rows", data.RowCount);
+            writer.WriteBoolean("streamed", false);
             writer.WriteString("network", model.Network.ToString());
             writer.WriteStartArray("classes");
             foreach (string c in model.ClassNames) writer.WriteStringValue(c);

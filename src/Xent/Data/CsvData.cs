@@ -93,12 +93,25 @@ public static class CsvData
     /// </summary>
     public static Table ReadTable(string path, CsvOptions? options = null)
     {
-        if (Directory.Exists(path)) throw new DataFormatException($"{path} is a folder; give a CSV file");
-        if (!File.Exists(path)) throw new DataFormatException($"{path}: no such file");
         options ??= new CsvOptions();
+        return ReadTable(DataSource.Open(path), options);
+    }
+
+    /// <summary>
+    /// Reads every shard of a source (CSV or Parquet files, <see cref="DataSource"/>) into one <see cref="Table"/>, with the
+    /// same inference, options and one-line errors as for one CSV file; each error names the shard.
+    /// </summary>
+    public static Table ReadTable(DataSource source, CsvOptions options)
+    {
+        using ICellSource cells = source.OpenCells(options);
+        return TableReader.Read(cells, source.DisplayName, options);
+    }
+
+    internal static ICellSource OpenCells(string path, CsvOptions options)
+    {
         CsvReaderOptions readerOptions = ReaderOptions(options);
-        using var source = new CsvSource(() => CsvReader.FromFile(path, readerOptions, FileOptions.SequentialScan), Path.GetFileName(path), options.Share);
-        return TableReader.Read(source, Path.GetFileName(path), options);
+        // The row share, if any, is applied across all shards by DataSource, so a shard reads every record.
+        return new CsvSource(() => CsvReader.FromFile(path, readerOptions, FileOptions.SequentialScan), Path.GetFileName(path), null);
     }
 
     /// <inheritdoc cref="ReadTable(string, CsvOptions?)"/>

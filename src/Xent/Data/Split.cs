@@ -6,9 +6,8 @@ namespace Xent.Data;
 public static class Split
 {
     /// <summary>
-    /// A stratified split: within each class the rows are shuffled from <paramref name="seed"/> and
-    /// round(fraction × count) of them go to the second part (at least one when the class has two or more rows,
-    /// and never all of them). Row order inside each part follows the original order.
+    /// A stratified split by <see cref="StratifiedRule"/>: within each class, ⌊n·fraction⌋ or ⌈n·fraction⌉ of its n rows,
+    /// spread evenly through it from a seeded phase, go to the second part. Row order inside each part follows the original order.
     /// </summary>
     public static (Dataset Train, Dataset Validation) Stratified(Dataset data, double fraction, long seed)
     {
@@ -24,23 +23,46 @@ public static class Split
         return (data.Subset(train), data.Subset(validation));
     }
 
-    /// <summary>The row indices of each part of <see cref="Stratified(Dataset, double, long)"/>, in ascending order.</summary>
+    /// <summary>
+    /// The row indices of each part of <see cref="Stratified(Dataset, double, long)"/>, in ascending order. The rule streams
+    /// (<see cref="StratifiedRule"/>): it decides each row from its class and how many rows of that class came before it,
+    /// so a pass over data too large for memory makes the same split as this in-memory one.
+    /// </summary>
     public static (int[] Train, int[] Validation) StratifiedRows(int[] labels, int classCount, double fraction, long seed)
     {
+        var rule = new StratifiedRule(classCount, fraction, seed);
+        var train = new List<int>(labels.Length);
+        var validation = new List<int>((int)(labels.Length * fraction) + classCount);
+        for (int i = 0; i < labels.Length; i++) (rule.IsValidation(labels[i]) ? validation : train).Add(i);
+        return (train.ToArray(), validation.ToArray());
+    }
+}
+
+/// <summary>
+/// A stratified split decided row by row in one pass: within class c, the k-th row (k = 0, 1, ...) goes to validation when
+/// ⌊(k+1)·f + φc⌋ > ⌊k·f + φc⌋, with a phase φc in [0, 1) drawn per class from the seed. The validation rows of a class
+/// are spread evenly through it, and a class of n rows gives ⌊n·f + φc⌋ of them, so ⌊n·f⌋ or ⌈n·f⌉.
+/// </summary>
+public sealed class StratifiedRule
+{
+    private readonly double _fraction;
+    private readonly double[] _phase;
+    private readonly long[] _seen;
+
+    public StratifiedRule(int classCount, double fraction, long seed)
+    {
         if (!(fraction > 0 && fraction < 1)) throw new ArgumentOutOfRangeException(nameof(fraction), fraction, "must be in (0, 1)");
+        _fraction = fraction;
         var random = new RandomSource(seed);
-        var isValidation = new bool[labels.Length];
-        for (int c = 0; c < classCount; c++)
-        {
-            int[] rows = Enumerable.Range(0, labels.Length).Where(i => labels[i] == c).ToArray();
-            random.Shuffle(rows);
-            int take = (int)Math.Round(fraction * rows.Length, MidpointRounding.AwayFromZero);
-            if (rows.Length >= 2) take = Math.Clamp(take, 1, rows.Length - 1);
-            else take = 0;
-            for (int i = 0; i < take; i++) isValidation[rows[i]] = true;
-        }
-        int[] train = Enumerable.Range(0, labels.Length).Where(i => !isValidation[i]).ToArray();
-        int[] validation = Enumerable.Range(0, labels.Length).Where(i => isValidation[i]).ToArray();
-        return (train, validation);
+        _phase = new double[classCount];
+        for (int c = 0; c < classCount; c++) _phase[c] = random.NextDouble();
+        _seen = new long[classCount];
+    }
+
+    /// <summary>Whether the next row of class <paramref name="label"/> goes to validation (and counts it).</summary>
+    public bool IsValidation(int label)
+    {
+        long k = _seen[label]++;
+        return Math.Floor((k + 1) * _fraction + _phase[label]) > Math.Floor(k * _fraction + _phase[label]);
     }
 }

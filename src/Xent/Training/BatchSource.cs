@@ -11,7 +11,7 @@ namespace Xent.Training;
 /// With a <see cref="TrainingShare"/> of a larger set, the order and the batches are those of the whole set (every
 /// process shuffles the same way) and each batch hands out only the rows this process holds, in the batch's order.
 /// </summary>
-internal sealed class BatchSource(long seed)
+internal sealed class BatchSource(long seed) : IBatchSource
 {
     private readonly BatchGather _gather = new();
     private RandomSource _random = new(seed);

@@ -31,7 +31,8 @@ public sealed class Trainer
     private readonly TrainerOptions _options;
     private readonly Parameter[] _parameters;
     private readonly FusedSmallStep? _fused;
-    private readonly BatchSource _batches;
+    private readonly BatchSource _memoryBatches;
+    private IBatchSource _batches;
     private readonly EarlyStopping _stopping;
     private readonly TrainingHistory _history = new();
     private readonly ICollectives _group;
@@ -73,7 +74,7 @@ public sealed class Trainer
         _options = options;
         _parameters = network.Parameters.ToArray();
         _fused = SmallNetworkPath.TryCreate(network, loss);
-        _batches = new BatchSource(options.Seed ^ 0x5EED0F5A11L);
+        _batches = _memoryBatches = new BatchSource(options.Seed ^ 0x5EED0F5A11L);
         _stopping = new EarlyStopping(_parameters, options);
         Schedule = new LearningRateSchedule(options.Schedule, options.LearningRate, options.Epochs, options.ScheduleStepSize,
             options.ScheduleGamma, options.MinimumLearningRate, options.PlateauPatience, options.ScheduleGamma);
@@ -141,9 +142,41 @@ public sealed class Trainer
         else if (validation is { RowCount: 0 }) validation = null;
         // Validation rows are matched to the training data by feature and class name, never by position.
         validation = validation?.AlignTo(train.FeatureNames, train.ClassNames);
+        if (_batches != _memoryBatches) throw new InvalidOperationException("this trainer reads its batches from a row cache; call FitCached");
         int rowCount = share.GlobalRowCount;
         int batchSize = _options.BatchSize == 0 ? rowCount : Math.Min(_options.BatchSize, rowCount);
-        _batches.Use(share, batchSize);
+        _memoryBatches.Use(share, batchSize);
+        return Run(rowCount, batchSize, validation, shared, progress, cancellationToken);
+    }
+
+    /// <summary>
+    /// Makes the trainer read its batches from <paramref name="cache"/>, <paramref name="blocksPerBuffer"/> blocks in memory
+    /// at a time, instead of a data set; call it before restoring a checkpoint and before <see cref="FitCached"/>.
+    /// </summary>
+    internal void UseCache(RowCache cache, int blocksPerBuffer)
+    {
+        if (cache.FeatureCount != _network.InputCount)
+            throw new ArgumentException($"the cache has {cache.FeatureCount} features but the network takes {_network.InputCount}", nameof(cache));
+        if (cache.RowCount == 0) throw new ArgumentException("the training data has no rows", nameof(cache));
+        if (_group.Size > 1) throw new NotSupportedException("training from a row cache runs in one process");
+        _batches = new CachedBatchSource(cache, blocksPerBuffer, _options.Seed ^ 0x5EED0F5A11L);
+    }
+
+    /// <summary>Trains like <see cref="Fit(Dataset, Dataset?, IProgress{EpochReport}?, CancellationToken)"/> from the cache given to <see cref="UseCache"/>; the validation rows are in memory, in the cache's feature order.</summary>
+    internal TrainingResult FitCached(Dataset? validation, IProgress<EpochReport>? progress = null, CancellationToken cancellationToken = default)
+    {
+        if (_batches is not CachedBatchSource cached) throw new InvalidOperationException("call UseCache first");
+        if (validation is { RowCount: 0 }) validation = null;
+        int rowCount = (int)cached.RowCount;
+        // A whole-data batch of a cache larger than memory is no batch at all: batch size 0 means one buffer's worth of rows.
+        int batchSize = Math.Min(rowCount, _options.BatchSize == 0 ? cached.BufferCapacity : _options.BatchSize);
+        cached.Use(batchSize);
+        return Run(rowCount, batchSize, validation, false, progress, cancellationToken);
+    }
+
+    // The epochs, from whichever batch source the trainer uses.
+    private TrainingResult Run(int rowCount, int batchSize, Dataset? validation, bool shared, IProgress<EpochReport>? progress, CancellationToken cancellationToken)
+    {
         EnsureCapacity(batchSize);
         _rowCount = rowCount;
         _clock.Restart();

@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using Parquet.Schema;
 using Xent.Cli.Tests.EndToEnd;
 
 namespace Xent.Cli.Tests.Corpus;
@@ -48,6 +49,8 @@ public sealed class CorpusFixture : IDisposable
         File.WriteAllBytes(PathOf("hostile.safetensors"), [255, 255, 255, 255, 255, 255, 0, 0, (byte)'{', (byte)'}']);
         File.WriteAllBytes(PathOf("not-a-model.safetensors"), [5, 0, 0, 0, 0, 0, 0, 0, (byte)'h', (byte)'e', (byte)'l', (byte)'l', (byte)'o']);
 
+        MakeShards();
+
         XentProcess.Result model = XentProcess.Run(Directory, "train", "--data", "good.csv", "--out", "model.safetensors", "--epochs", "2", "--validation", "0", "--json");
         Assert.True(model.ExitCode == 0, model.ToString());
         XentProcess.Result checkpoint = XentProcess.Run(Directory, "train", "--data", "good.csv", "--checkpoint-dir", "ckpt", "--checkpoint-every", "1", "--epochs", "2", "--validation", "0", "--json");
@@ -56,6 +59,30 @@ public sealed class CorpusFixture : IDisposable
         File.WriteAllBytes(PathOf("truncated.safetensors"), bytes[..(bytes.Length / 2)]);
         System.IO.Directory.CreateDirectory(PathOf("fake-ckpt"));
         File.Copy(PathOf("model.safetensors"), Path.Combine(PathOf("fake-ckpt"), "checkpoint.safetensors"));
+    }
+
+    // Parquet files and folders of shards, each with one fault (or none, for good.parquet and the good shards).
+    private void MakeShards()
+    {
+        DataField a = new DataField<double?>("a"), b = new DataField<int?>("b"), label = new DataField<string>("label");
+        double?[] goodA = [1, 3, 5, 7, 9, 11];
+        int?[] goodB = [2, 4, 6, 8, 10, 12];
+        string[] goodLabels = ["x", "y", "x", "y", "x", "y"];
+        ParquetFixtures.Write(PathOf("good.parquet"), (a, goodA), (b, goodB), (label, goodLabels));
+        ParquetFixtures.Write(PathOf("null.parquet"), (a, goodA), (b, new int?[] { 2, null, 6, 8, 10, 12 }), (label, goodLabels));
+        ParquetFixtures.Write(PathOf("nan.parquet"), (a, new double?[] { 1, double.NaN, 5, 7, 9, 11 }), (b, goodB), (label, goodLabels));
+        ParquetFixtures.Write(PathOf("null-label.parquet"), (a, goodA), (b, goodB), (label, new string?[] { "x", "y", null, "y", "x", "y" }));
+        File.WriteAllBytes(PathOf("corrupt.parquet"), "PAR1 this is not a Parquet file PAR1"u8.ToArray());
+
+        System.IO.Directory.CreateDirectory(PathOf("schema-shards"));
+        ParquetFixtures.Write(PathOf("schema-shards/part-1.parquet"), (a, goodA), (b, goodB), (label, goodLabels));
+        ParquetFixtures.Write(PathOf("schema-shards/part-2.parquet"), (a, goodA), (label, goodLabels));
+        System.IO.Directory.CreateDirectory(PathOf("new-column-shards"));
+        File.WriteAllText(PathOf("new-column-shards/part-1.csv"), "a,b,label\n1,2,x\n3,4,y\n");
+        File.WriteAllText(PathOf("new-column-shards/part-2.csv"), "a,b,c,label\n1,2,0,x\n3,4,0,y\n");
+        System.IO.Directory.CreateDirectory(PathOf("nan-shards"));
+        File.WriteAllText(PathOf("nan-shards/part-1.csv"), "a,b,label\n1,2,x\n3,4,y\n");
+        File.WriteAllText(PathOf("nan-shards/part-2.csv"), "a,b,label\n1,2,x\n3,NaN,y\n");
     }
 
     public void Dispose() => System.IO.Directory.Delete(Directory, recursive: true);

@@ -1,0 +1,144 @@
+using Xent.Data;
+using Xent.Numerics;
+
+namespace Xent.Training;
+
+/// <summary>
+/// The mini-batches of one epoch after another from a <see cref="RowCache"/> on disk, at bounded memory: each epoch
+/// shuffles the block order, then reads the blocks a buffer at a time (<c>blocksPerBuffer</c> blocks) and shuffles the
+/// rows within each buffer, so batches are close to a full shuffle while only one buffer is in memory. The members match
+/// <see cref="BatchSource"/>: the position of an interrupted epoch is the generator's state before its shuffles and the
+/// number of rows already handed out; a resumed epoch replays the shuffles (which depend only on the block sizes, not on
+/// the data) without reading the buffers it has finished, and hands out exactly the rows it had left.
+/// Steady state allocates nothing: the buffer, the orders and the batch are allocated once. Positions are ints, as in a
+/// checkpoint, so one epoch holds at most 2³¹ − 1 rows.
+/// </summary>
+internal sealed class CachedBatchSource : IBatchSource
+{
+    private readonly RowCache _cache;
+    private readonly int _blocksPerBuffer;
+    private readonly int _width;
+    private RandomSource _random;
+    private ulong[] _epochRandomState = [];
+    private readonly int[] _blockOrder;
+    private readonly float[] _bufferFeatures;
+    private readonly int[] _bufferLabels;
+    private readonly int[] _rowOrder;
+    private float[] _features = [];
+    private int[] _labels = [];
+    private int _batchSize;
+    private int _nextBuffer;        // the next buffer to load, as an index into groups of the block order
+    private int _bufferRows, _bufferCursor;
+
+    public CachedBatchSource(RowCache cache, int blocksPerBuffer, long seed)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(blocksPerBuffer);
+        if (cache.RowCount > int.MaxValue) throw new ArgumentException($"the cache holds {cache.RowCount} rows; an epoch takes at most {int.MaxValue}", nameof(cache));
+        _cache = cache;
+        _blocksPerBuffer = Math.Min(blocksPerBuffer, Math.Max(1, cache.BlockCount));
+        _width = cache.FeatureCount;
+        _random = new RandomSource(seed);
+        _blockOrder = new int[cache.BlockCount];
+        _bufferFeatures = new float[_blocksPerBuffer * cache.RowsPerBlock * _width];
+        _bufferLabels = new int[_blocksPerBuffer * cache.RowsPerBlock];
+        _rowOrder = new int[_blocksPerBuffer * cache.RowsPerBlock];
+    }
+
+    public long RowCount => _cache.RowCount;
+    /// <summary>Rows one buffer holds.</summary>
+    public int BufferCapacity => _rowOrder.Length;
+    public bool InEpoch { get; private set; }
+    /// <summary>Rows of this epoch handed out so far.</summary>
+    public int Position { get; private set; }
+    public double LossSum { get; private set; }
+    public int Correct { get; private set; }
+
+    public void Use(int batchSize)
+    {
+        _batchSize = batchSize;
+        if (_labels.Length < batchSize) (_features, _labels) = (new float[batchSize * _width], new int[batchSize]);
+    }
+
+    public void BeginEpoch()
+    {
+        if (InEpoch) _random = RandomSource.FromState(_epochRandomState);
+        else { _epochRandomState = _random.GetState(); (Position, LossSum, Correct) = (0, 0, 0); }
+        InEpoch = true;
+        for (int i = 0; i < _blockOrder.Length; i++) _blockOrder[i] = i;
+        _random.Shuffle(_blockOrder);
+        (_nextBuffer, _bufferRows, _bufferCursor) = (0, 0, 0);
+        // Replay the buffers the interrupted epoch finished: their shuffles, not their reads.
+        int skipped = 0;
+        while (true)
+        {
+            int rows = BufferRows(_nextBuffer);
+            if (rows == 0 || skipped + rows > Position) break;
+            _random.Shuffle(_rowOrder.AsSpan(0, rows));
+            skipped += rows;
+            _nextBuffer++;
+        }
+        if (Position > skipped)
+        {
+            LoadBuffer();
+            _bufferCursor = Position - skipped;
+        }
+    }
+
+    private int BufferRows(int buffer)
+    {
+        int rows = 0;
+        for (int b = buffer * _blocksPerBuffer; b < Math.Min(_blockOrder.Length, (buffer + 1) * _blocksPerBuffer); b++) rows += _cache.RowsIn(_blockOrder[b]);
+        return rows;
+    }
+
+    private void LoadBuffer()
+    {
+        int rows = 0;
+        for (int b = _nextBuffer * _blocksPerBuffer; b < Math.Min(_blockOrder.Length, (_nextBuffer + 1) * _blocksPerBuffer); b++)
+        {
+            int block = _blockOrder[b], n = _cache.RowsIn(block);
+            _cache.ReadBlock(block, _bufferFeatures.AsSpan(rows * _width), _bufferLabels.AsSpan(rows));
+            rows += n;
+        }
+        for (int i = 0; i < rows; i++) _rowOrder[i] = i;
+        _random.Shuffle(_rowOrder.AsSpan(0, rows));
+        (_bufferRows, _bufferCursor) = (rows, 0);
+        _nextBuffer++;
+    }
+
+    // -> x [batch, features], y [batch]; false when the epoch has no batch left. A batch may span two buffers.
+    public bool Next(out ReadOnlySpan<float> x, out ReadOnlySpan<int> y, out int rows, out int batch)
+    {
+        batch = rows = (int)Math.Min(_batchSize, _cache.RowCount - Position);
+        if (batch <= 0) { x = default; y = default; return false; }
+        for (int i = 0; i < batch; i++)
+        {
+            if (_bufferCursor == _bufferRows) LoadBuffer();
+            int row = _rowOrder[_bufferCursor++];
+            _bufferFeatures.AsSpan(row * _width, _width).CopyTo(_features.AsSpan(i * _width, _width));
+            _labels[i] = _bufferLabels[row];
+        }
+        x = _features.AsSpan(0, batch * _width);
+        y = _labels.AsSpan(0, batch);
+        return true;
+    }
+
+    public void Completed(int batch, StepResult result)
+    {
+        LossSum += result.Loss * batch;
+        Correct += result.Correct;
+        Position += batch;
+    }
+
+    public void EndEpoch() => InEpoch = false;
+
+    public ulong[] RandomState => InEpoch ? (ulong[])_epochRandomState.Clone() : _random.GetState();
+
+    public void Restore(ulong[] randomState, int position, double lossSum, int correct)
+    {
+        _random = RandomSource.FromState(randomState);
+        _epochRandomState = randomState.ToArray();
+        InEpoch = position > 0;
+        (Position, LossSum, Correct) = InEpoch ? (position, lossSum, correct) : (0, 0, 0);
+    }
+}
