@@ -147,14 +147,16 @@ public sealed class EndToEndTests : IDisposable
     [InlineData("TERM", 143)]
     public void OneSignalStopsAfterTheBatchSavesTheCheckpointAndTheResumedRunEqualsAnUninterruptedOne(string signal, int exitCode)
     {
+        // Long enough (100 epochs of 300 steps through two 128-unit layers) that the signal sent after the first epoch's line
+        // always lands in the middle of training, on a quiet machine too.
         string big = WriteBig("big.csv", 6000);
-        string[] run = ["train", "--data", big, "--epochs", "12", "--no-early-stopping", "--hidden", "32", "--seed", "3", "--batch-size", "16"];
+        string[] run = ["train", "--data", big, "--epochs", "100", "--no-early-stopping", "--hidden", "128,128", "--seed", "3", "--batch-size", "16"];
         Assert.Equal(0, XentProcess.Run(_dir, [.. run, "--out", "straight.safetensors", "--json"]).ExitCode);
 
         XentProcess.Result interrupted;
         using (XentProcess.Running r = XentProcess.Start(_dir, null, [.. run, "--out", "resumed.safetensors", "--checkpoint-dir", "ckpt", "--checkpoint-every", "100"]))
         {
-            r.WaitForOutput("epoch     1/12");
+            r.WaitForOutput("epoch     1/100");
             r.Signal(signal);
             interrupted = r.Finish();
         }
@@ -162,7 +164,7 @@ public sealed class EndToEndTests : IDisposable
         XentProcess.AssertCleanError(interrupted);
         string[] errorLines = interrupted.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.Single(errorLines);
-        Assert.Matches(@"^xent train: interrupted in epoch \d+ of 12; saved the run's state in .*ckpt; continue it with: xent train --resume .*ckpt$", errorLines[0]);
+        Assert.Matches(@"^xent train: interrupted in epoch \d+ of 100; saved the run's state in .*ckpt; continue it with: xent train --resume .*ckpt$", errorLines[0]);
         Assert.False(File.Exists(PathOf("resumed.safetensors")), "an interrupted run must not write --out");
         Assert.True(File.Exists(Path.Combine(PathOf("ckpt"), "checkpoint.safetensors")));
 
@@ -251,9 +253,9 @@ public sealed class EndToEndTests : IDisposable
     public void AResumedRunNeverOverwritesAFileThatAppearedAtItsOutput()
     {
         string big = WriteBig("big.csv", 4000);
-        using (XentProcess.Running r = XentProcess.Start(_dir, null, ["train", "--data", big, "--epochs", "50", "--no-early-stopping", "--out", "m.safetensors", "--checkpoint-dir", "ckpt"]))
+        using (XentProcess.Running r = XentProcess.Start(_dir, null, ["train", "--data", big, "--epochs", "300", "--no-early-stopping", "--hidden", "128,128", "--out", "m.safetensors", "--checkpoint-dir", "ckpt"]))
         {
-            r.WaitForOutput("epoch     1/50");
+            r.WaitForOutput("epoch     1/300");
             r.Signal("INT");
             Assert.Equal(130, r.Finish().ExitCode);
         }

@@ -1,5 +1,5 @@
-using Xent.Layers;
 using Xent.Data;
+using Xent.Layers;
 using Xent.Training;
 
 namespace Xent.Tests.Training;
