@@ -1,5 +1,4 @@
 using Xent.Data;
-using Xent.Numerics;
 
 namespace Xent.Training;
 
@@ -11,11 +10,9 @@ namespace Xent.Training;
 /// With a <see cref="TrainingShare"/> of a larger set, the order and the batches are those of the whole set (every
 /// process shuffles the same way) and each batch hands out only the rows this process holds, in the batch's order.
 /// </summary>
-internal sealed class BatchSource(long seed) : IBatchSource
+internal sealed class BatchSource(long seed) : EpochBatchSource(seed)
 {
     private readonly BatchGather _gather = new();
-    private RandomSource _random = new(seed);
-    private ulong[] _epochRandomState = [];
     private int[] _order = [];
     private float[] _features = [];
     private int[] _labels = [];
@@ -27,14 +24,6 @@ internal sealed class BatchSource(long seed) : IBatchSource
     private int[]? _localOf;
     private int[] _localOrder = [];
 
-    /// <summary>True between the first batch of an epoch and the end of that epoch.</summary>
-    public bool InEpoch { get; private set; }
-    /// <summary>The first row of the next batch.</summary>
-    public int Position { get; private set; }
-    /// <summary>Σ (batch loss × batch rows) over the epoch's batches so far.</summary>
-    public double LossSum { get; private set; }
-    /// <summary>Rows the epoch's batches classified correctly before their updates.</summary>
-    public int Correct { get; private set; }
 
     /// <summary>Sizes the buffers for <paramref name="share"/> in batches of <paramref name="batchSize"/> rows of the whole set.</summary>
     public void Use(TrainingShare share, int batchSize)
@@ -56,20 +45,16 @@ internal sealed class BatchSource(long seed) : IBatchSource
         }
     }
 
-    /// <summary>Starts an epoch, or takes up an interrupted one where it stopped.</summary>
-    public void BeginEpoch()
+    // Each epoch shuffles the identity permutation, so the generator's state alone determines the order.
+    protected override void Shuffle()
     {
-        // Each epoch shuffles the identity permutation, so the generator's state alone determines the order.
-        if (InEpoch) _random = RandomSource.FromState(_epochRandomState);
-        else { _epochRandomState = _random.GetState(); (Position, LossSum, Correct) = (0, 0, 0); }
-        InEpoch = true;
         for (int i = 0; i < _order.Length; i++) _order[i] = i;
-        if (_batchSize < _order.Length) _random.Shuffle(_order);
+        if (_batchSize < _order.Length) Random.Shuffle(_order);
     }
 
     // -> x [rows, features], y [rows]: this process's rows of the next batch of `batch` rows of the whole set (all of them
     // without a share); false when the epoch has no batch left
-    public bool Next(out ReadOnlySpan<float> x, out ReadOnlySpan<int> y, out int rows, out int batch)
+    public override bool Next(out ReadOnlySpan<float> x, out ReadOnlySpan<int> y, out int rows, out int batch)
     {
         Dataset data = _data!;
         batch = rows = Math.Min(_batchSize, _rowCount - Position);
@@ -97,26 +82,9 @@ internal sealed class BatchSource(long seed) : IBatchSource
         return true;
     }
 
-    /// <summary>Counts a finished batch and moves past it.</summary>
-    public void Completed(int batch, StepResult result)
-    {
-        LossSum += result.Loss * batch;
-        Correct += result.Correct;
-        Position += batch;
-    }
 
-    public void EndEpoch() => InEpoch = false;
 
-    /// <summary>The generator's state to save: mid-epoch, its state before that epoch's shuffle.</summary>
-    public ulong[] RandomState => InEpoch ? (ulong[])_epochRandomState.Clone() : _random.GetState();
 
-    public void Restore(ulong[] randomState, int position, double lossSum, int correct)
-    {
-        _random = RandomSource.FromState(randomState);
-        _epochRandomState = randomState.ToArray();
-        InEpoch = position > 0;
-        (Position, LossSum, Correct) = InEpoch ? (position, lossSum, correct) : (0, 0, 0);
-    }
 }
 
 /// <summary>

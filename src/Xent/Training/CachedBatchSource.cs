@@ -1,5 +1,4 @@
 using Xent.Data;
-using Xent.Numerics;
 
 namespace Xent.Training;
 
@@ -13,13 +12,11 @@ namespace Xent.Training;
 /// Steady state allocates nothing: the buffer, the orders and the batch are allocated once. Positions are ints, as in a
 /// checkpoint, so one epoch holds at most 2³¹ − 1 rows.
 /// </summary>
-internal sealed class CachedBatchSource : IBatchSource
+internal sealed class CachedBatchSource : EpochBatchSource
 {
     private readonly RowCache _cache;
     private readonly int _blocksPerBuffer;
     private readonly int _width;
-    private RandomSource _random;
-    private ulong[] _epochRandomState = [];
     private readonly int[] _blockOrder;
     private readonly float[] _bufferFeatures;
     private readonly int[] _bufferLabels;
@@ -30,14 +27,13 @@ internal sealed class CachedBatchSource : IBatchSource
     private int _nextBuffer;        // the next buffer to load, as an index into groups of the block order
     private int _bufferRows, _bufferCursor;
 
-    public CachedBatchSource(RowCache cache, int blocksPerBuffer, long seed)
+    public CachedBatchSource(RowCache cache, int blocksPerBuffer, long seed) : base(seed)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(blocksPerBuffer);
         if (cache.RowCount > int.MaxValue) throw new ArgumentException($"the cache holds {cache.RowCount} rows; an epoch takes at most {int.MaxValue}", nameof(cache));
         _cache = cache;
         _blocksPerBuffer = Math.Min(blocksPerBuffer, Math.Max(1, cache.BlockCount));
         _width = cache.FeatureCount;
-        _random = new RandomSource(seed);
         _blockOrder = new int[cache.BlockCount];
         _bufferFeatures = new float[_blocksPerBuffer * cache.RowsPerBlock * _width];
         _bufferLabels = new int[_blocksPerBuffer * cache.RowsPerBlock];
@@ -47,11 +43,6 @@ internal sealed class CachedBatchSource : IBatchSource
     public long RowCount => _cache.RowCount;
     /// <summary>Rows one buffer holds.</summary>
     public int BufferCapacity => _rowOrder.Length;
-    public bool InEpoch { get; private set; }
-    /// <summary>Rows of this epoch handed out so far.</summary>
-    public int Position { get; private set; }
-    public double LossSum { get; private set; }
-    public int Correct { get; private set; }
 
     public void Use(int batchSize)
     {
@@ -59,13 +50,10 @@ internal sealed class CachedBatchSource : IBatchSource
         if (_labels.Length < batchSize) (_features, _labels) = (new float[batchSize * _width], new int[batchSize]);
     }
 
-    public void BeginEpoch()
+    protected override void Shuffle()
     {
-        if (InEpoch) _random = RandomSource.FromState(_epochRandomState);
-        else { _epochRandomState = _random.GetState(); (Position, LossSum, Correct) = (0, 0, 0); }
-        InEpoch = true;
         for (int i = 0; i < _blockOrder.Length; i++) _blockOrder[i] = i;
-        _random.Shuffle(_blockOrder);
+        Random.Shuffle(_blockOrder);
         (_nextBuffer, _bufferRows, _bufferCursor) = (0, 0, 0);
         // Replay the buffers the interrupted epoch finished: their shuffles, not their reads.
         int skipped = 0;
@@ -73,7 +61,7 @@ internal sealed class CachedBatchSource : IBatchSource
         {
             int rows = BufferRows(_nextBuffer);
             if (rows == 0 || skipped + rows > Position) break;
-            _random.Shuffle(_rowOrder.AsSpan(0, rows));
+            Random.Shuffle(_rowOrder.AsSpan(0, rows));
             skipped += rows;
             _nextBuffer++;
         }
@@ -101,13 +89,13 @@ internal sealed class CachedBatchSource : IBatchSource
             rows += n;
         }
         for (int i = 0; i < rows; i++) _rowOrder[i] = i;
-        _random.Shuffle(_rowOrder.AsSpan(0, rows));
+        Random.Shuffle(_rowOrder.AsSpan(0, rows));
         (_bufferRows, _bufferCursor) = (rows, 0);
         _nextBuffer++;
     }
 
     // -> x [batch, features], y [batch]; false when the epoch has no batch left. A batch may span two buffers.
-    public bool Next(out ReadOnlySpan<float> x, out ReadOnlySpan<int> y, out int rows, out int batch)
+    public override bool Next(out ReadOnlySpan<float> x, out ReadOnlySpan<int> y, out int rows, out int batch)
     {
         batch = rows = (int)Math.Min(_batchSize, _cache.RowCount - Position);
         if (batch <= 0) { x = default; y = default; return false; }
@@ -123,22 +111,7 @@ internal sealed class CachedBatchSource : IBatchSource
         return true;
     }
 
-    public void Completed(int batch, StepResult result)
-    {
-        LossSum += result.Loss * batch;
-        Correct += result.Correct;
-        Position += batch;
-    }
 
-    public void EndEpoch() => InEpoch = false;
 
-    public ulong[] RandomState => InEpoch ? (ulong[])_epochRandomState.Clone() : _random.GetState();
 
-    public void Restore(ulong[] randomState, int position, double lossSum, int correct)
-    {
-        _random = RandomSource.FromState(randomState);
-        _epochRandomState = randomState.ToArray();
-        InEpoch = position > 0;
-        (Position, LossSum, Correct) = InEpoch ? (position, lossSum, correct) : (0, 0, 0);
-    }
 }

@@ -32,7 +32,7 @@ public sealed class Trainer
     private readonly Parameter[] _parameters;
     private readonly FusedSmallStep? _fused;
     private readonly BatchSource _memoryBatches;
-    private IBatchSource _batches;
+    private EpochBatchSource _batches;
     private readonly EarlyStopping _stopping;
     private readonly TrainingHistory _history = new();
     private readonly ICollectives _group;
