@@ -253,7 +253,9 @@ public sealed class EndToEndTests : IDisposable
     public void AResumedRunNeverOverwritesAFileThatAppearedAtItsOutput()
     {
         string big = WriteBig("big.csv", 4000);
-        using (XentProcess.Running r = XentProcess.Start(_dir, null, ["train", "--data", big, "--epochs", "300", "--no-early-stopping", "--hidden", "128,128", "--out", "m.safetensors", "--checkpoint-dir", "ckpt"]))
+        // No improvement ever counts (--min-delta 100), so the run stops after 21 epochs: long enough for the signal to land
+        // mid-training, and the resumed runs below train at most 20 epochs instead of the 299 that timed out under load.
+        using (XentProcess.Running r = XentProcess.Start(_dir, null, ["train", "--data", big, "--epochs", "300", "--patience", "20", "--min-delta", "100", "--hidden", "128,128", "--out", "m.safetensors", "--checkpoint-dir", "ckpt"]))
         {
             r.WaitForOutput("epoch     1/300");
             r.Signal("INT");
