@@ -192,6 +192,8 @@ public static class CsvData
             _record = 0;
         }
 
+        public long BytesRead => _csv.ByteOffset;
+
         public void Dispose() => _csv.Dispose();
 
         private T Guard<T>(Func<T> body)

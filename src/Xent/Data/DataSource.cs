@@ -92,6 +92,7 @@ public sealed class DataSource
 
         public bool TryNumber(int column, out float value) => inner.TryNumber(column, out value);
         public string Text(int column) => inner.Text(column);
+        public long BytesRead => inner.BytesRead;
 
         public void Restart()
         {
@@ -118,6 +119,7 @@ public sealed class DataSource
         private ICellSource _current;
         private int[] _map;     // header column -> the current shard's column
         private bool _identity;
+        private long _bytesBefore;      // the sizes of the shards already read
 
         public ShardedCells(DataSource source, CsvOptions options)
         {
@@ -142,6 +144,7 @@ public sealed class DataSource
             {
                 if (_shard + 1 >= _source.Files.Count) return false;
                 _current.Dispose();
+                _bytesBefore += new FileInfo(_source.Files[_shard]).Length;
                 _shard++;
                 _current = OpenShard(_source.Files[_shard], _options);
                 MapColumns();
@@ -168,11 +171,13 @@ public sealed class DataSource
 
         public bool TryNumber(int column, out float value) => _current.TryNumber(_map[column], out value);
         public string Text(int column) => _current.Text(_map[column]);
+        public long BytesRead => _bytesBefore + _current.BytesRead;
 
         public void Restart()
         {
             _current.Dispose();
             _shard = 0;
+            _bytesBefore = 0;
             _current = OpenShard(_source.Files[0], _options);
             _map = Enumerable.Range(0, Header.Length).ToArray();
             _identity = true;

@@ -40,6 +40,8 @@ internal sealed class ParquetCells : ICellSource
     }
 
     public string[] Header { get; }
+    /// <summary>The file's rows, from its footer.</summary>
+    public long RowCount => _reader.Metadata?.NumRows ?? 0;
     public string Where => $"{_fileName}, row group {_group + 1}, row {_rowsBefore + _row + 1}";
     public string HeaderWhere => _fileName;
     public int FieldCount => Header.Length;
@@ -133,6 +135,8 @@ internal sealed class ParquetCells : ICellSource
             throw new DataFormatException($"{_fileName}, row group {_group + 1}, column '{field.Name}': the Parquet type {field.ClrType.Name} is not one xent reads (numbers, strings, booleans); drop the column with --ignore");
         return _texts[column] = texts;
     }
+
+    public long BytesRead => _stream.Position;
 
     public void Restart()
     {

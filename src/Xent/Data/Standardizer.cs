@@ -97,6 +97,22 @@ public sealed class Standardizer
         }
     }
 
+    // rows [n, features], standardised in place a row at a time: the same subtraction and division, each rounded to
+    // float32, as Transform, so the values are bit for bit the same.
+    internal void TransformInPlace(Span<float> rows)
+    {
+        int columns = Mean.Length;
+        for (int start = 0; start + columns <= rows.Length; start += columns)
+        {
+            Span<float> row = rows.Slice(start, columns);
+            System.Numerics.Tensors.TensorPrimitives.Subtract(row, Mean, row);
+            System.Numerics.Tensors.TensorPrimitives.Divide(row, Deviation, row);
+        }
+    }
+
+    // mean [columns] and the squared deviations about it summed over `rows` rows -> the standardiser (as Fit)
+    internal static Standardizer FromSums(double[] mean, double[] squares, double rows) => FromMoments(mean, squares, rows);
+
     public Dataset Transform(Dataset data)
     {
         var features = new float[data.Features.Length];

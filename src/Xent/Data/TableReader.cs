@@ -16,6 +16,8 @@ internal interface ICellSource : IDisposable
     string Text(int column);
     /// <summary>Starts again at the first record.</summary>
     void Restart();
+    /// <summary>About how many bytes of the input are behind the current record (for progress; 0 when unknown).</summary>
+    long BytesRead { get; }
 }
 
 /// <summary>Rows of cell texts (from <see cref="Table.FromRows"/>).</summary>
@@ -30,6 +32,7 @@ internal sealed class RowSource(string[] header, List<string[]> rows) : ICellSou
     public bool TryNumber(int column, out float value) => Numbers.TryParse(rows[_row][column], out value);
     public string Text(int column) => rows[_row][column];
     public void Restart() => _row = -1;
+    public long BytesRead => 0;
     public void Dispose() { }
 }
 
@@ -40,9 +43,10 @@ internal sealed class RowSource(string[] header, List<string[]> rows) : ICellSou
 /// </summary>
 internal static class TableReader
 {
-    private enum KindSource { Inferred, Option, Model, NumbersOnly }
+    internal enum KindSource { Inferred, Option, Model, NumbersOnly }
 
-    public static Table Read(ICellSource source, string fileName, CsvOptions options)
+    /// <summary>The header (trimmed), the feature columns and the label column (−1 when absent), with every header check and its one-line message.</summary>
+    internal static (string[] Header, int[] FeatureColumns, int LabelColumn) SelectColumns(ICellSource source, string fileName, CsvOptions options)
     {
         string[] header = source.Header.Select(h => h.Trim()).ToArray();
         if (header.Length == 0)
@@ -98,6 +102,12 @@ internal static class TableReader
             if (featureColumns.Length == 0) throw new DataFormatException($"{fileName}: no feature columns are left after the label and --ignore");
         }
 
+        return (header, featureColumns, labelColumn);
+    }
+
+    public static Table Read(ICellSource source, string fileName, CsvOptions options)
+    {
+        (string[] header, int[] featureColumns, int labelColumn) = SelectColumns(source, fileName, options);
         (ColumnKind?[] kinds, KindSource[] sources) = FixedKinds(header, featureColumns, labelColumn, fileName, options);
         bool[] open = kinds.Select(k => k is null).ToArray();
         if (!open.Any(o => o))
@@ -121,7 +131,7 @@ internal static class TableReader
     }
 
     // A cell that makes an open column categorical: neither a number (plain, spoilt by a comma, or not finite) nor missing.
-    private static bool IsText(string trimmed, MissingValues missing)
+    internal static bool IsText(string trimmed, MissingValues missing)
     {
         if (missing == MissingValues.Impute && MissingCells.IsMissing(trimmed) || trimmed.Length == 0) return false;
         return !(Numbers.TryParse(trimmed, out float _) || Numbers.IsNonFinite(trimmed) || IsCommaNumber(trimmed));
@@ -343,7 +353,7 @@ internal static class TableReader
     }
 
     // The slow path of a numeric cell: a missing value (NaN when imputing), or an error saying what is wrong with it.
-    private static float ParseNumber(string text, string where, string name, KindSource kindSource, MissingValues missing)
+    internal static float ParseNumber(string text, string where, string name, KindSource kindSource, MissingValues missing)
     {
         // Strict and culture-free: digits, one '.', an optional sign and exponent. "1,000" or "1,5" is an error, never
         // 1000 or 15 (a thousands separator or a decimal comma dropped silently would scale the feature).

@@ -21,14 +21,20 @@ internal sealed class CachedBatchSource : EpochBatchSource
     private readonly float[] _bufferFeatures;
     private readonly int[] _bufferLabels;
     private readonly int[] _rowOrder;
+    private readonly Standardizer? _standardizer;
     private float[] _features = [];
     private int[] _labels = [];
     private int _batchSize;
     private int _nextBuffer;        // the next buffer to load, as an index into groups of the block order
     private int _bufferRows, _bufferCursor;
 
-    public CachedBatchSource(RowCache cache, int blocksPerBuffer, long seed) : base(seed)
+    // With a standardiser, the cache holds raw rows and each buffer is standardised as it is read, by the same float
+    // operations as Standardizer.Transform, so the batches hold the values an in-memory run would.
+    public CachedBatchSource(RowCache cache, int blocksPerBuffer, long seed, Standardizer? standardizer = null) : base(seed)
     {
+        if (standardizer is not null && standardizer.FeatureCount != cache.FeatureCount)
+            throw new ArgumentException($"the standardiser has {standardizer.FeatureCount} features, the cache {cache.FeatureCount}", nameof(standardizer));
+        _standardizer = standardizer;
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(blocksPerBuffer);
         if (cache.RowCount > int.MaxValue) throw new ArgumentException($"the cache holds {cache.RowCount} rows; an epoch takes at most {int.MaxValue}", nameof(cache));
         _cache = cache;
@@ -88,6 +94,7 @@ internal sealed class CachedBatchSource : EpochBatchSource
             _cache.ReadBlock(block, _bufferFeatures.AsSpan(rows * _width), _bufferLabels.AsSpan(rows));
             rows += n;
         }
+        _standardizer?.TransformInPlace(_bufferFeatures.AsSpan(0, rows * _width));
         for (int i = 0; i < rows; i++) _rowOrder[i] = i;
         Random.Shuffle(_rowOrder.AsSpan(0, rows));
         (_bufferRows, _bufferCursor) = (rows, 0);

@@ -146,36 +146,45 @@ public sealed class Trainer
         int rowCount = share.GlobalRowCount;
         int batchSize = _options.BatchSize == 0 ? rowCount : Math.Min(_options.BatchSize, rowCount);
         _memoryBatches.Use(share, batchSize);
-        return Run(rowCount, batchSize, validation, shared, progress, cancellationToken);
+        return Run(rowCount, batchSize, Validator(validation), shared, progress, cancellationToken);
     }
+
+    private Func<(double Loss, double Accuracy)>? Validator(Dataset? validation) =>
+        validation is null ? null : () => Evaluation.LossAndAccuracy(_network, validation, _group);
 
     /// <summary>
     /// Makes the trainer read its batches from <paramref name="cache"/>, <paramref name="blocksPerBuffer"/> blocks in memory
-    /// at a time, instead of a data set; call it before restoring a checkpoint and before <see cref="FitCached"/>.
+    /// at a time, instead of a data set; call it before restoring a checkpoint and before <c>FitCached</c>.
     /// </summary>
-    internal void UseCache(RowCache cache, int blocksPerBuffer)
+    internal void UseCache(RowCache cache, int blocksPerBuffer, Standardizer? standardizer = null)
     {
         if (cache.FeatureCount != _network.InputCount)
             throw new ArgumentException($"the cache has {cache.FeatureCount} features but the network takes {_network.InputCount}", nameof(cache));
         if (cache.RowCount == 0) throw new ArgumentException("the training data has no rows", nameof(cache));
         if (_group.Size > 1) throw new NotSupportedException("training from a row cache runs in one process");
-        _batches = new CachedBatchSource(cache, blocksPerBuffer, _options.Seed ^ 0x5EED0F5A11L);
+        _batches = new CachedBatchSource(cache, blocksPerBuffer, _options.Seed ^ 0x5EED0F5A11L, standardizer);
     }
 
-    /// <summary>Trains like <see cref="Fit(Dataset, Dataset?, IProgress{EpochReport}?, CancellationToken)"/> from the cache given to <see cref="UseCache"/>; the validation rows are in memory, in the cache's feature order.</summary>
-    internal TrainingResult FitCached(Dataset? validation, IProgress<EpochReport>? progress = null, CancellationToken cancellationToken = default)
+    /// <summary>Trains like <see cref="Fit(Dataset, Dataset?, IProgress{EpochReport}?, CancellationToken)"/> from the cache given to <see cref="UseCache"/> (<c>FitCached</c>); the validation rows are in memory, in the cache's feature order.</summary>
+    internal TrainingResult FitCached(Dataset? validation, IProgress<EpochReport>? progress = null, CancellationToken cancellationToken = default) =>
+        FitCached(Validator(validation is { RowCount: 0 } ? null : validation), progress, cancellationToken);
+
+    /// <summary>The same with the validation rows in a row cache of their own, standardised as they are read (see <see cref="CachedEvaluation"/>).</summary>
+    internal TrainingResult FitCached(CachedEvaluation? validation, IProgress<EpochReport>? progress = null, CancellationToken cancellationToken = default) =>
+        FitCached(validation is null ? null : () => validation.LossAndAccuracy(_network), progress, cancellationToken);
+
+    private TrainingResult FitCached(Func<(double Loss, double Accuracy)>? validate, IProgress<EpochReport>? progress, CancellationToken cancellationToken)
     {
         if (_batches is not CachedBatchSource cached) throw new InvalidOperationException("call UseCache first");
-        if (validation is { RowCount: 0 }) validation = null;
         int rowCount = (int)cached.RowCount;
         // A whole-data batch of a cache larger than memory is no batch at all: batch size 0 means one buffer's worth of rows.
         int batchSize = Math.Min(rowCount, _options.BatchSize == 0 ? cached.BufferCapacity : _options.BatchSize);
         cached.Use(batchSize);
-        return Run(rowCount, batchSize, validation, false, progress, cancellationToken);
+        return Run(rowCount, batchSize, validate, false, progress, cancellationToken);
     }
 
     // The epochs, from whichever batch source the trainer uses.
-    private TrainingResult Run(int rowCount, int batchSize, Dataset? validation, bool shared, IProgress<EpochReport>? progress, CancellationToken cancellationToken)
+    private TrainingResult Run(int rowCount, int batchSize, Func<(double Loss, double Accuracy)>? validate, bool shared, IProgress<EpochReport>? progress, CancellationToken cancellationToken)
     {
         EnsureCapacity(batchSize);
         _rowCount = rowCount;
@@ -190,7 +199,7 @@ public sealed class Trainer
             RunEpoch(cancellationToken);
             Epoch++;
             double loss = _batches.LossSum / rowCount, accuracy = (double)_batches.Correct / rowCount;
-            (double? validationLoss, double? validationAccuracy) = validation is null ? ((double?)null, (double?)null) : Evaluation.LossAndAccuracy(_network, validation, _group);
+            (double? validationLoss, double? validationAccuracy) = validate is null ? ((double?)null, (double?)null) : validate();
             _history.Add(loss, accuracy, validationLoss, validationAccuracy);
             progress?.Report(new EpochReport(Epoch, _options.Epochs, loss, validationLoss, validationAccuracy, Optimizer.LearningRate) { TrainAccuracy = accuracy, Elapsed = _clock.Elapsed });
             if (!double.IsFinite(loss) || validationLoss is double v && !double.IsFinite(v)) { reason = StopReason.NonFiniteLoss; break; }
@@ -199,7 +208,7 @@ public sealed class Trainer
             EpochCompleted?.Invoke(this);
             if (stop) break;
         }
-        bool restored = validation is not null && _options.RestoreBestWeights && _stopping.RestoreBest(Epoch);
+        bool restored = validate is not null && _options.RestoreBestWeights && _stopping.RestoreBest(Epoch);
         return Result(reason, restored);
     }
 

@@ -1,0 +1,78 @@
+using Xent.Data;
+using Xent.Layers;
+using Xent.Training;
+
+namespace Xent.Models;
+
+/// <summary>What a training run from a stream read and how the model does on it (<see cref="Classifier.Streamed"/>).</summary>
+public sealed record StreamedTraining
+{
+    /// <summary>Data rows read (training and validation).</summary>
+    public long RowCount { get; init; }
+    /// <summary>Rows left out by <see cref="CsvOptions.DropUnlabelled"/>.</summary>
+    public long DroppedRows { get; init; }
+    /// <summary>The model's metrics on the training rows, computed from the cache after training.</summary>
+    public required ClassificationMetrics TrainMetrics { get; init; }
+    /// <summary>The model's metrics on the validation rows; null without validation rows.</summary>
+    public ClassificationMetrics? ValidationMetrics { get; init; }
+    /// <summary>Where the row caches were; the folder is gone unless <see cref="StreamingData.KeepCache"/>.</summary>
+    public required string CacheFolder { get; init; }
+    /// <summary>True when a kept cache was used instead of reading the data.</summary>
+    public bool CacheReused { get; init; }
+}
+
+public sealed partial class Classifier
+{
+    /// <summary>For a model trained from a stream, what was read and the metrics on its training and validation rows; null otherwise.</summary>
+    public StreamedTraining? Streamed { get; internal set; }
+
+    /// <summary>
+    /// Trains on data larger than memory: the data is read once into a row cache on disk (see <see cref="StreamingData"/>),
+    /// the stratified validation part (unless <paramref name="validation"/> is given, streamed the same way) and the
+    /// standardisation are the ones <see cref="Train(Table, ClassifierOptions?, Table?, IProgress{EpochReport}?, TrainingHooks?, CancellationToken)"/>
+    /// makes of the same rows, and training reads the cache a buffer of blocks at a time (shuffled block order, rows
+    /// shuffled within the buffer). The caches are deleted at the end, also on an error or cancellation, unless kept.
+    /// A checkpoint taken by <paramref name="hooks"/> holds the position in the cache, so a resumed run with the same
+    /// data and options continues mid-epoch bit for bit.
+    /// </summary>
+    /// <exception cref="DataFormatException">A bad cell, shard or header; the message is one line naming the shard and row.</exception>
+    public static Classifier Train(StreamingData data, ClassifierOptions? options = null, StreamingData? validation = null,
+        IProgress<EpochReport>? progress = null, TrainingHooks? hooks = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        options ??= new ClassifierOptions();
+        options.Validate();
+        double fraction = validation is null ? options.ValidationFraction : 0;
+        using StreamedRows rows = StreamedRows.Prepare(data, validation, fraction, options.Trainer.Seed, cancellationToken);
+        int features = rows.FeatureNames.Length;
+        if (options.Trainer.ClassWeights is { } weights && weights.Length != rows.ClassNames.Length)
+            throw new ArgumentException($"{weights.Length} class weights for {rows.ClassNames.Length} classes ({string.Join(", ", rows.ClassNames)})", nameof(options));
+        // The features are numeric columns as they are; a missing value at prediction gets the training mean.
+        var encoder = new TableEncoder(rows.FeatureNames.Select((name, f) => new ColumnEncoding
+        {
+            Name = name,
+            Kind = ColumnKind.Numeric,
+            Fill = rows.Mean[f],
+        }).ToArray(), options.Missing);
+        Standardizer? standardizer = options.Standardize ? rows.Standardizer : null;
+        TrainerOptions trainerOptions = options.Trainer;
+        if (options.BalancedClassWeights) trainerOptions = trainerOptions with { ClassWeights = ClassWeighting.BalancedFromCounts(rows.TrainClassCounts) };
+        Network network = Network.CreateClassifier(features, options.Hidden, rows.ClassNames.Length, options.Activation, options.Trainer.Seed);
+        var trainer = new Trainer(network, trainerOptions) { EpochCompleted = hooks?.EpochCompleted, BatchCompleted = hooks?.BatchCompleted };
+        trainer.UseCache(rows.Train, data.BlocksPerBuffer(features), standardizer);
+        hooks?.BeforeTraining?.Invoke(trainer);
+        CachedEvaluation? held = rows.Validation is null ? null : new CachedEvaluation(rows.Validation, standardizer);
+        TrainingResult result = trainer.FitCached(held, progress, cancellationToken);
+        var model = new Classifier(network, standardizer, encoder.FeatureNames, rows.ClassNames, options, encoder) { TrainingResult = result };
+        model.Streamed = new StreamedTraining
+        {
+            RowCount = rows.RowCount,
+            DroppedRows = rows.DroppedRows,
+            TrainMetrics = new CachedEvaluation(rows.Train, standardizer).Metrics(network, rows.ClassNames),
+            ValidationMetrics = held?.Metrics(network, rows.ClassNames),
+            CacheFolder = rows.Folder,
+            CacheReused = rows.Reused,
+        };
+        return model;
+    }
+}
