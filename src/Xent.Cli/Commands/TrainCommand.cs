@@ -97,7 +97,7 @@ internal static partial class TrainCommand
         var command = new Command("train", "Train a softmax cross-entropy classifier by backpropagation and gradient descent on a CSV file (or the embedded Iris data) and report loss and accuracy.");
         foreach (Option option in new Option[] { Data, Label, Ignore, Delimiter, Validation, ValidationData, CategoricalColumns, NumericColumns, MaxCategories, Missing, DropUnlabelled, Hidden, ActivationOption, Optimizer, LearningRate,
             Momentum, Nesterov, WeightDecay, ClipNorm, ScheduleOption, BatchSize, Epochs, Seed, Patience, MinDelta, Monitor, NoEarlyStopping, ClassWeights,
-            LabelSmoothing, Out, Force, CheckpointDir, CheckpointEvery, Resume, Plot, Json, ReportTime, DistributedMode })
+            LabelSmoothing, Out, Force, CheckpointDir, CheckpointEvery, Resume, Plot, Json, ReportTime, DistributedMode, MemoryLimit, CacheDir, KeepCache })
             command.Options.Add(option);
         command.SetAction((parse, cancellationToken) => Task.FromResult(Run(parse, console, cancellationToken)));
         return command;
@@ -121,6 +121,10 @@ internal static partial class TrainCommand
         public string? CheckpointDir { get; init; }
         public int CheckpointEvery { get; init; } = 10;
         public string? Plot { get; init; }
+        /// <summary>Bytes the training data may take in memory; more, and it is streamed (0 in checkpoints older than streaming: the default).</summary>
+        public long MemoryLimit { get; init; }
+        public string? CacheDir { get; init; }
+        public bool KeepCache { get; init; }
     }
 
     // What --resume may be given with: where the results go, never how the run trains.
@@ -174,6 +178,8 @@ internal static partial class TrainCommand
 
     private static int Train(ParseResult parse, CliConsole console, TrainSettings settings, string? resume, bool json, CancellationToken cancellationToken)
     {
+        if (settings.MemoryLimit <= 0) settings = settings with { MemoryLimit = DefaultMemoryLimit() };
+        if (Streams(settings, out long needed)) return TrainStreamed(parse, console, settings, resume, json, needed, cancellationToken);
         (Table data, Table? validation, string source) = LoadData(settings);
         // The encoding fitted on every row gives the columns' summary and the network's width (training fits it again on its part).
         ClassifierOptions options = settings.Model;
@@ -183,18 +189,8 @@ internal static partial class TrainCommand
             throw new UserError($"--class-weights has {weights.Length} weights but the data has {data.ClassCount} classes ({string.Join(", ", data.ClassNames)})");
 
         string settingsJson = JsonSerializer.Serialize(settings, Classifier.JsonOptions);
-        Trainer? running = null;
-        var hooks = new Classifier.TrainingHooks
-        {
-            BeforeTraining = trainer =>
-            {
-                running = trainer;
-                if (resume is not null) Checkpoint.Restore(resume, trainer);
-            },
-            EpochCompleted = settings.CheckpointDir is { } dir
-                ? trainer => { if (trainer.Epoch % settings.CheckpointEvery == 0) Checkpoint.Save(dir, trainer, settingsJson); }
-            : null,
-        };
+        var run = new RunState();
+        Classifier.TrainingHooks hooks = Hooks(settings, resume, settingsJson, run);
 
         if (!json)
         {
@@ -218,15 +214,21 @@ internal static partial class TrainCommand
                     ? Classifier.Train(trainPart, options, validationPart, null, hooks, cancellationToken)
                     : TrainWithProgress(console, options.Trainer.Epochs, progress => Classifier.Train(trainPart, options, validationPart, progress, hooks, cancellationToken));
         }
-        catch (OperationCanceledException) when (running is not null && cancellationToken.IsCancellationRequested)
+        catch (OperationCanceledException) when (run.Trainer is not null && cancellationToken.IsCancellationRequested)
         {
-            throw Interrupted(running, settings, settingsJson);
+            throw Interrupted(run.Trainer, settings, settingsJson);
         }
-        TrainingResult result = model.TrainingResult!;
         double trainingSeconds = clock.Elapsed.TotalSeconds;
-
         ClassificationMetrics trainMetrics = model.Evaluate(trainPart);
         ClassificationMetrics? validationMetrics = validationPart is null ? null : model.Evaluate(validationPart);
+        return Report(parse, console, settings, json, model, trainMetrics, validationMetrics, data, trainingSeconds, run.Trainer!);
+    }
+
+    // The end of a run, in memory or streamed (data null): the model and plots written, then the summary or the JSON.
+    private static int Report(ParseResult parse, CliConsole console, TrainSettings settings, bool json, Classifier model, ClassificationMetrics trainMetrics,
+        ClassificationMetrics? validationMetrics, Table? data, double trainingSeconds, Trainer trainer)
+    {
+        TrainingResult result = model.TrainingResult!;
 
         if (result.StopReason == StopReason.NonFiniteLoss)
         {
@@ -242,7 +244,7 @@ internal static partial class TrainCommand
         }
         if (settings.Plot is { } plotDir) PlotFiles.Write(plotDir, plots!);
 
-        if (json) WriteJson(console, result, trainMetrics, validationMetrics, model, settings, data, parse.GetValue(ReportTime) ? trainingSeconds : null, running!);
+        if (json) WriteJson(console, result, trainMetrics, validationMetrics, model, settings, data, parse.GetValue(ReportTime) ? trainingSeconds : null, trainer);
         else WriteSummary(console, result, trainMetrics, validationMetrics, model, settings);
         return 0;
     }
@@ -372,6 +374,11 @@ internal static partial class TrainCommand
             CheckpointDir = parse.GetValue(CheckpointDir),
             CheckpointEvery = parse.GetValue(CheckpointEvery),
             Plot = parse.GetValue(Plot),
+            MemoryLimit = parse.GetValue(MemoryLimit) is { } limit ? ParseSize(limit, MemoryLimit.Name) : DefaultMemoryLimit(),
+            CacheDir = parse.GetValue(CacheDir) is { } cacheDir
+                ? Directory.Exists(cacheDir) ? Path.GetFullPath(cacheDir) : throw new UserError($"{CacheDir.Name} {cacheDir}: no such folder; create it first")
+                : null,
+            KeepCache = parse.GetValue(KeepCache),
         };
     }
 
@@ -420,7 +427,8 @@ internal static partial class TrainCommand
     }
 
     // train(progress) runs the training; the progress shown is plain lines when redirected, a live bar on a terminal.
-    private static Classifier TrainWithProgress(CliConsole console, int maxEpochs, Func<IProgress<EpochReport>, Classifier> train)
+    // addTasks: tasks shown above the epochs' bar (the pass over streamed data).
+    private static Classifier TrainWithProgress(CliConsole console, int maxEpochs, Func<IProgress<EpochReport>, Classifier> train, Action<ProgressContext>? addTasks = null)
     {
         if (!console.IsInteractive)
         {
@@ -438,6 +446,7 @@ internal static partial class TrainCommand
             .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn())
             .Start(context =>
             {
+                addTasks?.Invoke(context);
                 ProgressTask task = context.AddTask("training", maxValue: maxEpochs);
                 model = train(new InlineProgress(r =>
                 {
@@ -465,7 +474,7 @@ internal static partial class TrainCommand
         if (settings.Plot is { } plots) console.Line($"Wrote the plots to {plots}.");
     }
 
-    private static void WriteJson(CliConsole console, TrainingResult result, ClassificationMetrics train, ClassificationMetrics? validation, Classifier model, TrainSettings settings, Table data, double? trainingSeconds, Trainer trainer)
+    private static void WriteJson(CliConsole console, TrainingResult result, ClassificationMetrics train, ClassificationMetrics? validation, Classifier model, TrainSettings settings, Table? data, double? trainingSeconds, Trainer trainer)
     {
         using var stream = new MemoryStream();
         using (var writer = new Utf8JsonWriter(stream, JsonOutput.Options))
@@ -495,15 +504,16 @@ internal static partial class TrainCommand
                 writer.WriteNumber("peakMemoryBytes", process.PeakWorkingSet64);
             }
             writer.WriteNumber("ranks", trainer.Group.Size);
-            writer.WriteNumber("rows", data.RowCount);
-            writer.WriteBoolean("streamed", false);
+            writer.WriteNumber("rows", data?.RowCount ?? model.Streamed!.RowCount);
+            writer.WriteBoolean("streamed", data is null);
             writer.WriteString("network", model.Network.ToString());
             writer.WriteStartArray("classes");
             foreach (string c in model.ClassNames) writer.WriteStringValue(c);
             writer.WriteEndArray();
-            ColumnsReport.WriteJson(writer, data, settings.Model.MaxCategories);
+            // Streamed data has numeric columns without missing values only.
+            ColumnsReport.WriteJson(writer, data ?? Table.FromDataset(new Dataset([], [], model.FeatureNames, model.ClassNames)), settings.Model.MaxCategories);
             writer.WriteNumber("features", model.FeatureNames.Count);
-            writer.WriteNumber("droppedRows", data.DroppedRows);
+            writer.WriteNumber("droppedRows", data?.DroppedRows ?? model.Streamed!.DroppedRows);
             if (settings.Out is { } path) writer.WriteString("model", path); else writer.WriteNull("model");
             writer.WriteEndObject();
         }
