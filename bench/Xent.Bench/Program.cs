@@ -11,6 +11,8 @@ if (Array.IndexOf(args, "--allreduce") is int allReduce and >= 0)
     int calls = args.Length > allReduce + 2 ? int.Parse(args[allReduce + 2], System.Globalization.CultureInfo.InvariantCulture) : 200;
     return AllReduceBenchmark.Run(floats, calls);
 }
+// dotnet bench/Xent.Bench/bin/Release/net10.0/Xent.Bench.dll --csv-to-parquet big.csv big.parquet   (for bench/streaming_read.py)
+if (Array.IndexOf(args, "--csv-to-parquet") is int convert and >= 0) return CsvToParquet.Run(args[convert + 1], args[convert + 2]);
 if (args.Contains("--kernels"))
 {
     BenchmarkSwitcher.FromAssembly(typeof(KernelBenchmarks).Assembly).Run(args.Where(a => a != "--kernels").ToArray());

@@ -496,6 +496,8 @@ internal static partial class TrainCommand
             if (trainingSeconds is double seconds)
             {
                 writer.WriteNumber("trainingSeconds", seconds);
+                // Streamed: the part of it that the pass over the data and the cache took, before the first epoch.
+                if (model.Streamed is { } streamed) writer.WriteNumber("readSeconds", streamed.PassTime.TotalSeconds);
                 // Data-parallel runs: the time this process spent in the gradient all-reduce (waiting for the others included).
                 if (trainer.Group.Size > 1) writer.WriteNumber("allReduceSeconds", trainer.AllReduceTime.TotalSeconds);
                 writer.WriteNumber("steps", trainer.Optimizer.StepCount);

@@ -19,6 +19,8 @@ public sealed record StreamedTraining
     public required string CacheFolder { get; init; }
     /// <summary>True when a kept cache was used instead of reading the data.</summary>
     public bool CacheReused { get; init; }
+    /// <summary>The time the pass over the data and the passes over the cache took, before the first epoch.</summary>
+    public TimeSpan PassTime { get; init; }
 }
 
 public sealed partial class Classifier
@@ -43,7 +45,9 @@ public sealed partial class Classifier
         options ??= new ClassifierOptions();
         options.Validate();
         double fraction = validation is null ? options.ValidationFraction : 0;
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         using StreamedRows rows = StreamedRows.Prepare(data, validation, fraction, options.Trainer.Seed, cancellationToken);
+        TimeSpan passTime = clock.Elapsed;
         int features = rows.FeatureNames.Length;
         if (options.Trainer.ClassWeights is { } weights && weights.Length != rows.ClassNames.Length)
             throw new ArgumentException($"{weights.Length} class weights for {rows.ClassNames.Length} classes ({string.Join(", ", rows.ClassNames)})", nameof(options));
@@ -72,6 +76,7 @@ public sealed partial class Classifier
             ValidationMetrics = held?.Metrics(network, rows.ClassNames),
             CacheFolder = rows.Folder,
             CacheReused = rows.Reused,
+            PassTime = passTime,
         };
         return model;
     }
