@@ -449,7 +449,8 @@ internal sealed class StreamedRows : IDisposable
         private static float SlowNumber(ICellSource cells, int column, string name)
         {
             string text = cells.Text(column), trimmed = text.Trim();
-            if (MissingCells.IsMissing(trimmed))
+            // NaN is refused as not finite, as by the numeric reader; the other spellings of a missing value as missing.
+            if (trimmed is "" or "NA" or "N/A")
                 throw new DataFormatException($"{cells.Where}, column '{name}': missing value; training from a stream (data larger than the memory limit) takes no missing values: fill it in, drop the row, or allow more memory to impute it");
             if (TableReader.IsText(trimmed, MissingValues.Error))
                 throw new DataFormatException($"{cells.Where}, column '{name}': '{TableReader.Shorten(trimmed)}' is not a number; training from a stream reads numeric feature columns only (drop the column with --ignore, or allow more memory to read it as categories)");
