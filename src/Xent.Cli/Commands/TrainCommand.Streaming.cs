@@ -44,12 +44,8 @@ internal static partial class TrainCommand
     {
         needed = 0;
         if (settings.Data is null) return false;
-        try
-        {
-            needed = StreamingData.EstimateInMemoryBytes(DataSource.Open(settings.Data))
-                + (settings.ValidationData is { } v ? StreamingData.EstimateInMemoryBytes(DataSource.Open(v)) : 0);
-        }
-        catch (DataFormatException e) { throw new UserError($"{settings.Data}: {e.Message}"); }
+        needed = StreamingData.EstimateInMemoryBytes(DataSource.Open(settings.Data))
+            + (settings.ValidationData is { } v ? StreamingData.EstimateInMemoryBytes(DataSource.Open(v)) : 0);
         return needed > settings.MemoryLimit;
     }
 
@@ -117,10 +113,6 @@ internal static partial class TrainCommand
                                     : $"read {r.Rows:N0} rows  {r.BytesRead / seconds / 1e6:F0} MB/s";
                             };
                         });
-        }
-        catch (DataFormatException e)
-        {
-            throw new UserError(e.Message);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
