@@ -174,6 +174,44 @@ public sealed class EndToEndTests : IDisposable
     }
 
     [Fact]
+    public void AStreamedRunInterruptedMidEpochRemovesItsCacheAndResumesToTheUninterruptedModel()
+    {
+        // 4000 rows (about 0.6 MB of CSV) against a 100 KB limit: streamed, in blocks of 4 KB and a buffer of 25 KB.
+        string big = WriteBig("big.csv", 4000);
+        Directory.CreateDirectory(PathOf("cache"));
+        string[] run = ["train", "--data", big, "--epochs", "20", "--no-early-stopping", "--hidden", "64,64", "--seed", "3", "--batch-size", "16",
+            "--memory-limit", "100KB", "--cache-dir", "cache"];
+        XentProcess.Result straight = XentProcess.Run(_dir, [.. run, "--out", "straight.safetensors", "--json"]);
+        Assert.True(straight.ExitCode == 0, straight.ToString());
+        Assert.Contains("\"streamed\":true", straight.Output);
+        Assert.Empty(Directory.EnumerateFileSystemEntries(PathOf("cache")));
+
+        XentProcess.Result interrupted;
+        using (XentProcess.Running r = XentProcess.Start(_dir, null, [.. run, "--out", "resumed.safetensors", "--checkpoint-dir", "ckpt", "--checkpoint-every", "100"]))
+        {
+            r.WaitForOutput("epoch     1/20");
+            r.Signal("INT");
+            interrupted = r.Finish();
+        }
+        Assert.Equal(130, interrupted.ExitCode);
+        XentProcess.AssertCleanError(interrupted);
+        Assert.Matches(@"interrupted in epoch \d+ of 40; saved the run's state", interrupted.Error);
+        Assert.Empty(Directory.EnumerateFileSystemEntries(PathOf("cache")));
+
+        XentProcess.Result resumed = XentProcess.Run(_dir, "train", "--resume", "ckpt", "--json");
+        Assert.True(resumed.ExitCode == 0, resumed.ToString());
+        Assert.Equal(File.ReadAllBytes(PathOf("straight.safetensors")), File.ReadAllBytes(PathOf("resumed.safetensors")));
+        Assert.Empty(Directory.EnumerateFileSystemEntries(PathOf("cache")));
+
+        // On a terminal the pass over the data has a progress line of its own, beside the epochs'.
+        XentProcess.Result shown = XentProcess.RunInTerminal(_dir, 120, "train", "--data", big, "--epochs", "2", "--memory-limit", "100KB", "--cache-dir", "cache");
+        Assert.True(shown.ExitCode == 0, shown.ToString());
+        Assert.Contains("rows", shown.Output);
+        Assert.Contains("MB/s", shown.Output);
+        Assert.Contains("epoch 2", shown.Output);
+    }
+
+    [Fact]
     public void ASignalWithoutACheckpointFolderSavesNothingAndSaysSo()
     {
         string big = WriteBig("big.csv");
