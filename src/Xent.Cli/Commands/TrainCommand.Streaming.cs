@@ -55,15 +55,7 @@ internal static partial class TrainCommand
         if (settings.Categorical.Length > 0)
             throw new UserError($"--categorical: the data needs about {FormatSize(needed)} in memory, more than --memory-limit {limit}, and training from a stream reads numeric columns only; raise --memory-limit or leave out --categorical");
         ClassifierOptions options = settings.Model;
-        var csv = new CsvOptions
-        {
-            Delimiter = settings.Delimiter,
-            Label = settings.Label,
-            Ignore = settings.Ignore,
-            Numeric = settings.Numeric,
-            Missing = options.Missing,
-            DropUnlabelled = settings.DropUnlabelled,
-        };
+        CsvOptions csv = ReadingOptions(settings);
         // The folder of the cache is known from the pass's first report; until the run ends it is removed on a hard stop too.
         object? cleanup = null;
         Action<StreamingPassReport>? show = null;

@@ -382,6 +382,18 @@ internal static partial class TrainCommand
         };
     }
 
+    // How the data files are read, in memory or streamed.
+    private static CsvOptions ReadingOptions(TrainSettings settings) => new()
+    {
+        Delimiter = settings.Delimiter,
+        Label = settings.Label,
+        Ignore = settings.Ignore,
+        Categorical = settings.Categorical,
+        Numeric = settings.Numeric,
+        Missing = settings.Model.Missing,
+        DropUnlabelled = settings.DropUnlabelled,
+    };
+
     private static (Table Data, Table? Validation, string Source) LoadData(TrainSettings settings)
     {
         if (settings.Data is null)
@@ -392,16 +404,7 @@ internal static partial class TrainCommand
                 throw new UserError("--categorical and --numeric need --data FILE (the embedded Iris data is all numeric)");
             return (Table.FromDataset(Iris.Load()), null, "the embedded Iris data");
         }
-        var csv = new CsvOptions
-        {
-            Delimiter = settings.Delimiter,
-            Label = settings.Label,
-            Ignore = settings.Ignore,
-            Categorical = settings.Categorical,
-            Numeric = settings.Numeric,
-            Missing = settings.Model.Missing,
-            DropUnlabelled = settings.DropUnlabelled,
-        };
+        CsvOptions csv = ReadingOptions(settings);
         Table table = CsvData.ReadTable(settings.Data, csv);
         Table? validation = null;
         // The validation file is read by the training file's column names and types, class names and label column's name.
