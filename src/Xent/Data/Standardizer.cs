@@ -56,13 +56,13 @@ public sealed class Standardizer
         return FromMoments(mean, squares, total);
     }
 
-    private static void AddColumns(ReadOnlySpan<float> features, int rows, int columns, Span<double> sums)
+    internal static void AddColumns(ReadOnlySpan<float> features, int rows, int columns, Span<double> sums)
     {
         for (int r = 0; r < rows; r++)
             for (int c = 0; c < columns; c++) sums[c] += features[r * columns + c];
     }
 
-    private static void AddSquaredDeviations(ReadOnlySpan<float> features, int rows, int columns, ReadOnlySpan<double> mean, Span<double> squares)
+    internal static void AddSquaredDeviations(ReadOnlySpan<float> features, int rows, int columns, ReadOnlySpan<double> mean, Span<double> squares)
     {
         for (int r = 0; r < rows; r++)
             for (int c = 0; c < columns; c++)

@@ -261,30 +261,25 @@ internal sealed class StreamedRows : IDisposable
         var counts = new int[classNames.Length];
         long trainRows = 0, validationRows = 0;
         int rowsPerBlock = data.RowsPerBlock(features);
-        using (RowCache all = RowCache.Open(allPath))
         using (var train = new RowCacheWriter(trainPath, features, rowsPerBlock))
         {
             RowCacheWriter? held = fraction > 0 ? new RowCacheWriter(validationPath, features, rowsPerBlock) : null;
             try
             {
                 var rule = fraction > 0 ? new StratifiedRule(classNames.Length, fraction, seed) : null;
-                var block = new float[all.RowsPerBlock * features];
-                var labels = new int[all.RowsPerBlock];
-                for (int b = 0; b < all.BlockCount; b++)
+                ForEachBlock(allPath, (block, labels, rows) =>
                 {
-                    cancellationToken.ThrowIfCancellationRequested();
-                    all.ReadBlock(b, block, labels);
-                    for (int r = 0, n = all.RowsIn(b); r < n; r++)
+                    for (int r = 0; r < rows; r++)
                     {
                         int y = remap[labels[r]];
-                        ReadOnlySpan<float> row = block.AsSpan(r * features, features);
+                        ReadOnlySpan<float> row = block.Slice(r * features, features);
                         if (rule is not null && rule.IsValidation(y)) { held!.Add(row, y); validationRows++; continue; }
                         train.Add(row, y);
                         counts[y]++;
                         trainRows++;
-                        for (int c = 0; c < features; c++) sums[c] += row[c];
+                        Standardizer.AddColumns(row, 1, features, sums);
                     }
-                }
+                }, cancellationToken);
                 train.Complete();
                 held?.Complete();
             }
@@ -300,22 +295,7 @@ internal sealed class StreamedRows : IDisposable
         var mean = new double[features];
         for (int c = 0; c < features; c++) mean[c] = sums[c] / trainRows;
         var squares = new double[features];
-        using (RowCache train = RowCache.Open(trainPath))
-        {
-            var block = new float[train.RowsPerBlock * features];
-            var labels = new int[train.RowsPerBlock];
-            for (int b = 0; b < train.BlockCount; b++)
-            {
-                cancellationToken.ThrowIfCancellationRequested();
-                train.ReadBlock(b, block, labels);
-                for (int r = 0, n = train.RowsIn(b); r < n; r++)
-                    for (int c = 0; c < features; c++)
-                    {
-                        double d = block[r * features + c] - mean[c];
-                        squares[c] += d * d;
-                    }
-            }
-        }
+        ForEachBlock(trainPath, (block, _, rows) => Standardizer.AddSquaredDeviations(block, rows, features, mean, squares), cancellationToken);
 
         long rowCount = first.Rows;
         if (validation is not null)
@@ -342,6 +322,22 @@ internal sealed class StreamedRows : IDisposable
             Mean = mean,
             Squares = squares,
         };
+    }
+
+    // block [rows, features], labels [rows]: the blocks of a cache in order.
+    private delegate void BlockAction(ReadOnlySpan<float> block, ReadOnlySpan<int> labels, int rows);
+
+    private static void ForEachBlock(string path, BlockAction action, CancellationToken cancellationToken)
+    {
+        using RowCache cache = RowCache.Open(path);
+        var block = new float[cache.RowsPerBlock * cache.FeatureCount];
+        var labels = new int[cache.RowsPerBlock];
+        for (int b = 0; b < cache.BlockCount; b++)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            cache.ReadBlock(b, block, labels);
+            action(block, labels, cache.RowsIn(b));
+        }
     }
 
     public void Dispose()

@@ -1,7 +1,6 @@
 using System.Numerics.Tensors;
 using Xent.Data;
 using Xent.Layers;
-using Xent.Losses;
 
 namespace Xent.Training;
 
@@ -13,7 +12,6 @@ namespace Xent.Training;
 internal sealed class CachedEvaluation
 {
     private const int Chunk = 1024;
-    private static readonly SoftmaxCrossEntropy SumLoss = new(new CrossEntropyOptions { Reduction = Reduction.Sum });
     private readonly RowCache _cache;
     private readonly Standardizer? _standardizer;
     private readonly float[] _features;
@@ -35,19 +33,10 @@ internal sealed class CachedEvaluation
         if (_cache.RowCount == 0) return (double.NaN, double.NaN);
         double lossSum = 0;
         long correct = 0;
-        int features = _cache.FeatureCount, classes = network.ClassCount;
         for (int block = 0; block < _cache.BlockCount; block++)
         {
             int rows = Load(block);
-            for (int start = 0; start < rows; start += Chunk)
-            {
-                int batch = Math.Min(Chunk, rows - start);
-                ReadOnlySpan<float> logits = network.Forward(_features.AsSpan(start * features, batch * features), batch);
-                ReadOnlySpan<int> labels = _labels.AsSpan(start, batch);
-                lossSum += SumLoss.Forward(logits, labels, batch, classes, Span<float>.Empty);
-                for (int r = 0; r < batch; r++)
-                    if (TensorPrimitives.IndexOfMax(logits.Slice(r * classes, classes)) == labels[r]) correct++;
-            }
+            Evaluation.AddSums(network, _features, _labels, rows, ref lossSum, ref correct);
         }
         return (lossSum / _cache.RowCount, (double)correct / _cache.RowCount);
     }

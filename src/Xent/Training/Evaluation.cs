@@ -35,18 +35,24 @@ public static class Evaluation
     // Σ cross entropy and the number of rows whose argmax is the label
     private static (double LossSum, int Correct) Sums(Network network, Dataset data)
     {
-        int features = data.FeatureCount, classes = network.ClassCount;
         double lossSum = 0;
-        int correct = 0;
-        for (int start = 0; start < data.RowCount; start += Chunk)
+        long correct = 0;
+        AddSums(network, data.Features, data.Labels, data.RowCount, ref lossSum, ref correct);
+        return (lossSum, (int)correct);
+    }
+
+    // features [rows, inputs], labels [rows]: adds Σ cross entropy and the rows whose argmax is the label, a chunk at a time
+    internal static void AddSums(Network network, ReadOnlySpan<float> features, ReadOnlySpan<int> labels, int rows, ref double lossSum, ref long correct)
+    {
+        int width = network.InputCount, classes = network.ClassCount;
+        for (int start = 0; start < rows; start += Chunk)
         {
-            int batch = Math.Min(Chunk, data.RowCount - start);
-            ReadOnlySpan<float> logits = network.Forward(data.Features.AsSpan(start * features, batch * features), batch);
-            ReadOnlySpan<int> labels = data.Labels.AsSpan(start, batch);
-            lossSum += SumLoss.Forward(logits, labels, batch, classes, Span<float>.Empty);
+            int batch = Math.Min(Chunk, rows - start);
+            ReadOnlySpan<float> logits = network.Forward(features.Slice(start * width, batch * width), batch);
+            ReadOnlySpan<int> y = labels.Slice(start, batch);
+            lossSum += SumLoss.Forward(logits, y, batch, classes, Span<float>.Empty);
             for (int r = 0; r < batch; r++)
-                if (TensorPrimitives.IndexOfMax(logits.Slice(r * classes, classes)) == labels[r]) correct++;
+                if (TensorPrimitives.IndexOfMax(logits.Slice(r * classes, classes)) == y[r]) correct++;
         }
-        return (lossSum, correct);
     }
 }
