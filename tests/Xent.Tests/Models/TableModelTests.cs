@@ -71,11 +71,14 @@ public sealed class TableModelTests() : TemporaryFolderTests("xent-table-models-
         Numerical.AssertClose(expected, actual, rtol: 0, atol: 1e-5, "ONNX Runtime's probabilities against Xent's");
     }
 
+    private static Classifier TrainIris(int epochs) =>
+        Classifier.Train(Iris.Load(), new ClassifierOptions { Hidden = [8], Trainer = new TrainerOptions { Seed = 3, Epochs = epochs } });
+
     [Fact]
     public void AnAllNumericModelKeepsTheFeaturesInputAndImputesNaN()
     {
         Dataset iris = Iris.Load();
-        Classifier model = Classifier.Train(iris, new ClassifierOptions { Hidden = [8], Trainer = new TrainerOptions { Seed = 3, Epochs = 30 } });
+        Classifier model = TrainIris(epochs: 30);
         string path = Path.Combine(Folder, "iris.onnx");
         OnnxExport.Save(model, path);
         float[] rows = iris.Features.AsSpan(0, 8).ToArray();
@@ -94,7 +97,7 @@ public sealed class TableModelTests() : TemporaryFolderTests("xent-table-models-
     public void AVersionOneFileStillLoadsAndKeepsItsStrictReading()
     {
         Dataset iris = Iris.Load();
-        Classifier model = Classifier.Train(iris, new ClassifierOptions { Hidden = [8], Trainer = new TrainerOptions { Seed = 3, Epochs = 20 } });
+        Classifier model = TrainIris(epochs: 20);
         string path = Path.Combine(Folder, "v1.safetensors");
         model.Save(path);
         // Rewrite it as Xent wrote files before tables: format version 1, no schema.
