@@ -171,11 +171,8 @@ internal static partial class TrainCommand
         Classifier model;
         try
         {
-            // While training, the first signal stops every process after the same batch (agreed in the steps' all-reduce).
-            using (Interrupts.Graceful())
-                model = json
-                    ? Classifier.TrainShared(split, group, options, null, hooks, cancellationToken)
-                    : TrainWithProgress(console, options.Trainer.Epochs, progress => Classifier.TrainShared(split, group, options, progress, hooks, cancellationToken));
+            // The first signal stops every process after the same batch (agreed in the steps' all-reduce).
+            model = TrainGracefully(console, json, options.Trainer.Epochs, progress => Classifier.TrainShared(split, group, options, progress, hooks, cancellationToken));
         }
         catch (OperationCanceledException) when (running is not null)
         {

@@ -208,11 +208,7 @@ internal static partial class TrainCommand
         Classifier model;
         try
         {
-            // While training, the first Ctrl-C or SIGTERM stops after the current batch instead of ending the process.
-            using (Interrupts.Graceful())
-                model = json
-                    ? Classifier.Train(trainPart, options, validationPart, null, hooks, cancellationToken)
-                    : TrainWithProgress(console, options.Trainer.Epochs, progress => Classifier.Train(trainPart, options, validationPart, progress, hooks, cancellationToken));
+            model = TrainGracefully(console, json, options.Trainer.Epochs, progress => Classifier.Train(trainPart, options, validationPart, progress, hooks, cancellationToken));
         }
         catch (OperationCanceledException) when (run.Trainer is not null && cancellationToken.IsCancellationRequested)
         {
@@ -427,6 +423,14 @@ internal static partial class TrainCommand
         string validation = settings.ValidationData is not null ? $"validation from {Path.GetFileName(settings.ValidationData)}"
             : model.ValidationFraction > 0 ? $"{model.ValidationFraction:P0} stratified validation split" : "no validation data";
         return $"Training on {source}: {shape}; {hidden}; {validation}; features standardised.";
+    }
+
+    // train(progress) runs the training, with no progress for --json. While it runs, the first Ctrl-C or SIGTERM stops
+    // after the current batch (every process after the same one, in a data-parallel run) instead of ending the process.
+    private static Classifier TrainGracefully(CliConsole console, bool json, int maxEpochs, Func<IProgress<EpochReport>?, Classifier> train)
+    {
+        using (Interrupts.Graceful())
+            return json ? train(null) : TrainWithProgress(console, maxEpochs, train);
     }
 
     // train(progress) runs the training; the progress shown is plain lines when redirected, a live bar on a terminal.
