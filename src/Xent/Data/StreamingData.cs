@@ -156,7 +156,7 @@ internal sealed class StreamedRows : IDisposable
     public string? LabelColumn { get; }
     public int[] TrainClassCounts { get; }
     public long DroppedRows { get; }
-    /// <summary>Data rows read (training and validation, from the training source and any separate validation source).</summary>
+    /// <summary>Data rows read from the training source (its validation split included; a separate validation source's not).</summary>
     public long RowCount { get; }
     public float[] Mean { get; }
     public Standardizer Standardizer { get; }
@@ -305,9 +305,8 @@ internal sealed class StreamedRows : IDisposable
             SourcePass held = SourcePass.Run(new StreamingData(validation.Source, options) { MemoryLimitBytes = data.MemoryLimitBytes }, classNames,
                 validationPath, folder, first.BytesDone, totalBytes, clock, cancellationToken, data.PassProgress);
             validationRows = held.Rows;
-            rowCount += held.Rows;
         }
-        data.PassProgress?.Report(new StreamingPassReport { CacheFolder = folder, Rows = rowCount, BytesRead = totalBytes, TotalBytes = totalBytes, Elapsed = clock.Elapsed, Completed = true });
+        data.PassProgress?.Report(new StreamingPassReport { CacheFolder = folder, Rows = rowCount + validationRows * (validation is null ? 0 : 1), BytesRead = totalBytes, TotalBytes = totalBytes, Elapsed = clock.Elapsed, Completed = true });
         return new Meta
         {
             Version = Version,

@@ -7,7 +7,7 @@ namespace Xent.Models;
 /// <summary>What a training run from a stream read and how the model does on it (<see cref="Classifier.Streamed"/>).</summary>
 public sealed record StreamedTraining
 {
-    /// <summary>Data rows read (training and validation).</summary>
+    /// <summary>Rows of the training data read, as a table's row count: the validation split's included, a separate validation source's not.</summary>
     public long RowCount { get; init; }
     /// <summary>Rows left out by <see cref="CsvOptions.DropUnlabelled"/>.</summary>
     public long DroppedRows { get; init; }

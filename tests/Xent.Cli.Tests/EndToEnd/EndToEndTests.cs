@@ -147,10 +147,11 @@ public sealed class EndToEndTests : IDisposable
     [InlineData("TERM", 143)]
     public void OneSignalStopsAfterTheBatchSavesTheCheckpointAndTheResumedRunEqualsAnUninterruptedOne(string signal, int exitCode)
     {
-        // Long enough (100 epochs of 300 steps through two 128-unit layers) that the signal sent after the first epoch's line
-        // always lands in the middle of training, on a quiet machine too.
-        string big = WriteBig("big.csv", 6000);
-        string[] run = ["train", "--data", big, "--epochs", "100", "--no-early-stopping", "--hidden", "128,128", "--seed", "3", "--batch-size", "16"];
+        // Long enough (100 epochs of 200 steps through two 64-unit layers) that the signal sent after the first epoch's line
+        // always lands in the middle of training, on a quiet machine too; light enough that the three runs stay well within
+        // the two minutes a process may take on a loaded machine (6,000 rows through 128-unit layers did not, at load 20).
+        string big = WriteBig("big.csv", 4000);
+        string[] run = ["train", "--data", big, "--epochs", "100", "--no-early-stopping", "--hidden", "64,64", "--seed", "3", "--batch-size", "16"];
         Assert.Equal(0, XentProcess.Run(_dir, [.. run, "--out", "straight.safetensors", "--json"]).ExitCode);
 
         XentProcess.Result interrupted;
@@ -176,10 +177,11 @@ public sealed class EndToEndTests : IDisposable
     [Fact]
     public void AStreamedRunInterruptedMidEpochRemovesItsCacheAndResumesToTheUninterruptedModel()
     {
-        // 4000 rows (about 0.6 MB of CSV) against a 100 KB limit: streamed, in blocks of 4 KB and a buffer of 25 KB.
+        // 4000 rows (about 0.6 MB of CSV) against a 100 KB limit: streamed, in blocks of 4 KB and a buffer of 25 KB; 60 epochs
+        // of 200 steps, so that the signal sent after the first epoch's line lands mid-training on a quiet machine too.
         string big = WriteBig("big.csv", 4000);
         Directory.CreateDirectory(PathOf("cache"));
-        string[] run = ["train", "--data", big, "--epochs", "20", "--no-early-stopping", "--hidden", "64,64", "--seed", "3", "--batch-size", "16",
+        string[] run = ["train", "--data", big, "--epochs", "60", "--no-early-stopping", "--hidden", "64,64", "--seed", "3", "--batch-size", "16",
             "--memory-limit", "100KB", "--cache-dir", "cache"];
         XentProcess.Result straight = XentProcess.Run(_dir, [.. run, "--out", "straight.safetensors", "--json"]);
         Assert.True(straight.ExitCode == 0, straight.ToString());
@@ -189,13 +191,13 @@ public sealed class EndToEndTests : IDisposable
         XentProcess.Result interrupted;
         using (XentProcess.Running r = XentProcess.Start(_dir, null, [.. run, "--out", "resumed.safetensors", "--checkpoint-dir", "ckpt", "--checkpoint-every", "100"]))
         {
-            r.WaitForOutput("epoch     1/20");
+            r.WaitForOutput("epoch     1/60");
             r.Signal("INT");
             interrupted = r.Finish();
         }
         Assert.Equal(130, interrupted.ExitCode);
         XentProcess.AssertCleanError(interrupted);
-        Assert.Matches(@"interrupted in epoch \d+ of 40; saved the run's state", interrupted.Error);
+        Assert.Matches(@"interrupted in epoch \d+ of 60; saved the run's state", interrupted.Error);
         Assert.Empty(Directory.EnumerateFileSystemEntries(PathOf("cache")));
 
         XentProcess.Result resumed = XentProcess.Run(_dir, "train", "--resume", "ckpt", "--json");

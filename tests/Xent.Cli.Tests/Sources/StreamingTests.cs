@@ -86,6 +86,24 @@ public sealed class StreamingTests : IDisposable
     }
 
     [Fact]
+    public void ASeparateValidationFileIsStreamedTooAndCountedAsInMemory()
+    {
+        string data = WriteCsv("d.csv", 600);
+        string validation = WriteCsv("v.csv", 200, from: 5000);
+        CliRunner.Result streamed = CliRunner.Run(Streamed(data, "--validation-data", validation));
+        CliRunner.Result memory = CliRunner.Run(InMemory(data, "--validation-data", validation, "--memory-limit", "1GB"));
+        Assert.True(streamed.ExitCode == 0, streamed.Error);
+        Assert.True(memory.ExitCode == 0, memory.Error);
+        using var s = JsonDocument.Parse(streamed.Output);
+        using var m = JsonDocument.Parse(memory.Output);
+        Assert.True(s.RootElement.GetProperty("streamed").GetBoolean());
+        Assert.Equal(m.RootElement.GetProperty("rows").GetInt32(), s.RootElement.GetProperty("rows").GetInt32());
+        double memoryAccuracy = m.RootElement.GetProperty("validationAccuracy").GetDouble();
+        Assert.InRange(s.RootElement.GetProperty("validationAccuracy").GetDouble(), memoryAccuracy - 0.06, memoryAccuracy + 0.06);
+        AssertNoCache();
+    }
+
+    [Fact]
     public void AKeptCacheStaysAndIsReused()
     {
         string data = WriteCsv("d.csv", 300);
