@@ -19,7 +19,7 @@ internal static partial class TrainCommand
         Description = "Memory for the training data, e.g. 512MB or 4GB (KB, MB, GB, TB are powers of 1024; a plain number is bytes). Data that needs more is streamed: read once into a row cache on disk and trained from it a buffer at a time (default: a quarter of the machine's memory)",
     };
     public static readonly Option<string?> CacheDir = new("--cache-dir") { Description = "Folder for the row cache of streamed data (default: the system's temporary folder); the cache is removed at the end unless --keep-cache" };
-    public static readonly Option<bool> KeepCache = new("--keep-cache") { Description = "Keep the row cache of streamed data (in --cache-dir, or the temporary folder); a later run on the same unchanged files with the same reading, --validation and --seed options reuses it instead of reading the data" };
+    public static readonly Option<bool> KeepCache = new("--keep-cache") { Description = "Keep the row cache of streamed data (in --cache-dir, or the temporary folder); a later run on the same unchanged files with the same reading, --validation, --seed and --memory-limit options reuses it instead of reading the data" };
 
     /// <summary>The default limit: a quarter of the memory the runtime sees (the machine's, or the container's limit).</summary>
     private static long DefaultMemoryLimit() => Math.Max(1L << 20, GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / 4);

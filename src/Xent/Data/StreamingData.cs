@@ -71,8 +71,8 @@ public sealed class StreamingData
 
     /// <summary>
     /// Keep the caches after training, in <see cref="CacheDirectory"/>/xent-cache-KEY, KEY a hash of the shards' full paths,
-    /// sizes and modification times and of every option that shapes the rows (reading options, validation fraction and
-    /// seed). A later run with the same KEY reuses them instead of reading the data again; a changed shard or option makes
+    /// sizes and modification times and of every option that shapes the rows or the batches (reading options, validation
+    /// fraction, seed and <see cref="MemoryLimitBytes"/>, which sets the block size). A later run with the same KEY reuses them instead of reading the data again; a changed shard or option makes
     /// a new KEY. Without it the caches are deleted when training ends, also when it fails or is cancelled.
     /// </summary>
     public bool KeepCache { get; init; }
@@ -236,7 +236,8 @@ internal sealed class StreamedRows : IDisposable
         }
         Add(data);
         if (validation is not null) { text.Append("validation\n"); Add(validation); }
-        text.Append(CultureInfo.InvariantCulture, $"{fraction:R}|{seed}\n");
+        // The limit sets the block size, and the blocks the batches: a cache built under another limit would train otherwise.
+        text.Append(CultureInfo.InvariantCulture, $"{fraction:R}|{seed}|{data.MemoryLimitBytes}\n");
         return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString())))[..16];
     }
 
