@@ -2,7 +2,10 @@ using Xent.Data;
 
 namespace Xent.Tests.Corpus;
 
-/// <summary>Every line of bad-tables.txt through the library's CSV reader: a DataFormatException with one line naming the file.</summary>
+/// <summary>
+/// Every line of bad-tables.txt through the library's CSV reader, and the numeric lines through the streaming pass too: a
+/// DataFormatException with one line naming the file.
+/// </summary>
 public class TableCorpusTests
 {
     public static TheoryData<string, string, string> Cases()
@@ -24,8 +27,67 @@ public class TableCorpusTests
     [MemberData(nameof(Cases))]
     public void BadTableIsRefusedWithOneLineNamingTheFile(string pattern, string options, string content)
     {
+        CsvOptions csv = ReadingOptions(options);
+        bool table = options.Split(", ").Contains("table");
+        // "table" reads through CsvData.ReadTable (inference, categories, missing values); otherwise the numeric reader.
+        Func<TextReader, object> fromText = table ? r => CsvData.ReadTable(r, "t.csv", csv) : r => CsvData.Read(r, "t.csv", csv);
+        Func<string, object> fromFile = table ? p => CsvData.ReadTable(p, csv) : p => CsvData.Read(p, csv);
+        string text = content.Replace("\\n", "\n");
+        var e = Assert.Throws<DataFormatException>(() => fromText(new StringReader(text)));
+        Assert.DoesNotContain('\n', e.Message);
+        Assert.Matches(pattern, e.Message);
+
+        // The same table from a file on disk gives the same message (the file reader and the text reader share every check).
+        string path = Path.Combine(Path.GetTempPath(), $"xent-table-{Guid.NewGuid():N}", "t.csv");
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        try
+        {
+            File.WriteAllText(path, text);
+            Assert.Equal(e.Message, Assert.Throws<DataFormatException>(() => fromFile(path)).Message);
+        }
+        finally { Directory.Delete(Path.GetDirectoryName(path)!, recursive: true); }
+    }
+
+    // The numeric reader's lines through the streaming pass (a stream takes no model's columns or classes and no inferred
+    // types, so the lines with those options are left out): the same one-line message, and no cache left.
+    public static TheoryData<string, string, string> StreamedCases()
+    {
+        var cases = new TheoryData<string, string, string>();
+        foreach (object[] row in Cases())
+        {
+            string options = (string)row[1];
+            if (!options.Split(", ").Any(o => o is "table" or "optional" || o.StartsWith("features=") || o.StartsWith("classes=")))
+                cases.Add((string)row[0], options, (string)row[2]);
+        }
+        return cases;
+    }
+
+    [Fact]
+    public void TheStreamedCorpusHasManyCases() => Assert.True(StreamedCases().Count >= 25);
+
+    [Theory]
+    [MemberData(nameof(StreamedCases))]
+    public void BadTableIsRefusedWithOneLineNamingTheFileAndNoCacheIsLeft(string pattern, string options, string content)
+    {
+        CsvOptions csv = ReadingOptions(options);
+        string folder = Directory.CreateTempSubdirectory("xent-streamed-table-").FullName;
+        try
+        {
+            string cache = Directory.CreateDirectory(Path.Combine(folder, "cache")).FullName;
+            File.WriteAllText(Path.Combine(folder, "t.csv"), content.Replace("\\n", "\n"));
+            var data = new StreamingData(DataSource.Open(Path.Combine(folder, "t.csv")), csv) { MemoryLimitBytes = 4096, CacheDirectory = cache };
+            var e = Assert.Throws<DataFormatException>(() => StreamedRows.Prepare(data, null, 0.2, 1, CancellationToken.None).Dispose());
+            Assert.DoesNotContain('\n', e.Message);
+            Assert.Matches(pattern, e.Message);
+            Assert.Empty(Directory.EnumerateFileSystemEntries(cache));
+        }
+        finally { Directory.Delete(folder, recursive: true); }
+    }
+
+    /// <summary>A corpus line's options ("delimiter=;, label=y, table, …") as the reader's options.</summary>
+    internal static CsvOptions ReadingOptions(string options)
+    {
         var csv = new CsvOptions();
-        bool table = false;
         foreach (string option in options.Split(", ", StringSplitOptions.RemoveEmptyEntries))
         {
             string[] kv = option.Split('=', 2);
@@ -46,24 +108,7 @@ public class TableCorpusTests
                 "table" => csv,
                 _ => throw new InvalidOperationException($"unknown option {option}"),
             };
-            table |= option == "table";
         }
-        // "table" reads through CsvData.ReadTable (inference, categories, missing values); otherwise the numeric reader.
-        Func<TextReader, object> fromText = table ? r => CsvData.ReadTable(r, "t.csv", csv) : r => CsvData.Read(r, "t.csv", csv);
-        Func<string, object> fromFile = table ? p => CsvData.ReadTable(p, csv) : p => CsvData.Read(p, csv);
-        string text = content.Replace("\\n", "\n");
-        var e = Assert.Throws<DataFormatException>(() => fromText(new StringReader(text)));
-        Assert.DoesNotContain('\n', e.Message);
-        Assert.Matches(pattern, e.Message);
-
-        // The same table from a file on disk gives the same message (the file reader and the text reader share every check).
-        string path = Path.Combine(Path.GetTempPath(), $"xent-table-{Guid.NewGuid():N}", "t.csv");
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        try
-        {
-            File.WriteAllText(path, text);
-            Assert.Equal(e.Message, Assert.Throws<DataFormatException>(() => fromFile(path)).Message);
-        }
-        finally { Directory.Delete(Path.GetDirectoryName(path)!, recursive: true); }
+        return csv;
     }
 }
