@@ -153,7 +153,7 @@ internal static partial class TrainCommand
         if (settings.Trainer.ClassWeights is { } weights && weights.Length != data.ClassCount)
             throw Same(group, new UserError($"--class-weights has {weights.Length} weights but the data has {data.ClassCount} classes ({string.Join(", ", data.ClassNames)})"));
 
-        string settingsJson = JsonSerializer.Serialize(settings, Classifier.JsonOptions);
+        string settingsJson = JsonSerializer.Serialize(settings, SettingsJson.Options);
         Training.Trainer? running = null;
         var hooks = new Classifier.TrainingHooks
         {

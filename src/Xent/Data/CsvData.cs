@@ -212,12 +212,12 @@ public static class CsvData
     }
 
     /// <summary>Class names in the order classes are numbered: numerically when every name is a number, else ordinally.</summary>
-    public static string[] SortClassNames(IEnumerable<string> names) => TableReader.SortClassNames(names);
+    internal static string[] SortClassNames(IEnumerable<string> names) => TableReader.SortClassNames(names);
 
     /// <summary>The message for a label column with a single class.</summary>
-    public static string OneClass(string fileName, string labelColumn, string className) => TableReader.OneClass(fileName, labelColumn, className);
+    internal static string OneClass(string fileName, string labelColumn, string className) => TableReader.OneClass(fileName, labelColumn, className);
 
     /// <summary>Writes rows as CSV (fields quoted when they contain the delimiter, a quote or a line break).</summary>
-    public static string Escape(string field, char delimiter = ',') =>
+    internal static string Escape(string field, char delimiter = ',') =>
         field.IndexOfAny([delimiter, '"', '\n', '\r']) >= 0 ? "\"" + field.Replace("\"", "\"\"") + "\"" : field;
 }

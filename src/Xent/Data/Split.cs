@@ -43,7 +43,7 @@ public static class Split
 /// ⌊(k+1)·f + φc⌋ > ⌊k·f + φc⌋, with a phase φc in [0, 1) drawn per class from the seed. The validation rows of a class
 /// are spread evenly through it, and a class of n rows gives ⌊n·f + φc⌋ of them, so ⌊n·f⌋ or ⌈n·f⌉.
 /// </summary>
-public sealed class StratifiedRule
+internal sealed class StratifiedRule
 {
     private readonly double _fraction;
     private readonly double[] _phase;

@@ -19,7 +19,7 @@ public enum MissingValues
 }
 
 /// <summary>The spellings of a missing cell.</summary>
-public static class MissingCells
+internal static class MissingCells
 {
     /// <summary>True for a cell, already trimmed, that stands for a missing value: empty, <c>NA</c>, <c>N/A</c>, <c>NaN</c> or <c>nan</c> (case as written).</summary>
     public static bool IsMissing(ReadOnlySpan<char> trimmed) =>

@@ -53,7 +53,7 @@ public sealed class SingleProcess : ICollectives
 }
 
 /// <summary>Collectives built on the primitives.</summary>
-public static class CollectiveExtensions
+internal static class CollectiveExtensions
 {
     /// <summary>Every process's list of strings, in rank order (each process broadcasts its own in turn).</summary>
     public static string[][] AllGather(this ICollectives group, IReadOnlyList<string> mine)

@@ -19,7 +19,7 @@ public enum Activation
 /// Forward and backward of each activation, side by side. Backward takes the pre-activation z and the
 /// activation y = f(z) (whichever the derivative is cheaper from) and writes zGrad = yGrad · f′(z).
 /// </summary>
-public static class Activations
+internal static class Activations
 {
     /// <summary>Slope of <see cref="Activation.LeakyRelu"/> for negative inputs (PyTorch's default).</summary>
     public const float LeakySlope = 0.01f;

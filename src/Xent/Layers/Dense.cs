@@ -37,7 +37,10 @@ public sealed class Dense
     /// He initialisation (normal, std √(2/inputs)) for the ReLU family, Glorot (uniform on ±√(6/(inputs+outputs)))
     /// for the others; biases start at zero.
     /// </summary>
-    public void Initialize(RandomSource random)
+    /// <param name="seed">The seed of the generator the weights are drawn from.</param>
+    public void Initialize(long seed) => Initialize(new RandomSource(seed));
+
+    internal void Initialize(RandomSource random)
     {
         Span<float> w = Weight.Value;
         if (Activations.IsReluFamily(Activation))

@@ -56,7 +56,14 @@ public sealed class Network
     public int ClassCount => _layers[^1].Outputs;
     public int ParameterCount => _layers.Sum(l => l.ParameterCount);
 
-    public void Initialize(RandomSource random)
+    /// <summary>
+    /// Draws every layer's weights afresh from <paramref name="seed"/> (He or Glorot by activation, as
+    /// <see cref="Dense.Initialize(long)"/>) and zeroes the biases; the same seed gives the same weights on every machine.
+    /// </summary>
+    /// <param name="seed">The seed of the generator; the layers draw from it in order.</param>
+    public void Initialize(long seed) => Initialize(new RandomSource(seed));
+
+    internal void Initialize(RandomSource random)
     {
         foreach (Dense layer in _layers) layer.Initialize(random);
     }

@@ -29,7 +29,7 @@ public static class Checkpoint
             ["xent_version"] = Classifier.Version,
             ["settings"] = settings,
             // The state record itself: its buffers are the tensors above, everything else is its JSON.
-            ["state"] = JsonSerializer.Serialize(state, Classifier.JsonOptions),
+            ["state"] = JsonSerializer.Serialize(state, ModelJson.Files.TrainingState),
         };
         SafeTensors.Write(Path.Combine(directory, FileName), tensors, metadata);
     }
@@ -46,7 +46,7 @@ public static class Checkpoint
     {
         (Dictionary<string, NamedTensor> tensors, Dictionary<string, string> metadata) = Open(directory, out string name);
         TrainingState scalars;
-        try { scalars = JsonSerializer.Deserialize<TrainingState>(metadata["state"], Classifier.JsonOptions) ?? throw new JsonException(); }
+        try { scalars = JsonSerializer.Deserialize(metadata["state"], ModelJson.Files.TrainingState) ?? throw new JsonException(); }
         catch (JsonException) { throw new ModelFileException($"{name}: the training state is not valid"); }
         float[] Take(string tensor, int length)
         {

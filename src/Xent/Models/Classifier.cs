@@ -1,6 +1,4 @@
 using System.Reflection;
-using System.Text.Json;
-using System.Text.Json.Serialization;
 using Xent.Data;
 using Xent.Layers;
 using Xent.Training;
@@ -50,14 +48,6 @@ public sealed record ClassifierOptions
 /// </summary>
 public sealed partial class Classifier
 {
-    /// <summary>The JSON conventions of model metadata and checkpoints: camelCase, enums as names, NaN and infinities as strings.</summary>
-    public static readonly JsonSerializerOptions JsonOptions = new()
-    {
-        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
-        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
-        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
-    };
-
     /// <summary>
     /// A classifier from its parts. <paramref name="encoder"/> says how original columns become the network's features;
     /// null means plain numeric features named <paramref name="featureNames"/> (missing values then are errors, as in

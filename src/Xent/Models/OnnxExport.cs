@@ -111,10 +111,10 @@ public static class OnnxExport
     public static IReadOnlyList<(string Key, string Value)> MetadataProps(Classifier model) =>
     [
         ("xent_version", Classifier.Version),
-        ("classes", System.Text.Json.JsonSerializer.Serialize(model.ClassNames, Classifier.JsonOptions)),
-        ("features", System.Text.Json.JsonSerializer.Serialize(model.FeatureNames, Classifier.JsonOptions)),
+        ("classes", System.Text.Json.JsonSerializer.Serialize(model.ClassNames, ModelJson.Files.IReadOnlyListString)),
+        ("features", System.Text.Json.JsonSerializer.Serialize(model.FeatureNames, ModelJson.Files.IReadOnlyListString)),
         ("standardization", model.Standardizer is { } s
-            ? System.Text.Json.JsonSerializer.Serialize(new { mean = s.Mean, deviation = s.Deviation }, Classifier.JsonOptions)
+            ? System.Text.Json.JsonSerializer.Serialize(new ModelFile.StandardizationSpec(s.Mean, s.Deviation), ModelJson.Files.StandardizationSpec)
             : "null"),
         ("network", model.Network.ToString()),
     ];
