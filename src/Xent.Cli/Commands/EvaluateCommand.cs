@@ -1,7 +1,5 @@
 using System.CommandLine;
 using Xent.Data;
-using Xent.Models;
-using Xent.Training;
 using Table = Xent.Data.Table;
 
 namespace Xent.Cli.Commands;

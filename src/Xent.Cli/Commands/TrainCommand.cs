@@ -4,7 +4,6 @@ using System.Text.Json;
 using Spectre.Console;
 using Xent.Data;
 using Xent.Distributed;
-using Xent.Layers;
 using Xent.Models;
 using Xent.Training;
 using Table = Xent.Data.Table;

@@ -200,7 +200,7 @@ public static class CsvData
             catch (CsvFormatException e)
             {
                 string where = TryLine() is int line ? $", line {line}" : "";
-                throw new DataFormatException($"{_fileName}{where}: malformed CSV ({e.Message.ReplaceLineEndings(" ").TrimEnd('.')}); check the quotes and the --delimiter");
+                throw new DataFormatException($"{_fileName}{where}: malformed CSV ({e.Message.ReplaceLineEndings(" ").TrimEnd('.')}); check the quotes and CsvOptions.Delimiter");
             }
         }
 

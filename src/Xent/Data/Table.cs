@@ -1,23 +1,5 @@
 namespace Xent.Data;
 
-/// <summary>How a feature column is read and encoded.</summary>
-public enum ColumnKind
-{
-    /// <summary>Numbers: imputed with the training mean when missing, then standardised.</summary>
-    Numeric,
-    /// <summary>Text categories, matched exactly after trimming surrounding whitespace: one-hot encoded.</summary>
-    Categorical,
-}
-
-/// <summary>What a missing cell (empty, <c>NA</c>, <c>N/A</c>, <c>NaN</c> or <c>nan</c>) in a feature column means.</summary>
-public enum MissingValues
-{
-    /// <summary>Numeric columns get the training mean (and a 0/1 "was missing" feature); categorical columns a "missing" category.</summary>
-    Impute,
-    /// <summary>Every missing cell is an error naming the file, line and column (Xent's behaviour before tables).</summary>
-    Error,
-}
-
 /// <summary>The spellings of a missing cell.</summary>
 internal static class MissingCells
 {
@@ -95,7 +77,7 @@ public sealed class FeatureColumn
 /// <summary>
 /// A table of typed feature columns (numeric or categorical, with missing values) and, when labelled, a class per row:
 /// what <see cref="CsvData.ReadTable(string, CsvOptions?)"/> and <see cref="FromRows"/> return and
-/// <see cref="Models.Classifier.Train(Table, Models.ClassifierOptions?, Table?, IProgress{Training.EpochReport}?, Models.Classifier.TrainingHooks?, CancellationToken)"/>
+/// <see cref="Classifier.Train(Table, ClassifierOptions?, Table?, IProgress{EpochReport}?, Classifier.TrainingHooks?, CancellationToken)"/>
 /// takes. The encoding into numbers (<see cref="TableEncoder"/>) is fitted on the training rows and saved with the model.
 /// </summary>
 public sealed class Table

@@ -1,14 +1,5 @@
 namespace Xent.Losses;
 
-/// <summary>How per-row losses are combined into one number (PyTorch's <c>reduction</c>).</summary>
-public enum Reduction
-{
-    /// <summary>No reduction: one loss per row. Where a single number is needed, the sum is used.</summary>
-    None,
-    Sum,
-    Mean,
-}
-
 /// <summary>A loss head that takes logits and class-index targets.</summary>
 public interface IClassificationLoss
 {

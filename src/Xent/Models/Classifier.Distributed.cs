@@ -3,7 +3,7 @@ using Xent.Distributed;
 using Xent.Layers;
 using Xent.Training;
 
-namespace Xent.Models;
+namespace Xent;
 
 /// <summary>This process's part of a data-parallel run: its training rows (with their place in the whole training set) and its validation rows.</summary>
 public sealed record SharedSplit(TrainingShare Train, Dataset? Validation);

@@ -1,9 +1,10 @@
 using System.Reflection;
 using Xent.Data;
 using Xent.Layers;
+using Xent.Models;
 using Xent.Training;
 
-namespace Xent.Models;
+namespace Xent;
 
 /// <summary>What <c>Classifier.Train</c> builds and how it trains it.</summary>
 public sealed record ClassifierOptions

@@ -2,7 +2,6 @@ using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using Xent.Data;
 using Xent.Layers;
-using Xent.Training;
 
 namespace Xent.Models;
 

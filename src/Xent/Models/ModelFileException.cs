@@ -1,4 +1,4 @@
-namespace Xent.Models;
+namespace Xent;
 
 /// <summary>A problem with a model or checkpoint file; the message names the file and what is wrong.</summary>
 public sealed class ModelFileException(string message) : IOException(message)

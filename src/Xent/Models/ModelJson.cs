@@ -1,9 +1,5 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using Xent.Data;
-using Xent.Layers;
-using Xent.Losses;
-using Xent.Optimizers;
 using Xent.Training;
 
 namespace Xent.Models;

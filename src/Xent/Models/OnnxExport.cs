@@ -2,8 +2,9 @@ using System.Buffers.Binary;
 using Google.Protobuf;
 using Xent.Data;
 using Xent.Layers;
+using Xent.Models;
 
-namespace Xent.Models;
+namespace Xent;
 
 /// <summary>
 /// Writes a <see cref="Classifier"/> as a standard ONNX model (IR version 8, opset 13 and ai.onnx.ml opset 2). A model of

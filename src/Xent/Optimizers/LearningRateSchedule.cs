@@ -1,18 +1,5 @@
 namespace Xent.Optimizers;
 
-/// <summary>How the learning rate changes from epoch to epoch.</summary>
-public enum ScheduleKind
-{
-    /// <summary>η stays at its initial value.</summary>
-    Constant,
-    /// <summary>η·γ^⌊epoch / step⌋: multiplied by γ every <c>step</c> epochs.</summary>
-    Step,
-    /// <summary>Cosine annealing from η to η_min over the maximum number of epochs: η_min + (η − η_min)(1 + cos(π·epoch/T))/2.</summary>
-    Cosine,
-    /// <summary>Multiplied by the factor when the monitored validation value has not improved for the plateau patience.</summary>
-    ReduceOnPlateau,
-}
-
 /// <summary>
 /// A learning-rate schedule evaluated once per epoch. Its only state (for reduce-on-plateau) is exposed so that
 /// checkpoints can restore it.

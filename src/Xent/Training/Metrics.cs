@@ -1,6 +1,6 @@
 using System.Numerics.Tensors;
 
-namespace Xent.Training;
+namespace Xent;
 
 /// <summary>Precision, recall, F1 and support of one class.</summary>
 public sealed record ClassMetrics(string Class, double Precision, double Recall, double F1, int Support);

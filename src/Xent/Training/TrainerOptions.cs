@@ -1,6 +1,4 @@
-using Xent.Optimizers;
-
-namespace Xent.Training;
+namespace Xent;
 
 /// <summary>Which update rule trains the network.</summary>
 public enum OptimizerKind
@@ -18,7 +16,7 @@ public enum MonitorKind
 }
 
 /// <summary>
-/// How a <see cref="Trainer"/> runs. The defaults need no tuning on small tabular sets: Adam (η = 0.01), mini-batches of
+/// How a <see cref="Training.Trainer"/> runs. The defaults need no tuning on small tabular sets: Adam (η = 0.01), mini-batches of
 /// 32 reshuffled every epoch, early stopping on the validation loss with patience 20 and the best epoch's weights restored.
 /// </summary>
 public sealed record TrainerOptions
@@ -80,7 +78,7 @@ public sealed record TrainerOptions
     /// <summary>At the end, put back the weights of the epoch with the best monitored value (validation data only).</summary>
     public bool RestoreBestWeights { get; init; } = true;
 
-    /// <summary>A weight per class for the loss, or null for all ones. See <see cref="ClassWeighting.Balanced"/>.</summary>
+    /// <summary>A weight per class for the loss, or null for all ones. See <see cref="Training.ClassWeighting.Balanced"/>.</summary>
     public float[]? ClassWeights { get; init; }
 
     /// <summary>Label smoothing ε in [0, 1] for the loss.</summary>

@@ -1,4 +1,4 @@
-namespace Xent.Training;
+namespace Xent;
 
 /// <summary>Why training ended.</summary>
 public enum StopReason
@@ -32,7 +32,7 @@ public readonly record struct EpochReport(int Epoch, int MaxEpochs, double Train
 /// <param name="Elapsed">Time since this <c>Fit</c> call started.</param>
 public readonly record struct BatchReport(int Epoch, int RowsDone, int RowCount, double Loss, double TrainAccuracy, TimeSpan Elapsed);
 
-/// <summary>The outcome of <see cref="Trainer.Fit(Data.Dataset, Data.Dataset?, IProgress{EpochReport}?, CancellationToken)"/>.</summary>
+/// <summary>The outcome of <see cref="Training.Trainer.Fit(Data.Dataset, Data.Dataset?, IProgress{EpochReport}?, CancellationToken)"/>.</summary>
 public sealed record TrainingResult
 {
     public required int Epochs { get; init; }
