@@ -17,6 +17,7 @@ namespace Xent.Models;
 /// </summary>
 public static class ModelFile
 {
+    /// <summary>The value of the <c>format</c> metadata entry that marks a Xent model file.</summary>
     public const string Format = "xent-classifier";
     /// <summary>The most layers a model file may have.</summary>
     public const int MaxLayers = 64;
@@ -32,6 +33,9 @@ public static class ModelFile
     /// <summary>The format version this Xent writes; it reads this one and every earlier one.</summary>
     public const int FormatVersion = 2;
 
+    /// <summary>The <c>__metadata__</c> entries a model file of <paramref name="model"/> holds (every value a string; the structured ones JSON).</summary>
+    /// <param name="model">The classifier to describe.</param>
+    /// <returns>A new dictionary from entry name to value.</returns>
     public static Dictionary<string, string> Metadata(Classifier model)
     {
         Dictionary<string, string> metadata = BaseMetadata(model);
@@ -54,6 +58,11 @@ public static class ModelFile
         ["schema"] = JsonSerializer.Serialize(new SchemaSpec(model.Encoder.Missing, model.Encoder.Columns.ToArray()), ModelJson.Files.SchemaSpec),
     };
 
+    /// <summary>Writes <paramref name="model"/> to <paramref name="path"/> atomically: a temporary file is written, loaded back with <see cref="Load"/>, and only then renamed over the target.</summary>
+    /// <param name="model">The classifier to save.</param>
+    /// <param name="path">The .safetensors file to write; its folder must exist.</param>
+    /// <param name="overwrite">Whether an existing file may be replaced; false makes an existing file an <see cref="IOException"/>.</param>
+    /// <exception cref="ModelFileException">The written file did not load back; nothing was replaced.</exception>
     public static void Save(Classifier model, string path, bool overwrite = true)
     {
         var tensors = model.Network.Parameters.Select(p => new NamedTensor(p.Name, p.Shape, p.Value)).ToList();
@@ -66,6 +75,10 @@ public static class ModelFile
         });
     }
 
+    /// <summary>Reads and validates a model file (format versions 1 and 2).</summary>
+    /// <param name="path">The .safetensors file.</param>
+    /// <returns>The classifier, with its training history when the file holds one.</returns>
+    /// <exception cref="ModelFileException">The file is corrupt, truncated, of another format or of a newer version; the message names the file and the problem.</exception>
     public static Classifier Load(string path)
     {
         (Dictionary<string, NamedTensor> tensors, Dictionary<string, string> metadata) = SafeTensors.Read(path);
