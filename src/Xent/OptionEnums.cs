@@ -6,11 +6,17 @@ namespace Xent;
 /// <summary>The element-wise nonlinearity a <see cref="Layers.Dense"/> layer applies after its affine map.</summary>
 public enum Activation
 {
+    /// <summary>f(z) = z: no nonlinearity (the output layer's logits).</summary>
     Identity,
+    /// <summary>f(z) = max(z, 0); f′(z) = 1 for z &gt; 0, else 0.</summary>
     Relu,
+    /// <summary>f(z) = z for z &gt; 0, else 0.01·z.</summary>
     LeakyRelu,
+    /// <summary>f(z) = log(1 + eᶻ), a smooth ReLU; f′(z) = σ(z).</summary>
     Softplus,
+    /// <summary>f(z) = σ(z) = 1 / (1 + e⁻ᶻ); f′ = f·(1 − f).</summary>
     Sigmoid,
+    /// <summary>f(z) = tanh(z); f′ = 1 − f².</summary>
     Tanh,
 }
 
@@ -32,7 +38,9 @@ public enum Reduction
 {
     /// <summary>No reduction: one loss per row. Where a single number is needed, the sum is used.</summary>
     None,
+    /// <summary>The sum of the row losses (weighted where the loss has weights).</summary>
     Sum,
+    /// <summary>The weighted mean: the sum divided by Σ w[y] over the rows not ignored (the row count without weights), as PyTorch does.</summary>
     Mean,
 }
 
