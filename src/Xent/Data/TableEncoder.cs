@@ -39,6 +39,9 @@ public sealed record ColumnEncoding
 /// <summary>What an encoding met: per column, categories sent to "other" (unseen in training, or rare) and missing values filled.</summary>
 public sealed class EncodingReport
 {
+    /// <summary>An empty report, to pass to the encoding or prediction methods that fill it.</summary>
+    public EncodingReport() { }
+
     /// <summary>Per categorical column: rows whose category training never saw (they go to "other").</summary>
     public Dictionary<string, int> Unseen { get; } = new(StringComparer.Ordinal);
     /// <summary>A few of those categories per column, for messages.</summary>

@@ -96,6 +96,7 @@ public sealed class WorkedExample
     /// <param name="name">A parameter name, any case.</param>
     /// <returns>Where the parameter lives.</returns>
     /// <exception cref="ArgumentException">No parameter has that name; the message lists them.</exception>
+    /// <summary>Where the parameter of that name lives.</summary>
     public static ParameterLocation Locate(string name) =>
         Locations.TryGetValue(name, out ParameterLocation? l) ? l : throw new ArgumentException($"no parameter '{name}'; the example has {string.Join(", ", Defaults.Select(d => d.Name))}", nameof(name));
 
