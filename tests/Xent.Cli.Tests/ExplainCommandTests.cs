@@ -2,26 +2,19 @@ using System.Text.Json;
 
 namespace Xent.Cli.Tests;
 
-public sealed class ExplainCommandTests : IDisposable
+public sealed class ExplainCommandTests() : TemporaryFolderTests("xent-explain-")
 {
-    private readonly string _dir = Directory.CreateTempSubdirectory("xent-explain-").FullName;
-
-    public void Dispose() => Directory.Delete(_dir, recursive: true);
-
     [Fact]
     public void DefaultsShowTheWalkthroughsNumbers()
     {
         CliRunner.Result r = CliRunner.Run("explain");
         Assert.Equal(0, r.ExitCode);
-        Assert.Contains("Observed classes' probabilities: 0.57, 0.58, 0.52", r.Output);
-        Assert.Contains("1. Forward pass", r.Output);
-        Assert.Contains("2. Cross entropy against the squared residual", r.Output);
-        Assert.Contains("3. The chain rule for b3", r.Output);
-        Assert.Contains("closed form p(setosa) − 1", r.Output);
-        Assert.Contains("4. Gradient descent on b3", r.Output);
-        Assert.Contains("-1.2268", r.Output);
-        Assert.Contains("Final b3 = -0.0332", r.Output);
-        Assert.Contains("w10 = 3.7", r.Output);
+        string[] shown =
+        [
+            "Observed classes' probabilities: 0.57, 0.58, 0.52", "1. Forward pass", "2. Cross entropy against the squared residual",
+            "3. The chain rule for b3", "closed form p(setosa) − 1", "4. Gradient descent on b3", "-1.2268", "Final b3 = -0.0332", "w10 = 3.7",
+        ];
+        foreach (string text in shown) Assert.Contains(text, r.Output);
     }
 
     [Fact]
@@ -51,17 +44,17 @@ public sealed class ExplainCommandTests : IDisposable
     [Fact]
     public void PlotsAreWrittenAsPngAndSvg()
     {
-        CliRunner.Result r = CliRunner.Run("explain", "--parameter", "w6", "--plot", _dir);
+        CliRunner.Result r = CliRunner.Run("explain", "--parameter", "w6", "--plot", Folder);
         Assert.Equal(0, r.ExitCode);
         foreach (string name in new[] { "cross-entropy-vs-w6", "cross-entropy-vs-squared-residual" })
         {
-            byte[] png = File.ReadAllBytes(Path.Combine(_dir, name + ".png"));
+            byte[] png = File.ReadAllBytes(Path.Combine(Folder, name + ".png"));
             Assert.Equal([0x89, (byte)'P', (byte)'N', (byte)'G'], png[..4]);
             Assert.True(png.Length > 10_000, $"{name}.png is only {png.Length} bytes");
-            string svg = File.ReadAllText(Path.Combine(_dir, name + ".svg"));
+            string svg = File.ReadAllText(Path.Combine(Folder, name + ".svg"));
             Assert.Contains("<svg", svg);
         }
-        Assert.Empty(Directory.GetFiles(_dir, "*.tmp"));
+        Assert.Empty(Directory.GetFiles(Folder, "*.tmp"));
     }
 
     [Theory]

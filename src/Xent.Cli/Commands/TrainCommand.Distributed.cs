@@ -142,15 +142,8 @@ internal static partial class TrainCommand
             throw Same(group, new UserError("--categorical, --numeric and --drop-unlabelled do not work with data-parallel training yet: its data must be numbers, with a label on every row"));
         (Dataset data, Dataset? validation, string source, int rowCount) = LoadShare(settings, group);
         OnEveryRank(group, () => CheckSize(data.FeatureCount, rowCount, data.ClassCount, settings));
-        var options = new ClassifierOptions
-        {
-            Hidden = settings.Hidden,
-            Activation = settings.Activation,
-            ValidationFraction = settings.ValidationData is null ? settings.Validation : 0,
-            BalancedClassWeights = settings.BalancedClassWeights,
-            Trainer = settings.Trainer,
-        };
-        if (settings.Trainer.ClassWeights is { } weights && weights.Length != data.ClassCount)
+        ClassifierOptions options = settings.Model;
+        if (options.Trainer.ClassWeights is { } weights && weights.Length != data.ClassCount)
             throw Same(group, new UserError($"--class-weights has {weights.Length} weights but the data has {data.ClassCount} classes ({string.Join(", ", data.ClassNames)})"));
 
         string settingsJson = JsonSerializer.Serialize(settings, SettingsJson.Options);
@@ -168,10 +161,7 @@ internal static partial class TrainCommand
         };
         if (!json)
         {
-            string hiddenText = settings.Hidden.Length == 0 ? "no hidden layer" : $"hidden {string.Join(",", settings.Hidden)} {settings.Activation}";
-            string validationText = settings.ValidationData is not null ? $"validation from {Path.GetFileName(settings.ValidationData)}"
-                : settings.Validation > 0 ? $"{settings.Validation:P0} stratified validation split" : "no validation data";
-            console.Line($"Training on {source}: {rowCount} rows, {data.FeatureCount} features, {data.ClassCount} classes; {hiddenText}; {validationText}; features standardised.");
+            console.Line($"{Describe(settings, source, $"{rowCount} rows, {data.FeatureCount} features, {data.ClassCount} classes")}");
             console.Line($"Data-parallel on {group.Size} processes: each reads and trains on its share of the rows; one all-reduce of the gradients per batch.");
             if (resume is not null) console.Line($"Resuming from the checkpoint in {resume}.");
         }
@@ -181,11 +171,8 @@ internal static partial class TrainCommand
         Classifier model;
         try
         {
-            // While training, the first signal stops every process after the same batch (agreed in the steps' all-reduce).
-            using (Interrupts.Graceful())
-                model = json
-                    ? Classifier.TrainShared(split, group, options, null, hooks, cancellationToken)
-                    : TrainWithProgress(console, options.Trainer.Epochs, progress => Classifier.TrainShared(split, group, options, progress, hooks, cancellationToken));
+            // The first signal stops every process after the same batch (agreed in the steps' all-reduce).
+            model = TrainGracefully(console, json, options.Trainer.Epochs, progress => Classifier.TrainShared(split, group, options, progress, hooks, cancellationToken));
         }
         catch (OperationCanceledException) when (running is not null)
         {

@@ -7,12 +7,8 @@ using Xent.Tests.Data;
 namespace Xent.Tests.Models;
 
 /// <summary>A classifier trained on a mixed table: saved and loaded, exported to ONNX and run by ONNX Runtime, old files.</summary>
-public sealed class TableModelTests : IDisposable
+public sealed class TableModelTests() : TemporaryFolderTests("xent-table-models-")
 {
-    private readonly string _dir = Directory.CreateTempSubdirectory("xent-table-models-").FullName;
-
-    public void Dispose() => Directory.Delete(_dir, recursive: true);
-
     private static Table Read(string text, CsvOptions? options = null) => CsvData.ReadTable(new StringReader(text), "mixed.csv", options ?? new CsvOptions());
 
     private static Classifier TrainMixed(out Table train) =>
@@ -31,7 +27,7 @@ public sealed class TableModelTests : IDisposable
         Assert.Contains("01", model.Encoder.Columns[4].Categories);           // --categorical keeps codes as written
         Assert.True(model.Evaluate(train).Accuracy > 0.7, $"accuracy {model.Evaluate(train).Accuracy}");
 
-        string path = Path.Combine(_dir, "mixed.safetensors");
+        string path = Path.Combine(Folder, "mixed.safetensors");
         model.Save(path);
         Classifier loaded = Classifier.Load(path);
         Table test = Read(MixedTable.Csv(200, 2, unseen: true), loaded.ReadingOptions(new CsvOptions()));
@@ -54,7 +50,7 @@ public sealed class TableModelTests : IDisposable
     public void OnnxRuntimeRunsTheWholePipelineWithOneInputPerColumn()
     {
         Classifier model = TrainMixed(out _);
-        string path = Path.Combine(_dir, "mixed.onnx");
+        string path = Path.Combine(Folder, "mixed.onnx");
         OnnxExport.Save(model, path);
         Table test = Read(MixedTable.Csv(300, 3, unseen: true), model.ReadingOptions(new CsvOptions()));
         float[] expected = model.PredictProbabilities(test);
@@ -71,16 +67,18 @@ public sealed class TableModelTests : IDisposable
         }
         using var results = session.Run(inputs);
         float[] actual = results.First(r => r.Name == "probabilities").AsEnumerable<float>().ToArray();
-        Assert.Equal(expected.Length, actual.Length);
-        for (int i = 0; i < expected.Length; i++) Assert.True(Math.Abs(expected[i] - actual[i]) < 1e-5, $"probability {i}: Xent {expected[i]}, ONNX Runtime {actual[i]}");
+        Numerical.AssertClose(expected, actual, rtol: 0, atol: 1e-5, "ONNX Runtime's probabilities against Xent's");
     }
+
+    private static Classifier TrainIris(int epochs) =>
+        Classifier.Train(Iris.Load(), new ClassifierOptions { Hidden = [8], Trainer = new TrainerOptions { Seed = 3, Epochs = epochs } });
 
     [Fact]
     public void AnAllNumericModelKeepsTheFeaturesInputAndImputesNaN()
     {
         Dataset iris = Iris.Load();
-        Classifier model = Classifier.Train(iris, new ClassifierOptions { Hidden = [8], Trainer = new TrainerOptions { Seed = 3, Epochs = 30 } });
-        string path = Path.Combine(_dir, "iris.onnx");
+        Classifier model = TrainIris(epochs: 30);
+        string path = Path.Combine(Folder, "iris.onnx");
         OnnxExport.Save(model, path);
         float[] rows = iris.Features.AsSpan(0, 8).ToArray();
         rows[1] = float.NaN;
@@ -91,15 +89,15 @@ public sealed class TableModelTests : IDisposable
         float[] actual = results.First(r => r.Name == "probabilities").AsEnumerable<float>().ToArray();
         Table table = Table.FromRows(iris.FeatureNames, [rows[..4].Cast<object?>().ToArray(), rows[4..].Cast<object?>().ToArray()], model.ReadingOptions());
         float[] expected = model.PredictProbabilities(table);
-        for (int i = 0; i < expected.Length; i++) Assert.True(Math.Abs(expected[i] - actual[i]) < 1e-5, $"probability {i}: Xent {expected[i]}, ONNX Runtime {actual[i]}");
+        Numerical.AssertClose(expected, actual, rtol: 0, atol: 1e-5, "ONNX Runtime's probabilities against Xent's");
     }
 
     [Fact]
     public void AVersionOneFileStillLoadsAndKeepsItsStrictReading()
     {
         Dataset iris = Iris.Load();
-        Classifier model = Classifier.Train(iris, new ClassifierOptions { Hidden = [8], Trainer = new TrainerOptions { Seed = 3, Epochs = 20 } });
-        string path = Path.Combine(_dir, "v1.safetensors");
+        Classifier model = TrainIris(epochs: 20);
+        string path = Path.Combine(Folder, "v1.safetensors");
         model.Save(path);
         // Rewrite it as Xent wrote files before tables: format version 1, no schema.
         (Dictionary<string, NamedTensor> tensors, Dictionary<string, string> metadata) = SafeTensors.Read(path);
