@@ -11,7 +11,7 @@ public sealed class DataFormatException(string message) : FormatException(messag
 /// <summary>How to read a CSV file into a data set.</summary>
 public sealed record CsvOptions
 {
-    /// <summary>The field separator: ',' by default, ';' or '\t' are common; it cannot be a quote or a character of numbers.</summary>
+    /// <summary>The field separator: ',' by default, ';' or '\t' are common; a double quote or a character that numbers contain (a digit, '.', '-', '+', 'e') cannot work as one.</summary>
     public char Delimiter { get; init; } = ',';
 
     /// <summary>The label column's header name; null means the last column.</summary>

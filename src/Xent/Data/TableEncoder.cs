@@ -194,7 +194,7 @@ public sealed class TableEncoder
     /// <param name="table">Rows with at least the encoder's columns, matched by name.</param>
     /// <param name="report">Receives the counts of unseen, rare and missing values; null to skip counting.</param>
     /// <returns>Row-major [rows, <see cref="FeatureCount"/>] features.</returns>
-    /// <exception cref="DataFormatException">A column is missing or has the wrong kind, or a value is missing under <see cref="MissingValues.Error"/>.</exception>
+    /// <exception cref="ArgumentException">A column the encoder needs is missing, or has the other kind in <paramref name="table"/>.</exception>
     public float[] Encode(Table table, EncodingReport? report = null)
     {
         ArgumentNullException.ThrowIfNull(table);

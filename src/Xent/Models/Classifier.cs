@@ -258,7 +258,7 @@ public sealed partial class Classifier
     /// <param name="table">Rows with at least the model's original columns (extra columns are ignored); labels are not needed.</param>
     /// <param name="report">Receives the per-column counts of unseen, rare and missing values; null to skip counting.</param>
     /// <returns>Row-major probabilities [rows, classes], each row summing to 1, classes in <see cref="ClassNames"/> order.</returns>
-    /// <exception cref="DataFormatException">A column is missing, or a value is missing under <see cref="MissingValues.Error"/>.</exception>
+    /// <exception cref="ArgumentException">A column the model needs is missing, or has the other kind (read the data with <see cref="ReadingOptions"/>).</exception>
     public float[] PredictProbabilities(Table table, EncodingReport? report = null)
     {
         float[] features = Encoder.Encode(table, report);
