@@ -25,7 +25,7 @@ public class KernelBenchmarks
         _b = Enumerable.Range(0, Size * Size).Select(_ => (float)random.NextGaussian()).ToArray();
         _c = new float[Size * Size];
         _network = Network.CreateClassifier(Size, [Size], 10, Activation.Relu, seed: 1);
-        _trainer = new Xent.Training.Trainer(_network, new Xent.Training.TrainerOptions { Optimizer = Xent.Training.OptimizerKind.Sgd, Momentum = 0.9f });
+        _trainer = new Xent.Training.Trainer(_network, new Xent.TrainerOptions { Optimizer = Xent.OptimizerKind.Sgd, Momentum = 0.9f });
         _x = Enumerable.Range(0, 128 * Size).Select(_ => (float)random.NextGaussian()).ToArray();
         _y = Enumerable.Range(0, 128).Select(i => i % 10).ToArray();
         _grad = new float[128 * 10];

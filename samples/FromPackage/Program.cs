@@ -1,6 +1,5 @@
+using Xent;
 using Xent.Data;
-using Xent.Models;
-using Xent.Training;
 
 // Train on the Iris data the package embeds, then predict one flower given by feature name.
 Classifier model = Classifier.Train(Iris.Load(), new ClassifierOptions { Trainer = new TrainerOptions { Seed = 1 } });

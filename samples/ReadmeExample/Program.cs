@@ -1,6 +1,5 @@
+using Xent;
 using Xent.Data;
-using Xent.Models;
-using Xent.Training;
 
 File.WriteAllText("flowers.csv", Iris.CsvText());   // any CSV with a header row; here the Iris data Xent embeds
 Dataset all = CsvData.Read("flowers.csv", new CsvOptions { Label = "species" }).ToDataset();

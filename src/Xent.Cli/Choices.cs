@@ -1,8 +1,4 @@
 using System.CommandLine;
-using Xent.Layers;
-using Xent.Losses;
-using Xent.Optimizers;
-using Xent.Training;
 
 namespace Xent.Cli;
 

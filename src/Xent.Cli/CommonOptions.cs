@@ -1,5 +1,4 @@
 using System.CommandLine;
-using Xent.Data;
 
 namespace Xent.Cli;
 

@@ -25,7 +25,7 @@ internal static partial class FilePaths
     {
         string full = Full(path, option);
         try { Xent.Data.DataSource.Open(full); }
-        catch (Xent.Data.DataFormatException e) { throw new UserError($"{option} {e.Message}"); }
+        catch (Xent.Data.DataFormatException e) { throw new UserError($"{option} {LibraryMessages.ForCli(e.Message)}"); }
         return full;
     }
 

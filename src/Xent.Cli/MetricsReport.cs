@@ -1,6 +1,5 @@
 using System.Text.Json;
 using Spectre.Console;
-using Xent.Training;
 
 namespace Xent.Cli;
 

@@ -1,6 +1,5 @@
 using System.CommandLine;
 using Xent.Data;
-using Xent.Models;
 using Table = Xent.Data.Table;
 
 namespace Xent.Cli;

@@ -124,7 +124,7 @@ internal static class OptionParsing
         option.Check(v => v is null or "impute" or "error" ? null : $"must be impute or error; got '{v}'");
 
     /// <summary>The value of a checked <c>--missing</c>.</summary>
-    public static Xent.Data.MissingValues ParseMissing(string value) => value == "error" ? Xent.Data.MissingValues.Error : Xent.Data.MissingValues.Impute;
+    public static Xent.MissingValues ParseMissing(string value) => value == "error" ? Xent.MissingValues.Error : Xent.MissingValues.Impute;
 
     /// <summary>Comma-separated column names (surrounding spaces trimmed); an empty name is an error naming the option.</summary>
     public static string[] ParseNames(string? value, string option)

@@ -59,10 +59,10 @@ public static class XentApp
             console.Error.WriteLine($"{CommandName(parse)}: error: {OneLine(e.Message)}");
             return e.ExitCode;
         }
-        catch (Exception e) when (e is Xent.Data.DataFormatException or Xent.Models.ModelFileException)
+        catch (Exception e) when (e is Xent.Data.DataFormatException or Xent.ModelFileException)
         {
             Interrupts.Finish();
-            console.Error.WriteLine($"{CommandName(parse)}: error: {OneLine(e.Message)}");
+            console.Error.WriteLine($"{CommandName(parse)}: error: {OneLine(LibraryMessages.ForCli(e.Message))}");
             return UsageError;
         }
         catch (OperationCanceledException e)

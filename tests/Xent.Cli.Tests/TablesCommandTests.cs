@@ -2,7 +2,6 @@ using System.Text.Json;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
 using Xent.Data;
-using Xent.Models;
 using Xent.Tests.Data;
 
 namespace Xent.Cli.Tests;

@@ -3,7 +3,7 @@ using Xent.Numerics;
 namespace Xent.Tests;
 
 /// <summary>Shared numeric assertions and finite-difference gradient checks for every test in the suite.</summary>
-public static class Numerical
+internal static class Numerical
 {
     /// <summary>
     /// Asserts |expected − actual| ≤ atol + rtol·|expected| element-wise (NaN matches NaN, ±∞ match themselves),

@@ -5,7 +5,7 @@ namespace Xent.Tests;
 /// <summary>The README's library example is a program that is built and run here, so it cannot drift from the API.</summary>
 public class ReadmeExampleTests
 {
-    private static string RepositoryFile(string relative)
+    internal static string RepositoryFile(string relative)
     {
         for (string? dir = AppContext.BaseDirectory; dir is not null; dir = Path.GetDirectoryName(dir))
             if (File.Exists(Path.Combine(dir, "Xent.slnx"))) return Path.Combine(dir, relative);

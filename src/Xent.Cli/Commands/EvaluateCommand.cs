@@ -1,6 +1,5 @@
 using System.CommandLine;
 using Xent.Data;
-using Xent.Training;
 
 namespace Xent.Cli.Commands;
 

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using Xent.Models;
 
 namespace Xent.Cli.Commands;
 

@@ -94,7 +94,7 @@ internal static partial class TrainCommand
         {
             SameOnEveryRank same => Failure(same.InnerException!) with { ExitCode = same.ExitCode },
             UserError user => ($"error: {line}", user.ExitCode),
-            DataFormatException or ModelFileException => ($"error: {line}", XentApp.UsageError),
+            DataFormatException or ModelFileException => ($"error: {LibraryMessages.ForCli(line)}", XentApp.UsageError),
             OperationCanceledException => ("interrupted", 130),
             OutOfMemoryException => ("error: not enough memory for this process's share; use more processes, smaller layers or a smaller --batch-size", 1),
             IOException or UnauthorizedAccessException => ($"error: {line}", 1),
@@ -146,7 +146,7 @@ internal static partial class TrainCommand
         if (options.Trainer.ClassWeights is { } weights && weights.Length != data.ClassCount)
             throw Same(group, new UserError($"--class-weights has {weights.Length} weights but the data has {data.ClassCount} classes ({string.Join(", ", data.ClassNames)})"));
 
-        string settingsJson = JsonSerializer.Serialize(settings, Classifier.JsonOptions);
+        string settingsJson = JsonSerializer.Serialize(settings, SettingsJson.Options);
         Training.Trainer? running = null;
         var hooks = new Classifier.TrainingHooks
         {
@@ -178,13 +178,13 @@ internal static partial class TrainCommand
         {
             throw Same(group, Interrupted(running, settings, settingsJson, writer: group.Rank == 0));
         }
-        Training.TrainingResult result = model.TrainingResult!;
+        TrainingResult result = model.TrainingResult!;
         double trainingSeconds = clock.Elapsed.TotalSeconds;
         CheckSameWeights(model, group);
 
-        Training.ClassificationMetrics trainMetrics = model.Evaluate(split.Train.Rows, group);
-        Training.ClassificationMetrics? validationMetrics = split.Validation is null ? null : model.Evaluate(split.Validation, group);
-        if (result.StopReason == Training.StopReason.NonFiniteLoss)
+        ClassificationMetrics trainMetrics = model.Evaluate(split.Train.Rows, group);
+        ClassificationMetrics? validationMetrics = split.Validation is null ? null : model.Evaluate(split.Validation, group);
+        if (result.StopReason == StopReason.NonFiniteLoss)
         {
             if (group.Rank == 0)
                 console.Error.WriteLine($"xent train: error: the loss became NaN or infinite at epoch {result.Epochs}; no model was saved (try a smaller --learning-rate, --clip-norm 1, or check the data for extreme values)");

@@ -77,7 +77,7 @@ internal static partial class TrainCommand
         };
         StreamingData? validation = settings.ValidationData is { } v ? new StreamingData(DataSource.Open(v), csv) : null;
 
-        string settingsJson = JsonSerializer.Serialize(settings, Classifier.JsonOptions);
+        string settingsJson = JsonSerializer.Serialize(settings, SettingsJson.Options);
         var run = new RunState();
         Classifier.TrainingHooks hooks = Hooks(settings, resume, settingsJson, run);
         if (!json)

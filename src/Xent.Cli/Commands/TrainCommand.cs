@@ -4,7 +4,6 @@ using System.Text.Json;
 using Spectre.Console;
 using Xent.Data;
 using Xent.Distributed;
-using Xent.Layers;
 using Xent.Models;
 using Xent.Training;
 using Table = Xent.Data.Table;
@@ -188,7 +187,7 @@ internal static partial class TrainCommand
         if (options.Trainer.ClassWeights is { } weights && weights.Length != data.ClassCount)
             throw new UserError($"--class-weights has {weights.Length} weights but the data has {data.ClassCount} classes ({string.Join(", ", data.ClassNames)})");
 
-        string settingsJson = JsonSerializer.Serialize(settings, Classifier.JsonOptions);
+        string settingsJson = JsonSerializer.Serialize(settings, SettingsJson.Options);
         var run = new RunState();
         Classifier.TrainingHooks hooks = Hooks(settings, resume, settingsJson, run);
 
@@ -293,7 +292,7 @@ internal static partial class TrainCommand
         if (File.Exists(resume)) throw new UserError($"--resume {resume} is a file; give the folder that --checkpoint-dir named");
         if (!Directory.Exists(resume)) throw new UserError($"--resume {resume}: no such folder");
         TrainSettings settings;
-        try { settings = JsonSerializer.Deserialize<TrainSettings>(Checkpoint.ReadSettings(resume), Classifier.JsonOptions) ?? throw new JsonException(); }
+        try { settings = JsonSerializer.Deserialize<TrainSettings>(Checkpoint.ReadSettings(resume), SettingsJson.Options) ?? throw new JsonException(); }
         catch (JsonException) { throw new UserError($"{resume}: the checkpoint's settings cannot be read; start a new run"); }
         bool given(Option o) => parse.GetResult(o) is { Implicit: false };
         return settings with

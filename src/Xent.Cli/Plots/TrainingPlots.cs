@@ -1,5 +1,4 @@
 using ScottPlot;
-using Xent.Training;
 
 namespace Xent.Cli;
 

@@ -3,6 +3,7 @@ using CsvHelper;
 namespace Xent.Data;
 
 /// <summary>A problem in an input file, located by file, line and column. Its message is one line a user can act on.</summary>
+/// <param name="message">One line that names the file (and line and column, or row group and row, where there is one) and the problem.</param>
 public sealed class DataFormatException(string message) : FormatException(message)
 {
 }
@@ -10,6 +11,7 @@ public sealed class DataFormatException(string message) : FormatException(messag
 /// <summary>How to read a CSV file into a data set.</summary>
 public sealed record CsvOptions
 {
+    /// <summary>The field separator: ',' by default, ';' or '\t' are common; a double quote or a character that numbers contain (a digit, '.', '-', '+', 'e') cannot work as one.</summary>
     public char Delimiter { get; init; } = ',';
 
     /// <summary>The label column's header name; null means the last column.</summary>
@@ -53,11 +55,19 @@ public sealed record CsvOptions
 }
 
 /// <summary>The rows of a CSV file: the float32 feature matrix and, when the label column was present, the labels.</summary>
+/// <param name="Features">Row-major [RowCount, FeatureNames.Count] feature values.</param>
+/// <param name="Labels">A class index per row into <paramref name="ClassNames"/>, or null when the file had no label column.</param>
+/// <param name="FeatureNames">The feature columns' header names, in order.</param>
+/// <param name="ClassNames">The classes, numbered in sorted order (numerically when every label is a number).</param>
+/// <param name="RowCount">The number of data rows.</param>
 public sealed record CsvTable(float[] Features, int[]? Labels, IReadOnlyList<string> FeatureNames, IReadOnlyList<string> ClassNames, int RowCount)
 {
     /// <summary>The header name of the label column, when the file had one.</summary>
     public string? LabelColumn { get; init; }
 
+    /// <summary>The rows as a <see cref="Dataset"/>, sharing the arrays.</summary>
+    /// <returns>The labelled data set.</returns>
+    /// <exception cref="InvalidOperationException">The file had no label column.</exception>
     public Dataset ToDataset() => Labels is null
         ? throw new InvalidOperationException("the table has no label column")
         : new Dataset(Features, Labels, FeatureNames, ClassNames);
@@ -79,9 +89,17 @@ public static class CsvData
     /// Reads a file of numbers only: every feature column must hold a finite number in every row (the categorical and
     /// missing-value options do not apply). For tables with categories or missing values use <see cref="ReadTable(string, CsvOptions?)"/>.
     /// </summary>
+    /// <param name="path">A CSV file (or a Parquet file, a folder of shards, or a glob; see <see cref="DataSource"/>).</param>
+    /// <param name="options">How to read it; null for the defaults (',' and the last column as the label).</param>
+    /// <returns>The float32 feature matrix, the labels and the names.</returns>
+    /// <exception cref="DataFormatException">A problem in the file or the options; the one-line message names the file, line and column.</exception>
     public static CsvTable Read(string path, CsvOptions? options = null) => ToNumeric(ReadTable(path, (options ?? new CsvOptions()) with { NumbersOnly = true }));
 
     /// <inheritdoc cref="Read(string, CsvOptions?)"/>
+    /// <param name="reader">The CSV text, header first.</param>
+    /// <param name="fileName">The name messages give the text.</param>
+    /// <param name="options">How to read it.</param>
+    /// <returns>The float32 feature matrix, the labels and the names.</returns>
     public static CsvTable Read(TextReader reader, string fileName, CsvOptions options) => ToNumeric(ReadTable(reader, fileName, options with { NumbersOnly = true }));
 
     /// <summary>
@@ -91,6 +109,10 @@ public static class CsvData
     /// <see cref="MissingValues.Error"/>. A numeric column still refuses spoilt numbers ('1,5', '1,000', infinities, values
     /// outside float32) with a message naming the file, line and column.
     /// </summary>
+    /// <param name="path">A CSV file (or a Parquet file, a folder of shards, or a glob; see <see cref="DataSource"/>).</param>
+    /// <param name="options">How to read it; null for the defaults.</param>
+    /// <returns>The table of typed columns, labelled when the label column is there.</returns>
+    /// <exception cref="DataFormatException">A problem in the file or the options; the one-line message names the file, line and column, or the option.</exception>
     public static Table ReadTable(string path, CsvOptions? options = null)
     {
         options ??= new CsvOptions();
@@ -101,6 +123,10 @@ public static class CsvData
     /// Reads every shard of a source (CSV or Parquet files, <see cref="DataSource"/>) into one <see cref="Table"/>, with the
     /// same inference, options and one-line errors as for one CSV file; each error names the shard.
     /// </summary>
+    /// <param name="source">The shards, from <see cref="DataSource.Open"/>.</param>
+    /// <param name="options">How to read them.</param>
+    /// <returns>One table of all shards' rows, in shard order.</returns>
+    /// <exception cref="DataFormatException">A problem in a shard or the options; the message names the shard.</exception>
     public static Table ReadTable(DataSource source, CsvOptions options)
     {
         using ICellSource cells = source.OpenCells(options);
@@ -115,6 +141,10 @@ public static class CsvData
     }
 
     /// <inheritdoc cref="ReadTable(string, CsvOptions?)"/>
+    /// <param name="reader">The CSV text, header first.</param>
+    /// <param name="fileName">The name messages give the text.</param>
+    /// <param name="options">How to read it.</param>
+    /// <returns>The table of typed columns, labelled when the label column is there.</returns>
     public static Table ReadTable(TextReader reader, string fileName, CsvOptions options)
     {
         // Held as text so that a second pass (after inferring the column types) can read it again.
@@ -202,7 +232,7 @@ public static class CsvData
             catch (CsvFormatException e)
             {
                 string where = TryLine() is int line ? $", line {line}" : "";
-                throw new DataFormatException($"{_fileName}{where}: malformed CSV ({e.Message.ReplaceLineEndings(" ").TrimEnd('.')}); check the quotes and the --delimiter");
+                throw new DataFormatException($"{_fileName}{where}: malformed CSV ({e.Message.ReplaceLineEndings(" ").TrimEnd('.')}); check the quotes and CsvOptions.Delimiter");
             }
         }
 
@@ -214,12 +244,12 @@ public static class CsvData
     }
 
     /// <summary>Class names in the order classes are numbered: numerically when every name is a number, else ordinally.</summary>
-    public static string[] SortClassNames(IEnumerable<string> names) => TableReader.SortClassNames(names);
+    internal static string[] SortClassNames(IEnumerable<string> names) => TableReader.SortClassNames(names);
 
     /// <summary>The message for a label column with a single class.</summary>
-    public static string OneClass(string fileName, string labelColumn, string className) => TableReader.OneClass(fileName, labelColumn, className);
+    internal static string OneClass(string fileName, string labelColumn, string className) => TableReader.OneClass(fileName, labelColumn, className);
 
     /// <summary>Writes rows as CSV (fields quoted when they contain the delimiter, a quote or a line break).</summary>
-    public static string Escape(string field, char delimiter = ',') =>
+    internal static string Escape(string field, char delimiter = ',') =>
         field.IndexOfAny([delimiter, '"', '\n', '\r']) >= 0 ? "\"" + field.Replace("\"", "\"\"") + "\"" : field;
 }

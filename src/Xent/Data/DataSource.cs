@@ -3,7 +3,13 @@ using System.Text.RegularExpressions;
 namespace Xent.Data;
 
 /// <summary>The format of one file of a <see cref="DataSource"/>, told by its extension (.parquet; anything else is CSV).</summary>
-public enum ShardFormat { Csv, Parquet }
+public enum ShardFormat
+{
+    /// <summary>Text with a header row and a delimiter (RFC 4180).</summary>
+    Csv,
+    /// <summary>Apache Parquet: flat columns of numbers, strings or booleans.</summary>
+    Parquet,
+}
 
 /// <summary>
 /// Where a data set's rows are: one CSV or Parquet file, every .csv and .parquet file in a folder, or the files a glob
@@ -30,11 +36,16 @@ public sealed class DataSource
     /// <summary>The total size of the shards in bytes.</summary>
     public long Bytes => Files.Sum(f => new FileInfo(f).Length);
 
+    /// <summary>The format a shard is read as, from its extension.</summary>
+    /// <param name="path">A shard's path.</param>
+    /// <returns><see cref="ShardFormat.Parquet"/> for a .parquet file (any case), else <see cref="ShardFormat.Csv"/>.</returns>
     public static ShardFormat FormatOf(string path) =>
         Path.GetExtension(path).Equals(".parquet", StringComparison.OrdinalIgnoreCase) ? ShardFormat.Parquet : ShardFormat.Csv;
 
     /// <summary>Resolves a file, a folder or a glob (wildcards * and ? in the file name part only) to its shards.</summary>
     /// <exception cref="DataFormatException">Nothing is there, a folder holds no data files, or a glob matches none; the message names what was given.</exception>
+    /// <param name="pathOrGlob">A file, a folder, or a path whose file name holds * or ?.</param>
+    /// <returns>The source with its shards in reading order.</returns>
     public static DataSource Open(string pathOrGlob)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(pathOrGlob);
@@ -62,6 +73,8 @@ public sealed class DataSource
     }
 
     /// <summary>Whether a path holds a wildcard (* or ?), so that it names shards rather than one file.</summary>
+    /// <param name="path">A path as given.</param>
+    /// <returns>True when the path holds * or ?.</returns>
     public static bool IsPattern(string path) => path.IndexOfAny(['*', '?']) >= 0;
 
     // The cells of every shard, one after the other, under the first shard's header.

@@ -5,6 +5,12 @@ namespace Xent.Data;
 /// </summary>
 public sealed class Dataset
 {
+    /// <summary>A data set over the given arrays (not copied).</summary>
+    /// <param name="features">Row-major [labels.Length, featureNames.Count] feature values.</param>
+    /// <param name="labels">The class index of each row, in [0, classNames.Count).</param>
+    /// <param name="featureNames">A name per feature column; at least one.</param>
+    /// <param name="classNames">A name per class; at least one.</param>
+    /// <exception cref="ArgumentException">The lengths disagree, or a label is out of range; the message says which.</exception>
     public Dataset(float[] features, int[] labels, IReadOnlyList<string> featureNames, IReadOnlyList<string> classNames)
     {
         ArgumentNullException.ThrowIfNull(features);
@@ -108,16 +114,27 @@ public sealed class Dataset
 
     /// <summary>[RowCount, FeatureCount], row-major.</summary>
     public float[] Features { get; }
+    /// <summary>[RowCount]: the class index of each row into <see cref="ClassNames"/>.</summary>
     public int[] Labels { get; }
+    /// <summary>The name of each feature column, in the order of <see cref="Features"/>' columns.</summary>
     public IReadOnlyList<string> FeatureNames { get; }
+    /// <summary>The name of each class; a label is an index into this list.</summary>
     public IReadOnlyList<string> ClassNames { get; }
+    /// <summary>The number of rows (examples).</summary>
     public int RowCount => Labels.Length;
+    /// <summary>The number of feature columns.</summary>
     public int FeatureCount => FeatureNames.Count;
+    /// <summary>The number of classes (some may have no rows).</summary>
     public int ClassCount => ClassNames.Count;
 
+    /// <summary>The features of one row, without copying.</summary>
+    /// <param name="index">The row, in [0, <see cref="RowCount"/>).</param>
+    /// <returns>A view of <see cref="FeatureCount"/> values of <see cref="Features"/>.</returns>
     public ReadOnlySpan<float> Row(int index) => Features.AsSpan(index * FeatureCount, FeatureCount);
 
     /// <summary>The rows at <paramref name="indices"/>, in that order, as a new data set.</summary>
+    /// <param name="indices">Row indices, each in [0, <see cref="RowCount"/>); repeats are allowed.</param>
+    /// <returns>A new data set with copies of those rows and the same names.</returns>
     public Dataset Subset(ReadOnlySpan<int> indices)
     {
         int f = FeatureCount;
@@ -132,15 +149,20 @@ public sealed class Dataset
     }
 
     /// <summary>A copy with the same labels and names and the given features.</summary>
+    /// <param name="features">Row-major [RowCount, FeatureCount] values, used without copying.</param>
+    /// <returns>A data set sharing this one's labels and names.</returns>
     public Dataset WithFeatures(float[] features) => new(features, Labels, FeatureNames, ClassNames);
 
     /// <summary>
     /// This data set laid out for a model: the feature columns named <paramref name="featureNames"/>, in that order
     /// (other columns dropped), and labels renumbered to <paramref name="classNames"/> (matched by name after
-    /// <see cref="ClassLabels.Normalize"/>; a class the model does not have is an error). Returns this instance when the
+    /// the rule for numeric labels, so "1.0" matches "1"; a class the model does not have is an error). Returns this instance when the
     /// layout is already the model's.
     /// </summary>
     /// <exception cref="ArgumentException">A feature the model needs is missing, or a label is not one of its classes; the message names them.</exception>
+    /// <param name="featureNames">The model's feature names, in its order.</param>
+    /// <param name="classNames">The model's class names, in its order.</param>
+    /// <returns>A data set in the model's layout, or this instance.</returns>
     public Dataset AlignTo(IReadOnlyList<string> featureNames, IReadOnlyList<string> classNames)
     {
         bool sameFeatures = featureNames.SequenceEqual(FeatureNames, StringComparer.Ordinal);
@@ -192,6 +214,7 @@ public sealed class Dataset
     private static string Quoted(IEnumerable<string> names) => string.Join(", ", names.Take(20).Select(n => $"'{n}'")) + (names.Count() > 20 ? ", …" : "");
 
     /// <summary>Rows per class.</summary>
+    /// <returns>[ClassCount]: the number of rows of each class.</returns>
     public int[] ClassCounts()
     {
         var counts = new int[ClassCount];

@@ -8,10 +8,13 @@ namespace Xent.Data;
 /// </summary>
 public static class Iris
 {
+    /// <summary>The four feature columns' names, in file order (lengths and widths in centimetres).</summary>
     public static readonly IReadOnlyList<string> FeatureNames = ["sepal_length", "sepal_width", "petal_length", "petal_width"];
+    /// <summary>The three species, in class order.</summary>
     public static readonly IReadOnlyList<string> ClassNames = ["setosa", "versicolor", "virginica"];
 
     /// <summary>The CSV text of the embedded copy (a header row, then 150 rows).</summary>
+    /// <returns>The file's text, with the header <c>sepal_length,sepal_width,petal_length,petal_width,species</c>.</returns>
     public static string CsvText()
     {
         using Stream stream = typeof(Iris).Assembly.GetManifestResourceStream("Xent.Data.iris.csv")
@@ -21,6 +24,7 @@ public static class Iris
     }
 
     /// <summary>The embedded rows, read by the same CSV reader as every other file.</summary>
+    /// <returns>The 150 rows with their species as labels.</returns>
     public static Dataset Load()
     {
         Dataset data = CsvData.Read(new StringReader(CsvText()), "iris.csv", new CsvOptions { Label = "species" }).ToDataset();

@@ -6,7 +6,7 @@ namespace Xent.Data;
 /// The one way Xent reads a number a user wrote (in a file or an option): invariant culture, '.' for the decimal point,
 /// an optional sign and exponent, and nothing else — no thousands separators, no decimal commas, no hex.
 /// </summary>
-public static class Numbers
+internal static class Numbers
 {
     private const NumberStyles Style = NumberStyles.AllowLeadingWhite | NumberStyles.AllowTrailingWhite | NumberStyles.AllowLeadingSign
         | NumberStyles.AllowDecimalPoint | NumberStyles.AllowExponent;
@@ -37,7 +37,7 @@ public static class Numbers
 /// named by its shortest round-trip form, so <c>1</c>, <c>1.0</c>, <c>01</c> and <c>1e0</c> are one class, "1" (a column of
 /// numeric codes written by different tools must not split into several classes).
 /// </summary>
-public static class ClassLabels
+internal static class ClassLabels
 {
     public static string Normalize(string label)
     {

@@ -169,7 +169,7 @@ internal sealed class ParquetCells : ICellSource
             for (int i = 0; i < texts.Length; i++) texts[i] = values[i] is bool b ? (b ? "true" : "false") : null;
         }
         else
-            throw new DataFormatException($"{_fileName}, row group {_group + 1}, column '{field.Name}': the Parquet type {field.ClrType.Name} is not one xent reads (numbers, strings, booleans); drop the column with --ignore");
+            throw new DataFormatException($"{_fileName}, row group {_group + 1}, column '{field.Name}': the Parquet type {field.ClrType.Name} is not one xent reads (numbers, strings, booleans); drop the column with CsvOptions.Ignore");
     }
 
     public long BytesRead => _stream.Position;

@@ -14,7 +14,7 @@ namespace Xent.Data;
 /// Block b starts at 32 + b × rowsPerBlock × (features + 1) × 4. The file is written under a temporary name and renamed
 /// when complete (<see cref="RowCacheWriter"/>), so a cache that exists is whole.
 /// </summary>
-public sealed class RowCache : IDisposable
+internal sealed class RowCache : IDisposable
 {
     internal const int HeaderBytes = 32;
     internal static ReadOnlySpan<byte> Magic => "XENTROWS"u8;
@@ -86,7 +86,7 @@ public sealed class RowCache : IDisposable
 }
 
 /// <summary>Writes a <see cref="RowCache"/> row by row: a block is buffered, then appended; <see cref="Complete"/> renames the finished file into place.</summary>
-public sealed class RowCacheWriter : IDisposable
+internal sealed class RowCacheWriter : IDisposable
 {
     private readonly string _path;
     private readonly string _temporary;

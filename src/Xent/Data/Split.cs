@@ -6,9 +6,14 @@ namespace Xent.Data;
 public static class Split
 {
     /// <summary>
-    /// A stratified split by <see cref="StratifiedRule"/>: within each class, ⌊n·fraction⌋ or ⌈n·fraction⌉ of its n rows,
-    /// spread evenly through it from a seeded phase, go to the second part. Row order inside each part follows the original order.
+    /// A stratified split: within class c, its k-th row (k = 0, 1, ...) goes to the second part when
+    /// ⌊(k+1)·fraction + φc⌋ > ⌊k·fraction + φc⌋, for a phase φc in [0, 1) drawn from the seed; so ⌊n·fraction⌋ or
+    /// ⌈n·fraction⌉ of a class's n rows, spread evenly through it, go to the second part. Row order inside each part follows the original order.
     /// </summary>
+    /// <param name="data">The labelled rows.</param>
+    /// <param name="fraction">The share of each class that goes to validation, in [0, 1).</param>
+    /// <param name="seed">Seeds the per-class phases; the same seed gives the same split on every machine.</param>
+    /// <returns>The training rows and the validation rows, as new data sets.</returns>
     public static (Dataset Train, Dataset Validation) Stratified(Dataset data, double fraction, long seed)
     {
         (int[] train, int[] validation) = StratifiedRows(data.Labels, data.ClassCount, fraction, seed);
@@ -16,6 +21,11 @@ public static class Split
     }
 
     /// <summary>The same split of a labelled <see cref="Table"/> (the same rows as for a data set with these labels).</summary>
+    /// <param name="data">The labelled table.</param>
+    /// <param name="fraction">The share of each class that goes to validation, in [0, 1).</param>
+    /// <param name="seed">Seeds the per-class phases.</param>
+    /// <returns>The training rows and the validation rows, as new tables.</returns>
+    /// <exception cref="ArgumentException">The table has no labels.</exception>
     public static (Table Train, Table Validation) Stratified(Table data, double fraction, long seed)
     {
         if (data.Labels is null) throw new ArgumentException("the table has no labels to stratify by", nameof(data));
@@ -24,10 +34,14 @@ public static class Split
     }
 
     /// <summary>
-    /// The row indices of each part of <see cref="Stratified(Dataset, double, long)"/>, in ascending order. The rule streams
-    /// (<see cref="StratifiedRule"/>): it decides each row from its class and how many rows of that class came before it,
+    /// The row indices of each part of <see cref="Stratified(Dataset, double, long)"/>, in ascending order. The rule streams: it decides each row from its class and how many rows of that class came before it,
     /// so a pass over data too large for memory makes the same split as this in-memory one.
     /// </summary>
+    /// <param name="labels">The class index of each row.</param>
+    /// <param name="classCount">The number of classes; every label is below it.</param>
+    /// <param name="fraction">The share of each class that goes to validation, in [0, 1).</param>
+    /// <param name="seed">Seeds the per-class phases.</param>
+    /// <returns>The indices of the training rows and of the validation rows.</returns>
     public static (int[] Train, int[] Validation) StratifiedRows(int[] labels, int classCount, double fraction, long seed)
     {
         var rule = new StratifiedRule(classCount, fraction, seed);
@@ -43,7 +57,7 @@ public static class Split
 /// ⌊(k+1)·f + φc⌋ > ⌊k·f + φc⌋, with a phase φc in [0, 1) drawn per class from the seed. The validation rows of a class
 /// are spread evenly through it, and a class of n rows gives ⌊n·f + φc⌋ of them, so ⌊n·f⌋ or ⌈n·f⌉.
 /// </summary>
-public sealed class StratifiedRule
+internal sealed class StratifiedRule
 {
     private readonly double _fraction;
     private readonly double[] _phase;

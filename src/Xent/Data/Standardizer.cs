@@ -6,6 +6,10 @@ namespace Xent.Data;
 /// </summary>
 public sealed class Standardizer
 {
+    /// <summary>A standardiser with the given statistics (e.g. read from a model file).</summary>
+    /// <param name="mean">The mean of each feature; every value finite.</param>
+    /// <param name="deviation">The deviation of each feature, as long as <paramref name="mean"/>; every value positive and finite.</param>
+    /// <exception cref="ArgumentException">The lengths differ, or a value is not finite (or a deviation not positive).</exception>
     public Standardizer(float[] mean, float[] deviation)
     {
         if (mean.Length != deviation.Length) throw new ArgumentException("mean and deviation differ in length", nameof(deviation));
@@ -17,11 +21,20 @@ public sealed class Standardizer
         Deviation = deviation;
     }
 
+    /// <summary>[FeatureCount]: the value subtracted from each feature.</summary>
     public float[] Mean { get; }
+    /// <summary>[FeatureCount]: the positive value each centred feature is divided by.</summary>
     public float[] Deviation { get; }
+    /// <summary>The number of features this standardiser transforms.</summary>
     public int FeatureCount => Mean.Length;
 
     // features [rows, columns] -> mean [columns], deviation [columns], accumulated in double
+    /// <summary>Fits the mean and the population deviation of each column, accumulated in double in two passes.</summary>
+    /// <param name="features">Row-major [rows, columns] training values.</param>
+    /// <param name="rows">The number of rows; at least one.</param>
+    /// <param name="columns">The number of features.</param>
+    /// <returns>The fitted standardiser.</returns>
+    /// <exception cref="ArgumentException"><paramref name="rows"/> is less than one.</exception>
     public static Standardizer Fit(ReadOnlySpan<float> features, int rows, int columns)
     {
         if (rows < 1) throw new ArgumentException("needs at least one row to fit", nameof(rows));
@@ -38,6 +51,9 @@ public sealed class Standardizer
     /// counts are all-reduced for the mean, then the squared deviations about that mean for the deviation (two passes,
     /// as <see cref="Fit(ReadOnlySpan{float}, int, int)"/>). Every process gets the same standardiser.
     /// </summary>
+    /// <param name="data">This process's training rows.</param>
+    /// <param name="group">The processes holding the other training rows; every one calls this method.</param>
+    /// <returns>The standardiser of all processes' rows.</returns>
     public static Standardizer Fit(Dataset data, Distributed.ICollectives group)
     {
         if (group.Size == 1) return Fit(data);
@@ -83,9 +99,16 @@ public sealed class Standardizer
         return new Standardizer(mean.Select(m => (float)m).ToArray(), deviation);
     }
 
+    /// <summary>Fits on every row of <paramref name="data"/>, as <see cref="Fit(ReadOnlySpan{float}, int, int)"/>.</summary>
+    /// <param name="data">The training rows.</param>
+    /// <returns>The fitted standardiser.</returns>
     public static Standardizer Fit(Dataset data) => Fit(data.Features, data.RowCount, data.FeatureCount);
 
     // features [rows, columns] -> destination [rows, columns]; may be the same buffer
+    /// <summary>Writes x′ = (x − mean) / deviation for every value; <paramref name="destination"/> may be the same memory as <paramref name="features"/>.</summary>
+    /// <param name="features">Row-major [rows, FeatureCount] values.</param>
+    /// <param name="destination">Receives the standardised values; at least as long as <paramref name="features"/>.</param>
+    /// <exception cref="ArgumentException">The length of <paramref name="features"/> is not a multiple of <see cref="FeatureCount"/>.</exception>
     public void Transform(ReadOnlySpan<float> features, Span<float> destination)
     {
         int columns = Mean.Length;
@@ -113,6 +136,9 @@ public sealed class Standardizer
     // mean [columns] and the squared deviations about it summed over `rows` rows -> the standardiser (as Fit)
     internal static Standardizer FromSums(double[] mean, double[] squares, double rows) => FromMoments(mean, squares, rows);
 
+    /// <summary>The standardised copy of a data set.</summary>
+    /// <param name="data">Rows with <see cref="FeatureCount"/> features.</param>
+    /// <returns>A new data set with standardised features and the same labels and names.</returns>
     public Dataset Transform(Dataset data)
     {
         var features = new float[data.Features.Length];

@@ -39,19 +39,24 @@ public sealed record StreamingPassReport
 public sealed class StreamingData
 {
     /// <summary>Streams the shards of <paramref name="source"/>, read with <paramref name="options"/> (label, ignored columns, delimiter).</summary>
+    /// <param name="source">The shards to read (<see cref="DataSource.Open"/>).</param>
+    /// <param name="options">How to read them; null for the defaults.</param>
     /// <exception cref="ArgumentException">The options name categorical columns or fix column kinds, which a stream does not read.</exception>
     public StreamingData(DataSource source, CsvOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(source);
         options ??= new CsvOptions();
         if (options.Categorical.Count > 0)
-            throw new ArgumentException($"--categorical names {string.Join(", ", options.Categorical)}, but training from a stream reads numeric columns only; read the data in memory (a larger --memory-limit) to use categories", nameof(options));
+            throw new ArgumentException($"CsvOptions.Categorical names {string.Join(", ", options.Categorical)}, but training from a stream reads numeric columns only; read the data in memory (a larger StreamingData.MemoryLimitBytes) to use categories", nameof(options));
         if (options.Share is not null) throw new ArgumentException("a stream is read by one process; data-parallel training reads shares in memory", nameof(options));
         Source = source;
         Options = options;
     }
 
     /// <summary>Streams the file, folder or glob <paramref name="pathOrGlob"/> (see <see cref="DataSource.Open"/>).</summary>
+    /// <param name="pathOrGlob">A CSV or Parquet file, a folder of shards, or a glob such as <c>data/part-*.parquet</c>.</param>
+    /// <param name="options">How to read the shards (label, ignored columns, delimiter); null for the defaults.</param>
+    /// <returns>The streamed data set; nothing is read until training starts.</returns>
     public static StreamingData Open(string pathOrGlob, CsvOptions? options = null) => new(DataSource.Open(pathOrGlob), options);
 
     /// <summary>Where the rows are.</summary>
@@ -85,6 +90,8 @@ public sealed class StreamingData
     /// times the size of CSV shards (the float32 columns, the encoded and standardised copies and the split), 16 bytes a
     /// cell of Parquet shards (whose size says little, being compressed).
     /// </summary>
+    /// <param name="source">The shards.</param>
+    /// <returns>The estimate in bytes; compare it with the memory you can give training.</returns>
     public static long EstimateInMemoryBytes(DataSource source)
     {
         ArgumentNullException.ThrowIfNull(source);
@@ -162,7 +169,7 @@ internal sealed class StreamedRows : IDisposable
     public Standardizer Standardizer { get; }
 
     // What a kept cache's folder records about it, written last (so a folder without it is incomplete).
-    private sealed record Meta
+    internal sealed record Meta
     {
         public int Version { get; init; }
         public string[] FeatureNames { get; init; } = [];
@@ -190,7 +197,7 @@ internal sealed class StreamedRows : IDisposable
         if (File.Exists(Path.Combine(kept, "meta.json")))
         {
             Meta? meta = null;
-            try { meta = JsonSerializer.Deserialize<Meta>(File.ReadAllText(Path.Combine(kept, "meta.json"))); }
+            try { meta = JsonSerializer.Deserialize(File.ReadAllText(Path.Combine(kept, "meta.json")), StreamedRowsJson.Default.Meta); }
             catch (JsonException) { }
             if (meta is { Version: Version })
             {
@@ -206,7 +213,7 @@ internal sealed class StreamedRows : IDisposable
             Meta meta = Build(data, validation, fraction, seed, folder, cancellationToken);
             if (data.KeepCache)
             {
-                File.WriteAllText(Path.Combine(folder, "meta.json"), JsonSerializer.Serialize(meta));
+                File.WriteAllText(Path.Combine(folder, "meta.json"), JsonSerializer.Serialize(meta, StreamedRowsJson.Default.Meta));
                 try { Directory.Move(folder, kept); }
                 catch (IOException) when (File.Exists(Path.Combine(kept, "meta.json"))) { }   // another run kept the same cache first
                 if (Directory.Exists(folder)) Directory.Delete(folder, recursive: true);
@@ -378,7 +385,7 @@ internal sealed class StreamedRows : IDisposable
             var pass = new SourcePass();
             using ICellSource cells = data.Source.OpenCells(options);
             (string[] header, int[] featureColumns, int labelColumn) = TableReader.SelectColumns(cells, fileName, options);
-            if (labelColumn < 0) throw new DataFormatException($"{fileName}: no label column; name it with --label");
+            if (labelColumn < 0) throw new DataFormatException($"{fileName}: no label column; name it with CsvOptions.Label");
             pass.FeatureNames = featureColumns.Select(c => header[c]).ToArray();
             pass.LabelColumn = header[labelColumn];
             string labelName = header[labelColumn];
@@ -434,7 +441,7 @@ internal sealed class StreamedRows : IDisposable
                 pass.Rows++;
             }
             if (pass.Rows == 0)
-                throw new DataFormatException(pass.Dropped > 0 ? $"{fileName}: every row lacks a label, so --drop-unlabelled left none" : $"{fileName}: the header is followed by no data rows");
+                throw new DataFormatException(pass.Dropped > 0 ? $"{fileName}: every row lacks a label, so CsvOptions.DropUnlabelled left none" : $"{fileName}: the header is followed by no data rows");
             writer.Complete();
             pass.BytesDone = bytesBefore + data.Source.Bytes;
             return pass;
@@ -449,8 +456,12 @@ internal sealed class StreamedRows : IDisposable
             if (trimmed is "" or "NA" or "N/A")
                 throw new DataFormatException($"{cells.Where}, column '{name}': missing value; training from a stream (data larger than the memory limit) takes no missing values: fill it in, drop the row, or allow more memory to impute it");
             if (TableReader.IsText(trimmed, MissingValues.Error))
-                throw new DataFormatException($"{cells.Where}, column '{name}': '{TableReader.Shorten(trimmed)}' is not a number; training from a stream reads numeric feature columns only (drop the column with --ignore, or allow more memory to read it as categories)");
+                throw new DataFormatException($"{cells.Where}, column '{name}': '{TableReader.Shorten(trimmed)}' is not a number; training from a stream reads numeric feature columns only (drop the column with CsvOptions.Ignore, or allow more memory to read it as categories)");
             return TableReader.ParseNumber(text, cells.Where, name, TableReader.KindSource.NumbersOnly, MissingValues.Error);
         }
     }
 }
+
+/// <summary>A kept cache's record, serialised without reflection (the library stays trimming- and AOT-compatible).</summary>
+[System.Text.Json.Serialization.JsonSerializable(typeof(StreamedRows.Meta))]
+internal sealed partial class StreamedRowsJson : System.Text.Json.Serialization.JsonSerializerContext;

@@ -1,25 +1,7 @@
 namespace Xent.Data;
 
-/// <summary>How a feature column is read and encoded.</summary>
-public enum ColumnKind
-{
-    /// <summary>Numbers: imputed with the training mean when missing, then standardised.</summary>
-    Numeric,
-    /// <summary>Text categories, matched exactly after trimming surrounding whitespace: one-hot encoded.</summary>
-    Categorical,
-}
-
-/// <summary>What a missing cell (empty, <c>NA</c>, <c>N/A</c>, <c>NaN</c> or <c>nan</c>) in a feature column means.</summary>
-public enum MissingValues
-{
-    /// <summary>Numeric columns get the training mean (and a 0/1 "was missing" feature); categorical columns a "missing" category.</summary>
-    Impute,
-    /// <summary>Every missing cell is an error naming the file, line and column (Xent's behaviour before tables).</summary>
-    Error,
-}
-
 /// <summary>The spellings of a missing cell.</summary>
-public static class MissingCells
+internal static class MissingCells
 {
     /// <summary>True for a cell, already trimmed, that stands for a missing value: empty, <c>NA</c>, <c>N/A</c>, <c>NaN</c> or <c>nan</c> (case as written).</summary>
     public static bool IsMissing(ReadOnlySpan<char> trimmed) =>
@@ -47,6 +29,10 @@ public sealed class FeatureColumn
     }
 
     /// <summary>A numeric column; NaN marks a missing value, infinities are not allowed.</summary>
+    /// <param name="name">The column's name, as in a header.</param>
+    /// <param name="values">One value per row (NaN = missing), used without copying.</param>
+    /// <returns>The column.</returns>
+    /// <exception cref="ArgumentException">A value is infinite.</exception>
     public static FeatureColumn Numeric(string name, float[] values)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
@@ -57,6 +43,9 @@ public sealed class FeatureColumn
     }
 
     /// <summary>A categorical column; null marks a missing value. Categories are trimmed of surrounding whitespace.</summary>
+    /// <param name="name">The column's name, as in a header.</param>
+    /// <param name="values">One category per row (null = missing).</param>
+    /// <returns>The column, holding the trimmed categories.</returns>
     public static FeatureColumn Categorical(string name, string?[] values)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
@@ -66,13 +55,17 @@ public sealed class FeatureColumn
         return new FeatureColumn(name, ColumnKind.Categorical, [], trimmed);
     }
 
+    /// <summary>The column's name, as in the header; models match columns by it.</summary>
     public string Name { get; }
+    /// <summary>Whether the column holds numbers or categories.</summary>
     public ColumnKind Kind { get; }
     /// <summary>The values of a numeric column (NaN = missing); empty for a categorical column.</summary>
     public float[] Numbers { get; }
     /// <summary>The values of a categorical column (null = missing); empty for a numeric column.</summary>
     public string?[] Categories { get; }
+    /// <summary>The number of rows.</summary>
     public int RowCount => Kind == ColumnKind.Numeric ? Numbers.Length : Categories.Length;
+    /// <summary>The number of missing values (NaN or null).</summary>
     public int MissingCount { get; }
 
     /// <summary>The number of distinct non-missing categories (0 for a numeric column).</summary>
@@ -95,11 +88,17 @@ public sealed class FeatureColumn
 /// <summary>
 /// A table of typed feature columns (numeric or categorical, with missing values) and, when labelled, a class per row:
 /// what <see cref="CsvData.ReadTable(string, CsvOptions?)"/> and <see cref="FromRows"/> return and
-/// <see cref="Models.Classifier.Train(Table, Models.ClassifierOptions?, Table?, IProgress{Training.EpochReport}?, Models.Classifier.TrainingHooks?, CancellationToken)"/>
+/// <see cref="Classifier.Train(Table, ClassifierOptions?, Table?, IProgress{EpochReport}?, Classifier.TrainingHooks?, CancellationToken)"/>
 /// takes. The encoding into numbers (<see cref="TableEncoder"/>) is fitted on the training rows and saved with the model.
 /// </summary>
 public sealed class Table
 {
+    /// <summary>A table over the given columns (not copied).</summary>
+    /// <param name="columns">At least one column, all with the same number of rows and distinct names.</param>
+    /// <param name="labels">A class index per row into <paramref name="classNames"/>, or null for an unlabelled table.</param>
+    /// <param name="classNames">The class names; empty for an unlabelled table.</param>
+    /// <param name="labelColumn">The header name of the label column, when known (for messages).</param>
+    /// <exception cref="ArgumentException">The columns differ in length or repeat a name, or a label is out of range.</exception>
     public Table(IReadOnlyList<FeatureColumn> columns, int[]? labels, IReadOnlyList<string> classNames, string? labelColumn = null)
     {
         ArgumentNullException.ThrowIfNull(columns);
@@ -121,18 +120,24 @@ public sealed class Table
         RowCount = rows;
     }
 
+    /// <summary>The feature columns, in header order (the label column is not among them).</summary>
     public IReadOnlyList<FeatureColumn> Columns { get; }
     /// <summary>A class index per row, or null for an unlabelled table (prediction).</summary>
     public int[]? Labels { get; }
+    /// <summary>The class names; a label is an index into this list.</summary>
     public IReadOnlyList<string> ClassNames { get; }
     /// <summary>The header name of the label column, when there was one.</summary>
     public string? LabelColumn { get; }
+    /// <summary>The number of rows.</summary>
     public int RowCount { get; }
+    /// <summary>The number of classes.</summary>
     public int ClassCount => ClassNames.Count;
     /// <summary>Rows left out because their label was missing (<see cref="CsvOptions.DropUnlabelled"/>).</summary>
     public int DroppedRows { get; init; }
 
     /// <summary>The column with this name, or null.</summary>
+    /// <param name="name">The column's name, compared ordinally.</param>
+    /// <returns>The column, or null when the table has none of that name.</returns>
     public FeatureColumn? Column(string name)
     {
         foreach (FeatureColumn c in Columns) if (c.Name == name) return c;
@@ -140,6 +145,8 @@ public sealed class Table
     }
 
     /// <summary>The rows at <paramref name="indices"/>, in that order.</summary>
+    /// <param name="indices">Row indices, each in [0, <see cref="RowCount"/>); repeats are allowed.</param>
+    /// <returns>A new table with copies of those rows.</returns>
     public Table Subset(ReadOnlySpan<int> indices)
     {
         var columns = new FeatureColumn[Columns.Count];
@@ -154,6 +161,8 @@ public sealed class Table
     }
 
     /// <summary>A labelled numeric data set as a table of numeric columns (no values missing).</summary>
+    /// <param name="data">The data set; its feature names become the column names.</param>
+    /// <returns>The table, with the data set's labels and class names.</returns>
     public static Table FromDataset(Dataset data)
     {
         var columns = new FeatureColumn[data.FeatureCount];
@@ -173,6 +182,10 @@ public sealed class Table
     /// spelling), or null (missing). The label column is <see cref="CsvOptions.Label"/>, by default the last.
     /// </summary>
     /// <exception cref="DataFormatException">A bad cell or option; the one-line message names the row and column or the option.</exception>
+    /// <param name="columnNames">The header: a name per cell of each row, the label column among them.</param>
+    /// <param name="rows">The rows, each with one cell per column name.</param>
+    /// <param name="options">The reading options (label column, overrides, missing-value policy); null for the defaults.</param>
+    /// <returns>The table, labelled when the rows hold a label column.</returns>
     public static Table FromRows(IReadOnlyList<string> columnNames, IEnumerable<IReadOnlyList<object?>> rows, CsvOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(columnNames);
@@ -204,6 +217,8 @@ public sealed class Table
     };
 
     /// <summary>This table as a numeric data set: every column numeric with no value missing, and labels.</summary>
+    /// <returns>A data set with one feature per column, the same labels and class names.</returns>
+    /// <exception cref="InvalidOperationException">The table has a categorical column, a missing value, or no labels.</exception>
     public Dataset ToDataset()
     {
         if (Labels is null) throw new InvalidOperationException("the table has no label column");

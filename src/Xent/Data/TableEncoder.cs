@@ -8,13 +8,19 @@ namespace Xent.Data;
 /// </summary>
 public sealed record ColumnEncoding
 {
+    /// <summary>The original column's name; data is matched to the model by it.</summary>
     public required string Name { get; init; }
+    /// <summary>Whether the column is encoded as a number or one-hot over categories.</summary>
     public ColumnKind Kind { get; init; }
+    /// <summary>Numeric: the value a missing cell gets (the training rows' mean of the present values).</summary>
     public float Fill { get; init; }
+    /// <summary>Numeric: whether a 0/1 "was missing" feature follows the value (training saw a missing value in this column).</summary>
     public bool MissingIndicator { get; init; }
+    /// <summary>Categorical: the categories with their own one-hot slot, in slot order.</summary>
     public string[] Categories { get; init; } = [];
     /// <summary>Training categories folded into "other" for rarity (at most <see cref="TableEncoder.MaxRareCategories"/>), so that prediction can tell them from unseen ones.</summary>
     public string[] RareCategories { get; init; } = [];
+    /// <summary>Categorical: whether a "missing" slot follows "other" (training saw a missing value in this column).</summary>
     public bool MissingCategory { get; init; }
 
     /// <summary>The number of features this column becomes.</summary>
@@ -33,16 +39,21 @@ public sealed record ColumnEncoding
 /// <summary>What an encoding met: per column, categories sent to "other" (unseen in training, or rare) and missing values filled.</summary>
 public sealed class EncodingReport
 {
+    /// <summary>An empty report, to pass to the encoding or prediction methods that fill it.</summary>
+    public EncodingReport() { }
+
     /// <summary>Per categorical column: rows whose category training never saw (they go to "other").</summary>
     public Dictionary<string, int> Unseen { get; } = new(StringComparer.Ordinal);
     /// <summary>A few of those categories per column, for messages.</summary>
     public Dictionary<string, List<string>> UnseenExamples { get; } = new(StringComparer.Ordinal);
-    /// <summary>Per categorical column: rows whose category training saw but folded into "other" for rarity (<c>--max-categories</c>).</summary>
+    /// <summary>Per categorical column: rows whose category training saw but folded into "other" for rarity (<see cref="ClassifierOptions.MaxCategories"/>).</summary>
     public Dictionary<string, int> Rare { get; } = new(StringComparer.Ordinal);
     /// <summary>Per column: rows whose value was missing (filled with the training mean, or put in the "missing" category).</summary>
     public Dictionary<string, int> Missing { get; } = new(StringComparer.Ordinal);
 
+    /// <summary>Rows whose category training never saw, over all columns.</summary>
     public int UnseenCount => Unseen.Values.Sum();
+    /// <summary>Missing values filled, over all columns.</summary>
     public int MissingCount => Missing.Values.Sum();
 
     internal void AddUnseen(string column, string category)
@@ -64,12 +75,16 @@ public sealed class EncodingReport
 /// </summary>
 public sealed class TableEncoder
 {
-    /// <summary>The default of <c>--max-categories</c>.</summary>
+    /// <summary>The default of <see cref="ClassifierOptions.MaxCategories"/>: the most categories of a column that get their own feature.</summary>
     public const int DefaultMaxCategories = 32;
 
     /// <summary>The most rare (folded) categories a column remembers; rarer ones beyond these count as unseen at prediction.</summary>
     public const int MaxRareCategories = 1_000;
 
+    /// <summary>An encoder from its column encodings (e.g. read from a model file).</summary>
+    /// <param name="columns">At least one column encoding, with distinct non-blank names.</param>
+    /// <param name="missing">Whether a missing value is filled (<see cref="MissingValues.Impute"/>) or an error.</param>
+    /// <exception cref="ArgumentException">No columns, a blank or repeated name, or an encoding that cannot be right (e.g. a non-finite fill).</exception>
     public TableEncoder(IReadOnlyList<ColumnEncoding> columns, MissingValues missing = MissingValues.Impute)
     {
         ArgumentNullException.ThrowIfNull(columns);
@@ -100,13 +115,17 @@ public sealed class TableEncoder
     private readonly Dictionary<string, int>?[] _slots;
     private readonly HashSet<string>[] _rare;
 
+    /// <summary>The original columns' encodings, in the order their features come.</summary>
     public IReadOnlyList<ColumnEncoding> Columns { get; }
     /// <summary>The missing-value policy it was trained with, applied when reading data for it.</summary>
     public MissingValues Missing { get; }
     /// <summary>The encoded features' names: <c>age</c>, <c>age (missing)</c>, <c>country=FR</c>, <c>country (other)</c>, <c>country (missing)</c>.</summary>
     public IReadOnlyList<string> FeatureNames { get; }
+    /// <summary>The number of encoded features: the sum of the columns' <see cref="ColumnEncoding.Width"/>.</summary>
     public int FeatureCount => FeatureNames.Count;
+    /// <summary>The original columns' names, in order.</summary>
     public IReadOnlyList<string> ColumnNames => Columns.Select(c => c.Name).ToArray();
+    /// <summary>The original columns' kinds, in the order of <see cref="ColumnNames"/>.</summary>
     public IReadOnlyList<ColumnKind> ColumnKinds => Columns.Select(c => c.Kind).ToArray();
 
     /// <summary>True when every column is numeric with no indicator: the features are the columns themselves.</summary>
@@ -130,6 +149,10 @@ public sealed class TableEncoder
     /// an indicator when any value is missing; each categorical column's <paramref name="maxCategories"/> most frequent
     /// categories (ties in ordinal order) and a "missing" slot when any value is missing.
     /// </summary>
+    /// <param name="train">The training rows.</param>
+    /// <param name="maxCategories">The most categories of one column that get their own slot; at least 1.</param>
+    /// <param name="missing">The policy the model keeps; under <see cref="MissingValues.Error"/> no indicator or "missing" slot is made.</param>
+    /// <returns>The fitted encoder.</returns>
     public static TableEncoder Fit(Table train, int maxCategories = DefaultMaxCategories, MissingValues missing = MissingValues.Impute)
     {
         ArgumentNullException.ThrowIfNull(train);
@@ -168,6 +191,10 @@ public sealed class TableEncoder
     // table [rows, columns by name] -> features [rows, FeatureCount]
     /// <summary>The table's rows as features, its columns matched by name (others ignored).</summary>
     /// <exception cref="ArgumentException">A column is missing or of the other kind; the message names it.</exception>
+    /// <param name="table">Rows with at least the encoder's columns, matched by name.</param>
+    /// <param name="report">Receives the counts of unseen, rare and missing values; null to skip counting.</param>
+    /// <returns>Row-major [rows, <see cref="FeatureCount"/>] features.</returns>
+    /// <exception cref="ArgumentException">A column the encoder needs is missing, or has the other kind in <paramref name="table"/>.</exception>
     public float[] Encode(Table table, EncodingReport? report = null)
     {
         ArgumentNullException.ThrowIfNull(table);
@@ -188,6 +215,9 @@ public sealed class TableEncoder
     }
 
     /// <summary>The table as a data set of encoded features (labels and class names kept).</summary>
+    /// <param name="table">Labelled rows with at least the encoder's columns, matched by name.</param>
+    /// <param name="report">Receives the counts of unseen, rare and missing values; null to skip counting.</param>
+    /// <returns>A data set of encoded features named <see cref="FeatureNames"/>.</returns>
     public Dataset ToDataset(Table table, EncodingReport? report = null)
     {
         if (table.Labels is null) throw new ArgumentException("the table has no labels", nameof(table));
@@ -198,6 +228,10 @@ public sealed class TableEncoder
     /// One row given as cells by column name: a number (or NaN / null for missing) for a numeric column, a string (or
     /// null / a missing spelling) for a categorical one. Every column the model needs must be there; others are an error.
     /// </summary>
+    /// <param name="cells">Column name to value.</param>
+    /// <param name="destination">Receives the <see cref="FeatureCount"/> encoded features.</param>
+    /// <param name="report">Receives the counts of unseen, rare and missing values; null to skip counting.</param>
+    /// <exception cref="ArgumentException">A column is missing or unknown, or a value has the wrong type for its column.</exception>
     public void EncodeRow(IReadOnlyDictionary<string, object?> cells, Span<float> destination, EncodingReport? report = null)
     {
         ArgumentNullException.ThrowIfNull(cells);

@@ -58,11 +58,11 @@ internal static class TableReader
                 if (header[d] == header[c]) throw new DataFormatException($"{source.HeaderWhere}: the column name '{header[c]}' appears twice");
         }
         if (header.Length < 2 && options.LabelRequired && options.FeatureNames is null)
-            throw new DataFormatException($"{source.HeaderWhere}: found {header.Length} column; need at least one feature column and a label column (is --delimiter right?)");
+            throw new DataFormatException($"{source.HeaderWhere}: found {header.Length} column; need at least one feature column and a label column (is CsvOptions.Delimiter right?)");
 
         foreach (string ignored in options.Ignore)
             if (Array.IndexOf(header, ignored) < 0)
-                throw new DataFormatException($"{fileName}: --ignore names the column '{ignored}', which is not in the header ({string.Join(", ", header)})");
+                throw new DataFormatException($"{fileName}: CsvOptions.Ignore names the column '{ignored}', which is not in the header ({string.Join(", ", header)})");
 
         int[]? modelFeatureColumns = null;
         if (options.FeatureNames is { } wanted)
@@ -81,7 +81,7 @@ internal static class TableReader
         {
             labelColumn = Array.IndexOf(header, labelName);
             if (labelColumn < 0 && options.LabelRequired)
-                throw new DataFormatException($"{fileName}: no label column '{labelName}' in the header ({string.Join(", ", header)}); choose one with --label");
+                throw new DataFormatException($"{fileName}: no label column '{labelName}' in the header ({string.Join(", ", header)}); choose one with CsvOptions.Label");
         }
         else if (options.FeatureNames is not null)
         {
@@ -90,7 +90,7 @@ internal static class TableReader
             // Only when labels are required (evaluate); for prediction the other columns are simply ignored.
             labelColumn = rest.Length == 1 && options.LabelRequired ? Array.IndexOf(header, rest[0]) : -1;
             if (labelColumn < 0 && options.LabelRequired)
-                throw new DataFormatException($"{fileName}: cannot tell which column holds the labels; name it with --label");
+                throw new DataFormatException($"{fileName}: cannot tell which column holds the labels; name it with CsvOptions.Label");
         }
         else labelColumn = header.Length - 1;
 
@@ -99,7 +99,7 @@ internal static class TableReader
         else
         {
             featureColumns = Enumerable.Range(0, header.Length).Where(c => c != labelColumn && !options.Ignore.Contains(header[c])).ToArray();
-            if (featureColumns.Length == 0) throw new DataFormatException($"{fileName}: no feature columns are left after the label and --ignore");
+            if (featureColumns.Length == 0) throw new DataFormatException($"{fileName}: no feature columns are left after the label and CsvOptions.Ignore");
         }
 
         return (header, featureColumns, labelColumn);
@@ -165,15 +165,15 @@ internal static class TableReader
                 if (column == labelColumn)
                     throw new DataFormatException($"{fileName}: {option} names '{name}', the label column; it names feature columns only");
                 int feature = Array.IndexOf(featureColumns, column);
-                if (feature < 0) throw new DataFormatException($"{fileName}: {option} names '{name}', which --ignore drops");
+                if (feature < 0) throw new DataFormatException($"{fileName}: {option} names '{name}', which CsvOptions.Ignore drops");
                 if (kinds[feature] is { } already && already != kind)
-                    throw new DataFormatException($"{fileName}: --categorical and --numeric both name the column '{name}'");
+                    throw new DataFormatException($"{fileName}: CsvOptions.Categorical and CsvOptions.Numeric both name the column '{name}'");
                 kinds[feature] = kind;
                 sources[feature] = KindSource.Option;
             }
         }
-        Apply(options.Categorical, "--categorical", ColumnKind.Categorical);
-        Apply(options.Numeric, "--numeric", ColumnKind.Numeric);
+        Apply(options.Categorical, "CsvOptions.Categorical", ColumnKind.Categorical);
+        Apply(options.Numeric, "CsvOptions.Numeric", ColumnKind.Numeric);
         return (kinds, sources);
     }
 
@@ -274,7 +274,7 @@ internal static class TableReader
                     if (options.Missing == MissingValues.Impute ? MissingCells.IsMissing(trimmed) : trimmed.Length == 0)
                     {
                         if (options.Missing == MissingValues.Error)
-                            throw new DataFormatException($"{source.Where}, column '{header[c]}': missing value; fill it in or drop the row (or leave out --missing error)");
+                            throw new DataFormatException($"{source.Where}, column '{header[c]}': missing value; fill it in or drop the row (or set CsvOptions.Missing to Impute)");
                         categories[f]!.Add(null);
                     }
                     else
@@ -311,7 +311,7 @@ internal static class TableReader
         }
         // A share of the rows may be empty or hold one class: the caller checks all shares together.
         if (rows == 0 && options.Share is null)
-            throw new DataFormatException(dropped > 0 ? $"{fileName}: every row lacks a label, so --drop-unlabelled left none" : $"{fileName}: the header is followed by no data rows");
+            throw new DataFormatException(dropped > 0 ? $"{fileName}: every row lacks a label, so CsvOptions.DropUnlabelled left none" : $"{fileName}: the header is followed by no data rows");
 
         IReadOnlyList<string> classNames;
         int[]? labelArray = null;
@@ -366,12 +366,12 @@ internal static class TableReader
         if (Numbers.IsNonFinite(trimmed))
             throw new DataFormatException($"{where}, column '{name}': '{Shorten(trimmed)}' is not a finite number; replace NaN and infinite values");
         if (IsCommaNumber(trimmed))
-            throw new DataFormatException($"{where}, column '{name}': '{Shorten(trimmed)}' has a comma; numbers must use '.' for the decimal point and no thousands separators (is --delimiter right?)");
+            throw new DataFormatException($"{where}, column '{name}': '{Shorten(trimmed)}' has a comma; numbers must use '.' for the decimal point and no thousands separators (is CsvOptions.Delimiter right?)");
         string hint = kindSource switch
         {
-            KindSource.Option => $"; --numeric names '{name}', so every value must be a number (leave it out to read the column as categories)",
+            KindSource.Option => $"; CsvOptions.Numeric names '{name}', so every value must be a number (leave it out to read the column as categories)",
             KindSource.Model => $" (the model reads '{name}' as a numeric column)",
-            _ => " (drop the column with --ignore if it is not a feature)",
+            _ => " (drop the column with CsvOptions.Ignore if it is not a feature)",
         };
         throw new DataFormatException($"{where}, column '{name}': '{Shorten(trimmed)}' is not a number{hint}");
     }

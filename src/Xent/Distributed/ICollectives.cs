@@ -15,45 +15,62 @@ public interface ICollectives
     int Size { get; }
 
     /// <summary>values ← Σ over processes of values, element by element; every process receives the same result.</summary>
+    /// <param name="values">This process's values in; the sums out.</param>
     void AllReduceSum(Span<float> values);
 
     /// <inheritdoc cref="AllReduceSum(Span{float})"/>
+    /// <param name="values">This process's values in; the sums out.</param>
     void AllReduceSum(Span<double> values);
 
     /// <inheritdoc cref="AllReduceSum(Span{float})"/>
+    /// <param name="values">This process's values in; the sums out.</param>
     void AllReduceSum(Span<int> values);
 
     /// <summary>values ← the values of process <paramref name="root"/>, on every process.</summary>
+    /// <param name="values">The root's values to send, or the buffer that receives them on the other processes.</param>
+    /// <param name="root">The rank whose values every process receives.</param>
     void Broadcast(Span<byte> values, int root);
 
     /// <inheritdoc cref="Broadcast(Span{byte}, int)"/>
+    /// <param name="values">The root's values to send, or the buffer that receives them on the other processes.</param>
+    /// <param name="root">The rank whose values every process receives.</param>
     void Broadcast(Span<float> values, int root);
 
     /// <summary>Ends every process of the group with <paramref name="exitCode"/>; does not return.</summary>
+    /// <param name="exitCode">The exit code of every process.</param>
     void Abort(int exitCode);
 }
 
 /// <summary>The group of one process: reductions and broadcasts leave the values as they are.</summary>
 public sealed class SingleProcess : ICollectives
 {
+    /// <summary>The one instance.</summary>
     public static readonly SingleProcess Instance = new();
 
     private SingleProcess()
     {
     }
 
+    /// <inheritdoc/>
     public int Rank => 0;
+    /// <inheritdoc/>
     public int Size => 1;
+    /// <inheritdoc/>
     public void AllReduceSum(Span<float> values) { }
+    /// <inheritdoc/>
     public void AllReduceSum(Span<double> values) { }
+    /// <inheritdoc/>
     public void AllReduceSum(Span<int> values) { }
+    /// <inheritdoc/>
     public void Broadcast(Span<byte> values, int root) { }
+    /// <inheritdoc/>
     public void Broadcast(Span<float> values, int root) { }
+    /// <inheritdoc/>
     public void Abort(int exitCode) => Environment.Exit(exitCode);
 }
 
 /// <summary>Collectives built on the primitives.</summary>
-public static class CollectiveExtensions
+internal static class CollectiveExtensions
 {
     /// <summary>Every process's list of strings, in rank order (each process broadcasts its own in turn).</summary>
     public static string[][] AllGather(this ICollectives group, IReadOnlyList<string> mine)

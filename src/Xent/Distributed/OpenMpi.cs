@@ -54,6 +54,8 @@ public sealed unsafe class OpenMpi : ICollectives, IDisposable
     }
 
     /// <summary>Initialises MPI once per process (MPI cannot be initialised twice) and returns the world group.</summary>
+    /// <returns>The group of every process of the job (MPI_COMM_WORLD).</returns>
+    /// <exception cref="DllNotFoundException">libmpi.so.40 (Open MPI) is not installed.</exception>
     public static OpenMpi Initialize() => s_instance ??= new OpenMpi();
 
     /// <summary>Whether the process was started by Open MPI's launcher (mpirun sets OMPI_COMM_WORLD_SIZE, PMIx sets PMIX_RANK).</summary>
@@ -67,11 +69,16 @@ public sealed unsafe class OpenMpi : ICollectives, IDisposable
     public static int LauncherRank =>
         int.TryParse(Environment.GetEnvironmentVariable("OMPI_COMM_WORLD_RANK") ?? Environment.GetEnvironmentVariable("PMIX_RANK"), out int rank) ? rank : 0;
 
+    /// <inheritdoc/>
     public int Rank { get; }
+    /// <inheritdoc/>
     public int Size { get; }
 
+    /// <inheritdoc/>
     public void AllReduceSum(Span<float> values) => AllReduce(values, _float);
+    /// <inheritdoc/>
     public void AllReduceSum(Span<double> values) => AllReduce(values, _double);
+    /// <inheritdoc/>
     public void AllReduceSum(Span<int> values) => AllReduce(values, _int);
 
     private void AllReduce<T>(Span<T> values, nint type) where T : unmanaged
@@ -85,12 +92,14 @@ public sealed unsafe class OpenMpi : ICollectives, IDisposable
         }
     }
 
+    /// <inheritdoc/>
     public void Broadcast(Span<byte> values, int root)
     {
         if (values.IsEmpty) return;
         fixed (byte* p = values) Check(_bcast(p, values.Length, _byte, root, _world), "MPI_Bcast");
     }
 
+    /// <inheritdoc/>
     public void Broadcast(Span<float> values, int root)
     {
         if (values.IsEmpty) return;
@@ -98,6 +107,7 @@ public sealed unsafe class OpenMpi : ICollectives, IDisposable
     }
 
     /// <summary>MPI_Abort on MPI_COMM_WORLD: the launcher ends every process of the job.</summary>
+    /// <param name="exitCode">The exit code the launcher reports.</param>
     public void Abort(int exitCode)
     {
         _abort(_world, exitCode);

@@ -1,9 +1,18 @@
 namespace Xent.Explain;
 
 /// <summary>One factor of a chain-rule product, named the way a learner writes it.</summary>
+/// <param name="Name">The factor as written, e.g. <c>∂p/∂raw</c>.</param>
+/// <param name="Value">Its value at the sample's forward pass.</param>
 public sealed record ChainFactor(string Name, double Value);
 
 /// <summary>The chain rule for one parameter and one sample, with the backpropagated value beside it.</summary>
+/// <param name="Sample">The sample's index in <see cref="WorkedExample.Samples"/>.</param>
+/// <param name="Factors">The factors, outermost (∂CE/∂p) first.</param>
+/// <param name="Formula">The product written out with the factors' names.</param>
+/// <param name="Product">The product of the factors' values.</param>
+/// <param name="Backpropagated">The same derivative as backpropagation computes it; equal to <paramref name="Product"/> up to rounding.</param>
+/// <param name="ClosedForm">The simplified closed form's value (e.g. (p − 1)·hidden), or null when there is none to show.</param>
+/// <param name="ClosedFormText">The closed form as written, or null.</param>
 public sealed record ChainRuleSample(int Sample, IReadOnlyList<ChainFactor> Factors, string Formula, double Product, double Backpropagated, double? ClosedForm, string? ClosedFormText);
 
 /// <summary>
@@ -14,6 +23,12 @@ public sealed record ChainRuleSample(int Sample, IReadOnlyList<ChainFactor> Fact
 /// </summary>
 public static class ChainRule
 {
+    /// <summary>The chain rule for one parameter and one sample of the example.</summary>
+    /// <param name="example">The worked example with its current parameter values.</param>
+    /// <param name="name">The parameter, w1 … w10 or b1 … b5 (any case).</param>
+    /// <param name="sample">The sample's index, 0 … 2.</param>
+    /// <returns>The factors, their product and the backpropagated value.</returns>
+    /// <exception cref="ArgumentException">No parameter has that name.</exception>
     public static ChainRuleSample For(WorkedExample example, string name, int sample)
     {
         ParameterLocation l = WorkedExample.Locate(name);

@@ -4,22 +4,11 @@ using Xent.Numerics;
 
 namespace Xent.Layers;
 
-/// <summary>The element-wise nonlinearity a <see cref="Dense"/> layer applies after its affine map.</summary>
-public enum Activation
-{
-    Identity,
-    Relu,
-    LeakyRelu,
-    Softplus,
-    Sigmoid,
-    Tanh,
-}
-
 /// <summary>
 /// Forward and backward of each activation, side by side. Backward takes the pre-activation z and the
 /// activation y = f(z) (whichever the derivative is cheaper from) and writes zGrad = yGrad · f′(z).
 /// </summary>
-public static class Activations
+internal static class Activations
 {
     /// <summary>Slope of <see cref="Activation.LeakyRelu"/> for negative inputs (PyTorch's default).</summary>
     public const float LeakySlope = 0.01f;

@@ -8,6 +8,11 @@ namespace Xent.Layers;
 /// </summary>
 public sealed class Dense
 {
+    /// <summary>A layer y = f(x·Wᵀ + b) with zero weights (call <see cref="Initialize(long)"/> or set them).</summary>
+    /// <param name="inputs">The width of x.</param>
+    /// <param name="outputs">The width of y (the number of units).</param>
+    /// <param name="activation">The nonlinearity f; <see cref="Activation.Identity"/> for logits.</param>
+    /// <param name="name">The prefix of the parameters' names (<c>name.weight</c>, <c>name.bias</c>).</param>
     public Dense(int inputs, int outputs, Activation activation = Activation.Identity, string name = "dense")
     {
         if (inputs <= 0) throw new ArgumentOutOfRangeException(nameof(inputs), inputs, "a layer needs at least one input");
@@ -20,9 +25,13 @@ public sealed class Dense
         Bias = new Parameter($"{name}.bias", [outputs]);
     }
 
+    /// <summary>The width of the layer's input.</summary>
     public int Inputs { get; }
+    /// <summary>The number of units: the width of the output.</summary>
     public int Outputs { get; }
+    /// <summary>The nonlinearity applied after the affine map.</summary>
     public Activation Activation { get; }
+    /// <summary>The layer's name, the prefix of its parameters' names.</summary>
     public string Name { get; }
 
     /// <summary>W [outputs, inputs].</summary>
@@ -31,13 +40,17 @@ public sealed class Dense
     /// <summary>b [outputs].</summary>
     public Parameter Bias { get; }
 
+    /// <summary>outputs × inputs + outputs.</summary>
     public int ParameterCount => Weight.Length + Bias.Length;
 
     /// <summary>
     /// He initialisation (normal, std √(2/inputs)) for the ReLU family, Glorot (uniform on ±√(6/(inputs+outputs)))
     /// for the others; biases start at zero.
     /// </summary>
-    public void Initialize(RandomSource random)
+    /// <param name="seed">The seed of the generator the weights are drawn from.</param>
+    public void Initialize(long seed) => Initialize(new RandomSource(seed));
+
+    internal void Initialize(RandomSource random)
     {
         Span<float> w = Weight.Value;
         if (Activations.IsReluFamily(Activation))
@@ -54,6 +67,11 @@ public sealed class Dense
     }
 
     // input [batch, inputs] -> preActivation z [batch, outputs], output y = f(z) [batch, outputs]
+    /// <summary>z = x·Wᵀ + b and y = f(z) for a batch of rows.</summary>
+    /// <param name="input">x, row-major [batch, Inputs].</param>
+    /// <param name="batch">The number of rows.</param>
+    /// <param name="preActivation">Receives z, [batch, Outputs].</param>
+    /// <param name="output">Receives y, [batch, Outputs]; may be <paramref name="preActivation"/> for the identity.</param>
     public void Forward(ReadOnlySpan<float> input, int batch, Span<float> preActivation, Span<float> output)
     {
         int n = batch * Outputs;
@@ -67,6 +85,15 @@ public sealed class Dense
     // outputGrad [batch, outputs] -> inputGrad [batch, inputs] (skipped when empty); adds into Weight.Gradient and Bias.Gradient
     // (or, with accumulate false, writes them: no need to clear them first). preActivationGrad [batch, outputs] is scratch and
     // may alias outputGrad.
+    /// <summary>From ∂L/∂y: ∂L/∂W += (∂L/∂z)ᵀ·x, ∂L/∂b += Σrows ∂L/∂z and ∂L/∂x = ∂L/∂z·W, where ∂L/∂z = ∂L/∂y·f′(z).</summary>
+    /// <param name="input">x of the forward pass, [batch, Inputs].</param>
+    /// <param name="preActivation">z of the forward pass, [batch, Outputs].</param>
+    /// <param name="output">y of the forward pass, [batch, Outputs].</param>
+    /// <param name="outputGrad">∂L/∂y, [batch, Outputs].</param>
+    /// <param name="batch">The number of rows.</param>
+    /// <param name="preActivationGrad">Scratch for ∂L/∂z, [batch, Outputs]; may alias <paramref name="outputGrad"/>.</param>
+    /// <param name="inputGrad">Receives ∂L/∂x, [batch, Inputs]; empty to skip it (the first layer).</param>
+    /// <param name="accumulate">True to add into the parameters' gradients, false to overwrite them.</param>
     public void Backward(ReadOnlySpan<float> input, ReadOnlySpan<float> preActivation, ReadOnlySpan<float> output,
         ReadOnlySpan<float> outputGrad, int batch, Span<float> preActivationGrad, Span<float> inputGrad, bool accumulate = true)
     {
@@ -88,6 +115,8 @@ public sealed class Dense
         if (!inputGrad.IsEmpty) MatMul.Multiply(zGrad, Weight.Value, inputGrad, batch, Outputs, Inputs);
     }
 
+    /// <summary>Reads like <c>Dense(4 => 16, Relu)</c>.</summary>
+    /// <returns>The layer's sizes and activation.</returns>
     public override string ToString() =>
         Activation == Activation.Identity ? $"Dense({Inputs} => {Outputs})" : $"Dense({Inputs} => {Outputs}, {Activation})";
 }

@@ -18,6 +18,9 @@ public sealed class Network
     private float[][] _gradients = [];
     private float[] _scratch = [];
 
+    /// <summary>A network of the given layers, applied in order; each layer's inputs must equal the previous layer's outputs.</summary>
+    /// <param name="layers">At least one layer, with distinct names; the last one's outputs are the logits.</param>
+    /// <exception cref="ArgumentException">No layers, sizes that do not chain, or a repeated name.</exception>
     public Network(params Dense[] layers)
     {
         if (layers.Length == 0) throw new ArgumentException("a network needs at least one layer", nameof(layers));
@@ -35,6 +38,12 @@ public sealed class Network
     /// with <paramref name="activation"/>, an output layer named output with no activation, initialised from
     /// <paramref name="seed"/>.
     /// </summary>
+    /// <param name="inputs">The number of features.</param>
+    /// <param name="hidden">The width of each hidden layer; empty for a linear softmax classifier.</param>
+    /// <param name="classes">The number of classes (outputs).</param>
+    /// <param name="activation">The hidden layers' nonlinearity.</param>
+    /// <param name="seed">The seed of the weight initialisation.</param>
+    /// <returns>The initialised network.</returns>
     public static Network CreateClassifier(int inputs, IReadOnlyList<int> hidden, int classes, Activation activation = Activation.Relu, long seed = 0)
     {
         var layers = new List<Dense>();
@@ -50,21 +59,38 @@ public sealed class Network
         return network;
     }
 
+    /// <summary>The layers, input first.</summary>
     public IReadOnlyList<Dense> Layers => _layers;
+    /// <summary>Every trainable tensor: each layer's weight then its bias, input layer first (the order optimizers and model files use).</summary>
     public IReadOnlyList<Parameter> Parameters => _parameters;
+    /// <summary>The number of features the first layer takes.</summary>
     public int InputCount => _layers[0].Inputs;
+    /// <summary>The number of logits the last layer gives.</summary>
     public int ClassCount => _layers[^1].Outputs;
+    /// <summary>The number of trainable scalars (weights and biases).</summary>
     public int ParameterCount => _layers.Sum(l => l.ParameterCount);
 
-    public void Initialize(RandomSource random)
+    /// <summary>
+    /// Draws every layer's weights afresh from <paramref name="seed"/> (He or Glorot by activation, as
+    /// <see cref="Dense.Initialize(long)"/>) and zeroes the biases; the same seed gives the same weights on every machine.
+    /// </summary>
+    /// <param name="seed">The seed of the generator; the layers draw from it in order.</param>
+    public void Initialize(long seed) => Initialize(new RandomSource(seed));
+
+    internal void Initialize(RandomSource random)
     {
         foreach (Dense layer in _layers) layer.Initialize(random);
     }
 
+    /// <summary>The parameter of that name, e.g. <c>hidden1.weight</c>.</summary>
+    /// <param name="name">The parameter's name: the layer's name, then <c>.weight</c> or <c>.bias</c>.</param>
+    /// <returns>The parameter (its values and gradient are live).</returns>
+    /// <exception cref="KeyNotFoundException">No parameter has that name; the message lists them.</exception>
     public Parameter GetParameter(string name) =>
         _parameters.FirstOrDefault(p => p.Name == name) ?? throw new KeyNotFoundException($"no parameter named '{name}'; the network has {string.Join(", ", _parameters.Select(p => p.Name))}");
 
     /// <summary>Grows the activation buffers to hold <paramref name="batch"/> rows; smaller batches reuse them.</summary>
+    /// <param name="batch">The number of rows the next Forward and Backward will take.</param>
     public void EnsureCapacity(int batch)
     {
         // The growth lives in its own method: its lambdas capture batch, and a captured parameter makes C# allocate
@@ -83,6 +109,10 @@ public sealed class Network
 
     // input [batch, inputs] -> logits [batch, classes]; the span is the network's own buffer, valid until the next Forward.
     // The training forward pass: it keeps every layer's activations for Backward, so one thread at a time (predict with Infer).
+    /// <summary>The training forward pass: keeps every layer's pre-activation and activation for <see cref="Backward"/>, so one thread at a time (predict with <see cref="Infer"/>).</summary>
+    /// <param name="input">Row-major [batch, <see cref="InputCount"/>] features.</param>
+    /// <param name="batch">The number of rows.</param>
+    /// <returns>The logits [batch, <see cref="ClassCount"/>]: the network's own buffer, valid until the next Forward.</returns>
     public ReadOnlySpan<float> Forward(ReadOnlySpan<float> input, int batch)
     {
         if (batch < 0) throw new ArgumentOutOfRangeException(nameof(batch));
@@ -98,13 +128,24 @@ public sealed class Network
     }
 
     /// <summary>The activation y of layer <paramref name="index"/> from the last Forward, [batch, outputs].</summary>
+    /// <param name="index">The layer, 0 for the first.</param>
+    /// <param name="batch">The batch size of the last Forward.</param>
+    /// <returns>A view of the network's buffer.</returns>
     public ReadOnlySpan<float> LayerOutput(int index, int batch) => _outputs[index].AsSpan(0, batch * _layers[index].Outputs);
 
     /// <summary>The pre-activation z of layer <paramref name="index"/> from the last Forward, [batch, outputs].</summary>
+    /// <param name="index">The layer, 0 for the first.</param>
+    /// <param name="batch">The batch size of the last Forward.</param>
+    /// <returns>A view of the network's buffer.</returns>
     public ReadOnlySpan<float> LayerPreActivation(int index, int batch) => _preActivations[index].AsSpan(0, batch * _layers[index].Outputs);
 
     // input [batch, inputs] (the one given to the last Forward), logitsGrad [batch, classes] -> adds into every parameter's gradient
     // (with accumulate false, writes them instead, so that a training step needs no ZeroGrad pass first)
+    /// <summary>Backpropagates ∂L/∂logits through every layer into each parameter's <see cref="Parameter.Gradient"/>.</summary>
+    /// <param name="input">The [batch, InputCount] features given to the last <see cref="Forward"/>.</param>
+    /// <param name="logitsGrad">∂L/∂logits, [batch, ClassCount].</param>
+    /// <param name="batch">The number of rows of the last Forward.</param>
+    /// <param name="accumulate">True to add into the gradients; false to overwrite them (no <see cref="ZeroGrad"/> needed first).</param>
     public void Backward(ReadOnlySpan<float> input, ReadOnlySpan<float> logitsGrad, int batch, bool accumulate = true)
     {
         if (batch > _capacity) throw new InvalidOperationException("Backward needs a Forward of the same batch first");
@@ -120,6 +161,7 @@ public sealed class Network
         }
     }
 
+    /// <summary>Sets every parameter's gradient to zero.</summary>
     public void ZeroGrad()
     {
         foreach (Parameter p in _parameters) p.Gradient.AsSpan().Clear();
@@ -131,6 +173,9 @@ public sealed class Network
     /// each call borrows its own scratch, so any number of threads may predict with one network at once (as long as no
     /// thread trains it at the same time).
     /// </summary>
+    /// <param name="input">Row-major [batch, InputCount] features.</param>
+    /// <param name="batch">The number of rows.</param>
+    /// <param name="logits">Receives [batch, ClassCount] logits.</param>
     public void Infer(ReadOnlySpan<float> input, int batch, Span<float> logits)
     {
         if (batch < 0) throw new ArgumentOutOfRangeException(nameof(batch));
@@ -167,6 +212,10 @@ public sealed class Network
     }
 
     // input [batch, inputs] -> probabilities [batch, classes]; safe to call from several threads at once (see Infer)
+    /// <summary>The softmax of <see cref="Infer"/>'s logits; thread-safe as Infer.</summary>
+    /// <param name="input">Row-major [batch, InputCount] features.</param>
+    /// <param name="batch">The number of rows.</param>
+    /// <param name="probabilities">Receives [batch, ClassCount] probabilities, each row summing to 1.</param>
     public void PredictProbabilities(ReadOnlySpan<float> input, int batch, Span<float> probabilities)
     {
         Infer(input, batch, probabilities);
@@ -174,6 +223,10 @@ public sealed class Network
     }
 
     // input [batch, inputs] -> classes [batch] (argmax of the logits, which is the argmax of the probabilities); thread-safe as Infer
+    /// <summary>The argmax of each row's logits (the argmax of its probabilities); thread-safe as <see cref="Infer"/>.</summary>
+    /// <param name="input">Row-major [batch, InputCount] features.</param>
+    /// <param name="batch">The number of rows.</param>
+    /// <param name="classes">Receives [batch] class indices.</param>
     public void Predict(ReadOnlySpan<float> input, int batch, Span<int> classes)
     {
         float[] logits = new float[batch * ClassCount];
@@ -182,6 +235,7 @@ public sealed class Network
     }
 
     /// <summary>A deep copy of the architecture and the current parameter values.</summary>
+    /// <returns>A new network with its own buffers.</returns>
     public Network Clone()
     {
         var copy = new Network(_layers.Select(l => new Dense(l.Inputs, l.Outputs, l.Activation, l.Name)).ToArray());
@@ -190,6 +244,7 @@ public sealed class Network
     }
 
     /// <summary>Copies parameter values from a network of the same architecture.</summary>
+    /// <param name="other">A network with the same layer sizes.</param>
     public void CopyParametersFrom(Network other)
     {
         if (other._parameters.Length != _parameters.Length) throw new ArgumentException("architectures differ", nameof(other));
@@ -201,6 +256,7 @@ public sealed class Network
     }
 
     /// <summary>Reads like <c>Dense(4 => 16, Relu) → Dense(16 => 3)  [131 parameters]</c>.</summary>
+    /// <returns>One line: each layer, then the parameter count.</returns>
     public override string ToString() =>
         $"{string.Join(" → ", _layers.Select(l => l.ToString()))}  [{ParameterCount} parameters]";
 }

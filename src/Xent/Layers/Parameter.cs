@@ -6,6 +6,10 @@ namespace Xent.Layers;
 /// </summary>
 public sealed class Parameter
 {
+    /// <summary>A parameter of zeros with a gradient of zeros.</summary>
+    /// <param name="name">Its name, unique within a network.</param>
+    /// <param name="shape">Its dimensions, each positive (e.g. [outputs, inputs] for a weight).</param>
+    /// <exception cref="ArgumentException">The name is blank or a dimension is not positive.</exception>
     public Parameter(string name, int[] shape)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
@@ -17,11 +21,18 @@ public sealed class Parameter
         Gradient = new float[length];
     }
 
+    /// <summary>The name the model file stores the values under.</summary>
     public string Name { get; }
+    /// <summary>The dimensions; the values are row-major.</summary>
     public int[] Shape { get; }
+    /// <summary>The values, row-major; optimizers update them in place.</summary>
     public float[] Value { get; }
+    /// <summary>∂L/∂Value, the same length as <see cref="Value"/>; backward passes write or add into it.</summary>
     public float[] Gradient { get; }
+    /// <summary>The number of scalars: the product of <see cref="Shape"/>.</summary>
     public int Length => Value.Length;
 
+    /// <summary>Reads like <c>hidden1.weight [16, 4]</c>.</summary>
+    /// <returns>The name and shape.</returns>
     public override string ToString() => $"{Name} [{string.Join(", ", Shape)}]";
 }

@@ -8,6 +8,10 @@ namespace Xent.Losses;
 /// </summary>
 public sealed class BinaryCrossEntropyWithLogits
 {
+    /// <summary>The loss with PyTorch's options.</summary>
+    /// <param name="weights">A weight per element, or null for all ones.</param>
+    /// <param name="positiveWeights">A weight pw per column for the positive term, or null for all ones.</param>
+    /// <param name="reduction">How the element losses are combined; <c>mean</c> divides by the element count.</param>
     public BinaryCrossEntropyWithLogits(float[]? weights = null, float[]? positiveWeights = null, Reduction reduction = Reduction.Mean)
     {
         Weights = weights;
@@ -21,6 +25,7 @@ public sealed class BinaryCrossEntropyWithLogits
     /// <summary>A weight for the positive term per column (length = columns), or null for all ones.</summary>
     public float[]? PositiveWeights { get; }
 
+    /// <summary>How the element losses are combined.</summary>
     public Reduction Reduction { get; }
 
     private static double Softplus(double x) => Math.Max(x, 0) + Math.Log(1 + Math.Exp(-Math.Abs(x)));
@@ -28,6 +33,12 @@ public sealed class BinaryCrossEntropyWithLogits
     private static double Sigmoid(double x) => x >= 0 ? 1 / (1 + Math.Exp(-x)) : Math.Exp(x) / (1 + Math.Exp(x));
 
     // logits [rows, columns], targets [rows, columns] -> losses [rows, columns] (when not empty); returns the reduced loss
+    /// <summary>The element losses ℓ and their reduction.</summary>
+    /// <param name="logits">Row-major [rows, columns] logits x.</param>
+    /// <param name="targets">Row-major [rows, columns] targets y in [0, 1].</param>
+    /// <param name="columns">The number of columns (outputs per row).</param>
+    /// <param name="losses">Receives [rows, columns] element losses; empty to skip them.</param>
+    /// <returns>The reduced loss.</returns>
     public double Forward(ReadOnlySpan<float> logits, ReadOnlySpan<float> targets, int columns, Span<float> losses)
     {
         Check(logits, targets, columns);
@@ -46,6 +57,11 @@ public sealed class BinaryCrossEntropyWithLogits
 
     // logits [rows, columns], targets [rows, columns] -> logitsGrad [rows, columns]; returns the reduced loss
     /// <summary>∂ℓ/∂x = w·[(1 − y)·σ(x) − pw·y·σ(−x)], divided by the element count for <c>mean</c>.</summary>
+    /// <param name="logits">Row-major [rows, columns] logits x.</param>
+    /// <param name="targets">Row-major [rows, columns] targets y in [0, 1].</param>
+    /// <param name="columns">The number of columns (outputs per row).</param>
+    /// <param name="logitsGrad">Receives [rows, columns] ∂ℓ/∂x.</param>
+    /// <returns>The reduced loss.</returns>
     public double ForwardBackward(ReadOnlySpan<float> logits, ReadOnlySpan<float> targets, int columns, Span<float> logitsGrad)
     {
         double loss = Forward(logits, targets, columns, Span<float>.Empty);

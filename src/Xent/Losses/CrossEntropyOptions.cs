@@ -12,9 +12,12 @@ public sealed record CrossEntropyOptions
     /// <summary>ε in [0, 1]: the target becomes (1 − ε)·onehot + ε/C.</summary>
     public float LabelSmoothing { get; init; }
 
+    /// <summary>How the row losses are combined (PyTorch's default: the weighted mean).</summary>
     public Reduction Reduction { get; init; } = Reduction.Mean;
 
     /// <summary>Throws <see cref="ArgumentException"/> naming the first bad field.</summary>
+    /// <param name="classCount">The number of classes, to check the weights' length against; null to skip that check.</param>
+    /// <exception cref="ArgumentException">A field is out of range.</exception>
     public void Validate(int? classCount = null)
     {
         if (!(LabelSmoothing >= 0 && LabelSmoothing <= 1))

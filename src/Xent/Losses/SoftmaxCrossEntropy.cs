@@ -11,15 +11,20 @@ namespace Xent.Losses;
 /// </summary>
 public sealed class SoftmaxCrossEntropy : IClassificationLoss
 {
+    /// <summary>The loss with the given options.</summary>
+    /// <param name="options">Class weights, ignore index, label smoothing and reduction; null for PyTorch's defaults.</param>
+    /// <exception cref="ArgumentException">An option is out of range.</exception>
     public SoftmaxCrossEntropy(CrossEntropyOptions? options = null)
     {
         Options = options ?? new CrossEntropyOptions();
         Options.Validate();
     }
 
+    /// <summary>The options the loss was built with.</summary>
     public CrossEntropyOptions Options { get; }
 
 
+    /// <inheritdoc/>
     public double Forward(ReadOnlySpan<float> logits, ReadOnlySpan<int> targets, int batch, int classes, Span<float> rowLosses)
     {
         Check(logits, targets, batch, classes);
@@ -39,6 +44,13 @@ public sealed class SoftmaxCrossEntropy : IClassificationLoss
     /// The fused softmax-cross-entropy backward: ∂loss/∂logits = [(1−ε)·w[y]·(p − onehot) + (ε/C)·(p·Σw − w)] / denominator,
     /// where denominator is Σ w[yn] for <c>mean</c> and 1 otherwise; zero for ignored rows. Returns the reduced loss.
     /// </summary>
+    /// <param name="logits">Row-major [batch, classes] logits (never probabilities).</param>
+    /// <param name="targets">[batch] class indices.</param>
+    /// <param name="batch">The number of rows.</param>
+    /// <param name="classes">The number of classes.</param>
+    /// <param name="logitsGrad">Receives ∂loss/∂logits, [batch, classes].</param>
+    /// <returns>The reduced loss.</returns>
+    /// <exception cref="ArgumentException">A target is outside [0, classes) and not the ignore index, or a span is too short.</exception>
     public double ForwardBackward(ReadOnlySpan<float> logits, ReadOnlySpan<int> targets, int batch, int classes, Span<float> logitsGrad)
     {
         Check(logits, targets, batch, classes);
@@ -91,6 +103,12 @@ public sealed class SoftmaxCrossEntropy : IClassificationLoss
     /// ℓn = −Σc w[c]·q[n,c]·log p[n,c]; <c>mean</c> divides by the number of rows. A class with q = 0 contributes 0
     /// even when its probability is 0 (the limit 0·log 0 = 0).
     /// </summary>
+    /// <param name="logits">Row-major [batch, classes] logits.</param>
+    /// <param name="targetProbabilities">Row-major [batch, classes] target probabilities, each row summing to 1.</param>
+    /// <param name="batch">The number of rows.</param>
+    /// <param name="classes">The number of classes.</param>
+    /// <param name="rowLosses">Receives [batch] per-row losses; empty to skip them.</param>
+    /// <returns>The reduced loss.</returns>
     public double ForwardProbabilities(ReadOnlySpan<float> logits, ReadOnlySpan<float> targetProbabilities, int batch, int classes, Span<float> rowLosses)
     {
         CheckProbabilities(logits, targetProbabilities, batch, classes);
@@ -118,6 +136,12 @@ public sealed class SoftmaxCrossEntropy : IClassificationLoss
     /// The fused backward for soft targets: ∂ℓn/∂x[j] = p[j]·Σc w[c]·q[c] − w[j]·q[j], divided by the number of rows
     /// for <c>mean</c>. Returns the reduced loss.
     /// </summary>
+    /// <param name="logits">Row-major [batch, classes] logits.</param>
+    /// <param name="targetProbabilities">Row-major [batch, classes] target probabilities, each row summing to 1.</param>
+    /// <param name="batch">The number of rows.</param>
+    /// <param name="classes">The number of classes.</param>
+    /// <param name="logitsGrad">Receives ∂loss/∂logits, [batch, classes].</param>
+    /// <returns>The reduced loss.</returns>
     public double ForwardBackwardProbabilities(ReadOnlySpan<float> logits, ReadOnlySpan<float> targetProbabilities, int batch, int classes, Span<float> logitsGrad)
     {
         CheckProbabilities(logits, targetProbabilities, batch, classes);

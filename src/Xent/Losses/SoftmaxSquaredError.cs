@@ -7,10 +7,13 @@ namespace Xent.Losses;
 /// ℓn = Σc (p[n,c] − onehot[n,c])², averaged over the rows (or summed). It is here so that it can be
 /// compared with cross entropy: its slope for a confidently wrong prediction is bounded, cross entropy's is not.
 /// </summary>
+/// <param name="reduction">Mean over the rows or sum (None sums where one number is needed).</param>
 public sealed class SoftmaxSquaredError(Reduction reduction = Reduction.Mean) : IClassificationLoss
 {
+    /// <summary>How the row losses are combined.</summary>
     public Reduction Reduction { get; } = reduction;
 
+    /// <inheritdoc/>
     public double Forward(ReadOnlySpan<float> logits, ReadOnlySpan<int> targets, int batch, int classes, Span<float> rowLosses)
     {
         Span<float> p = classes <= 256 ? stackalloc float[classes] : new float[classes];
@@ -36,6 +39,12 @@ public sealed class SoftmaxSquaredError(Reduction reduction = Reduction.Mean) : 
     /// With g = ∂ℓ/∂p = 2(p − onehot), the softmax Jacobian gives ∂ℓ/∂x[j] = p[j]·(g[j] − Σc g[c]·p[c]);
     /// divided by the batch size for <c>mean</c>.
     /// </summary>
+    /// <param name="logits">Row-major [batch, classes] logits (never probabilities).</param>
+    /// <param name="targets">[batch] class indices.</param>
+    /// <param name="batch">The number of rows.</param>
+    /// <param name="classes">The number of classes.</param>
+    /// <param name="logitsGrad">Receives ∂loss/∂logits, [batch, classes].</param>
+    /// <returns>The reduced loss.</returns>
     public double ForwardBackward(ReadOnlySpan<float> logits, ReadOnlySpan<int> targets, int batch, int classes, Span<float> logitsGrad)
     {
         double sum = 0;

@@ -5,7 +5,7 @@ namespace Xent.Models;
 /// are flushed to disk, and the temporary file is renamed over the target. A failure deletes the temporary file
 /// and leaves whatever was at the target untouched.
 /// </summary>
-public static class AtomicFile
+internal static class AtomicFile
 {
     private static readonly HashSet<string> Pending = [];
     private static volatile bool s_aborted;

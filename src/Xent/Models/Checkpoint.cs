@@ -11,9 +11,15 @@ namespace Xent.Models;
 /// </summary>
 public static class Checkpoint
 {
+    /// <summary>The checkpoint's file name inside its folder.</summary>
     public const string FileName = "checkpoint.safetensors";
+    /// <summary>The value of the <c>format</c> metadata entry that marks a checkpoint.</summary>
     public const string Format = "xent-checkpoint";
 
+    /// <summary>Saves <paramref name="trainer"/>'s weights and complete state to <paramref name="directory"/>/<see cref="FileName"/>, atomically, replacing an earlier checkpoint there.</summary>
+    /// <param name="directory">The checkpoint folder; created if it does not exist.</param>
+    /// <param name="trainer">The trainer whose network, optimizer and state are saved (between batches or epochs).</param>
+    /// <param name="settings">The caller's own description of the run (any string, e.g. JSON), returned by <see cref="ReadSettings"/>.</param>
     public static void Save(string directory, Trainer trainer, string settings)
     {
         Directory.CreateDirectory(directory);
@@ -29,12 +35,15 @@ public static class Checkpoint
             ["xent_version"] = Classifier.Version,
             ["settings"] = settings,
             // The state record itself: its buffers are the tensors above, everything else is its JSON.
-            ["state"] = JsonSerializer.Serialize(state, Classifier.JsonOptions),
+            ["state"] = JsonSerializer.Serialize(state, ModelJson.Files.TrainingState),
         };
         SafeTensors.Write(Path.Combine(directory, FileName), tensors, metadata);
     }
 
     /// <summary>The settings string saved with the checkpoint in <paramref name="directory"/>.</summary>
+    /// <param name="directory">The checkpoint folder.</param>
+    /// <returns>The <c>settings</c> string given to <see cref="Save"/>.</returns>
+    /// <exception cref="ModelFileException">The folder holds no valid checkpoint.</exception>
     public static string ReadSettings(string directory)
     {
         (_, Dictionary<string, string> metadata) = Open(directory, out _);
@@ -42,11 +51,14 @@ public static class Checkpoint
     }
 
     /// <summary>Restores the weights and the trainer state saved in <paramref name="directory"/> into a fresh trainer of the same run.</summary>
+    /// <param name="directory">The checkpoint folder.</param>
+    /// <param name="trainer">A trainer built with the same network shape and options as the saved one; its network's weights are replaced.</param>
+    /// <exception cref="ModelFileException">The checkpoint is invalid or belongs to another network or optimizer.</exception>
     public static void Restore(string directory, Trainer trainer)
     {
         (Dictionary<string, NamedTensor> tensors, Dictionary<string, string> metadata) = Open(directory, out string name);
         TrainingState scalars;
-        try { scalars = JsonSerializer.Deserialize<TrainingState>(metadata["state"], Classifier.JsonOptions) ?? throw new JsonException(); }
+        try { scalars = JsonSerializer.Deserialize(metadata["state"], ModelJson.Files.TrainingState) ?? throw new JsonException(); }
         catch (JsonException) { throw new ModelFileException($"{name}: the training state is not valid"); }
         float[] Take(string tensor, int length)
         {

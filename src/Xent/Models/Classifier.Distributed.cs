@@ -3,9 +3,11 @@ using Xent.Distributed;
 using Xent.Layers;
 using Xent.Training;
 
-namespace Xent.Models;
+namespace Xent;
 
 /// <summary>This process's part of a data-parallel run: its training rows (with their place in the whole training set) and its validation rows.</summary>
+/// <param name="Train">This process's training rows, each with its index in the whole training set.</param>
+/// <param name="Validation">This process's validation rows, or null when there are none.</param>
 public sealed record SharedSplit(TrainingShare Train, Dataset? Validation);
 
 public sealed partial class Classifier
@@ -17,6 +19,13 @@ public sealed partial class Classifier
     /// stratified split as <see cref="Split.Stratified(Dataset, double, long)"/> would on the whole set, and keeps its own rows of each part. With
     /// a <paramref name="validation"/> share (a separate file), there is no split.
     /// </summary>
+    /// <param name="rows">This process's rows of the data set, in file order.</param>
+    /// <param name="share">Which rows are this process's (row i belongs to process i mod N).</param>
+    /// <param name="rowCount">The number of rows of the whole data set, over all processes.</param>
+    /// <param name="group">The processes of the run; every one calls this method with the same arguments but its own rows.</param>
+    /// <param name="options">The options of the run; their validation fraction and seed decide the split.</param>
+    /// <param name="validation">This process's share of a separate validation set, or null to split one off.</param>
+    /// <returns>This process's training rows and its validation rows.</returns>
     public static SharedSplit SplitShared(Dataset rows, RowShare share, int rowCount, ICollectives group, ClassifierOptions options, Dataset? validation = null)
     {
         if (rows.RowCount != share.RowsOf(rowCount)) throw new ArgumentException($"share {share.Index} of {rowCount} rows holds {share.RowsOf(rowCount)} rows, not {rows.RowCount}", nameof(rows));
@@ -45,6 +54,13 @@ public sealed partial class Classifier
     /// weights count all training rows, and the trainer all-reduces every step's gradient, so every process returns the
     /// same classifier, equal to a single process's up to the order of float additions.
     /// </summary>
+    /// <param name="split">This process's part, from <see cref="SplitShared"/>.</param>
+    /// <param name="group">The processes of the run.</param>
+    /// <param name="options">The network and training options, the same on every process; null for the defaults.</param>
+    /// <param name="progress">Receives one report per epoch (with metrics over all processes); null for none.</param>
+    /// <param name="hooks">Callbacks before training, after each batch and after each epoch; null for none.</param>
+    /// <param name="cancellationToken">Checked before every batch; a stop on one process must be agreed by all (the trainer all-reduces a stop flag).</param>
+    /// <returns>The trained classifier, the same on every process.</returns>
     public static Classifier TrainShared(SharedSplit split, ICollectives group, ClassifierOptions? options = null,
         IProgress<EpochReport>? progress = null, TrainingHooks? hooks = null, CancellationToken cancellationToken = default)
     {
@@ -82,6 +98,9 @@ public sealed partial class Classifier
     /// <see cref="Evaluate(Dataset)"/> over the rows that the processes of <paramref name="group"/> hold together: each process's
     /// confusion matrix and summed log loss are all-reduced, so every process gets the metrics of all the rows.
     /// </summary>
+    /// <param name="data">This process's labelled rows.</param>
+    /// <param name="group">The processes holding the other rows.</param>
+    /// <returns>The metrics over the rows of all processes.</returns>
     public ClassificationMetrics Evaluate(Dataset data, ICollectives group)
     {
         if (group.Size == 1) return Evaluate(data);

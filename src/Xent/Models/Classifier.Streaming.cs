@@ -2,7 +2,7 @@ using Xent.Data;
 using Xent.Layers;
 using Xent.Training;
 
-namespace Xent.Models;
+namespace Xent;
 
 /// <summary>What a training run from a stream read and how the model does on it (<see cref="Classifier.Streamed"/>).</summary>
 public sealed record StreamedTraining
@@ -37,7 +37,15 @@ public sealed partial class Classifier
     /// A checkpoint taken by <paramref name="hooks"/> holds the position in the cache, so a resumed run with the same
     /// data and options continues mid-epoch bit for bit.
     /// </summary>
+    /// <param name="data">The training data, streamed from its shards.</param>
+    /// <param name="options">What to build and how to train it; null for the defaults.</param>
+    /// <param name="validation">Separate validation data, streamed likewise; null to split off <see cref="ClassifierOptions.ValidationFraction"/>.</param>
+    /// <param name="progress">Receives a report after every epoch; null for none.</param>
+    /// <param name="hooks">Called before training and after each epoch or batch (checkpoints); null for none.</param>
+    /// <param name="cancellationToken">Checked between batches; the caches are removed when it stops the run.</param>
+    /// <returns>The trained classifier, with <see cref="Streamed"/> saying what was read.</returns>
     /// <exception cref="DataFormatException">A bad cell, shard or header; the message is one line naming the shard and row.</exception>
+    /// <exception cref="OperationCanceledException">The token was cancelled; no model is returned.</exception>
     public static Classifier Train(StreamingData data, ClassifierOptions? options = null, StreamingData? validation = null,
         IProgress<EpochReport>? progress = null, TrainingHooks? hooks = null, CancellationToken cancellationToken = default)
     {

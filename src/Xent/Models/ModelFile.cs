@@ -1,7 +1,7 @@
 using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
 using Xent.Data;
 using Xent.Layers;
-using Xent.Training;
 
 namespace Xent.Models;
 
@@ -17,25 +17,30 @@ namespace Xent.Models;
 /// </summary>
 public static class ModelFile
 {
+    /// <summary>The value of the <c>format</c> metadata entry that marks a Xent model file.</summary>
     public const string Format = "xent-classifier";
     /// <summary>The most layers a model file may have.</summary>
     public const int MaxLayers = 64;
     /// <summary>The widest layer (inputs or outputs) a model file may have.</summary>
     public const int MaxWidth = 1 << 20;
 
-    private sealed record LayerSpec(string Name, int Inputs, int Outputs, string Activation);
-    private sealed record Architecture(int Inputs, LayerSpec[] Layers);
-    private sealed record StandardizationSpec(float[] Mean, float[] Deviation);
-    private sealed record SchemaSpec(MissingValues Missing, ColumnEncoding[] Columns);
+    // The shapes of the metadata entries, serialised through ModelJson's generated code.
+    internal sealed record LayerSpec(string Name, int Inputs, int Outputs, string Activation);
+    internal sealed record Architecture(int Inputs, LayerSpec[] Layers);
+    internal sealed record StandardizationSpec(float[] Mean, float[] Deviation);
+    internal sealed record SchemaSpec(MissingValues Missing, ColumnEncoding[] Columns);
 
     /// <summary>The format version this Xent writes; it reads this one and every earlier one.</summary>
     public const int FormatVersion = 2;
 
+    /// <summary>The <c>__metadata__</c> entries a model file of <paramref name="model"/> holds (every value a string; the structured ones JSON).</summary>
+    /// <param name="model">The classifier to describe.</param>
+    /// <returns>A new dictionary from entry name to value.</returns>
     public static Dictionary<string, string> Metadata(Classifier model)
     {
         Dictionary<string, string> metadata = BaseMetadata(model);
         // The run's curves and stopping (optional: a model built by hand has none); Load puts them back in TrainingResult.
-        if (model.TrainingResult is { } result) metadata["history"] = JsonSerializer.Serialize(result, Classifier.JsonOptions);
+        if (model.TrainingResult is { } result) metadata["history"] = JsonSerializer.Serialize(result, ModelJson.Files.TrainingResult);
         return metadata;
     }
 
@@ -45,14 +50,19 @@ public static class ModelFile
         ["format_version"] = FormatVersion.ToString(System.Globalization.CultureInfo.InvariantCulture),
         ["xent_version"] = Classifier.Version,
         ["architecture"] = JsonSerializer.Serialize(new Architecture(model.Network.InputCount,
-            model.Network.Layers.Select(l => new LayerSpec(l.Name, l.Inputs, l.Outputs, l.Activation.ToString().ToLowerInvariant())).ToArray()), Classifier.JsonOptions),
-        ["features"] = JsonSerializer.Serialize(model.FeatureNames, Classifier.JsonOptions),
-        ["classes"] = JsonSerializer.Serialize(model.ClassNames, Classifier.JsonOptions),
-        ["standardization"] = model.Standardizer is null ? "null" : JsonSerializer.Serialize(new StandardizationSpec(model.Standardizer.Mean, model.Standardizer.Deviation), Classifier.JsonOptions),
-        ["training"] = JsonSerializer.Serialize(model.Options, Classifier.JsonOptions),
-        ["schema"] = JsonSerializer.Serialize(new SchemaSpec(model.Encoder.Missing, model.Encoder.Columns.ToArray()), Classifier.JsonOptions),
+            model.Network.Layers.Select(l => new LayerSpec(l.Name, l.Inputs, l.Outputs, l.Activation.ToString().ToLowerInvariant())).ToArray()), ModelJson.Files.Architecture),
+        ["features"] = JsonSerializer.Serialize(model.FeatureNames, ModelJson.Files.IReadOnlyListString),
+        ["classes"] = JsonSerializer.Serialize(model.ClassNames, ModelJson.Files.IReadOnlyListString),
+        ["standardization"] = model.Standardizer is null ? "null" : JsonSerializer.Serialize(new StandardizationSpec(model.Standardizer.Mean, model.Standardizer.Deviation), ModelJson.Files.StandardizationSpec),
+        ["training"] = JsonSerializer.Serialize(model.Options, ModelJson.Files.ClassifierOptions),
+        ["schema"] = JsonSerializer.Serialize(new SchemaSpec(model.Encoder.Missing, model.Encoder.Columns.ToArray()), ModelJson.Files.SchemaSpec),
     };
 
+    /// <summary>Writes <paramref name="model"/> to <paramref name="path"/> atomically: a temporary file is written, loaded back with <see cref="Load"/>, and only then renamed over the target.</summary>
+    /// <param name="model">The classifier to save.</param>
+    /// <param name="path">The .safetensors file to write; its folder must exist.</param>
+    /// <param name="overwrite">Whether an existing file may be replaced; false makes an existing file an <see cref="IOException"/>.</param>
+    /// <exception cref="ModelFileException">The written file did not load back; nothing was replaced.</exception>
     public static void Save(Classifier model, string path, bool overwrite = true)
     {
         var tensors = model.Network.Parameters.Select(p => new NamedTensor(p.Name, p.Shape, p.Value)).ToList();
@@ -65,6 +75,10 @@ public static class ModelFile
         });
     }
 
+    /// <summary>Reads and validates a model file (format versions 1 and 2).</summary>
+    /// <param name="path">The .safetensors file.</param>
+    /// <returns>The classifier, with its training history when the file holds one.</returns>
+    /// <exception cref="ModelFileException">The file is corrupt, truncated, of another format or of a newer version; the message names the file and the problem.</exception>
     public static Classifier Load(string path)
     {
         (Dictionary<string, NamedTensor> tensors, Dictionary<string, string> metadata) = SafeTensors.Read(path);
@@ -74,17 +88,17 @@ public static class ModelFile
     internal static Classifier FromTensors(Dictionary<string, NamedTensor> tensors, Dictionary<string, string> metadata, string name, bool allowExtraTensors = false)
     {
         string Meta(string key) => metadata.TryGetValue(key, out string? v) ? v : throw new ModelFileException($"{name}: metadata '{key}' is missing; not a Xent model");
-        T Parse<T>(string key)
+        T Parse<T>(string key, JsonTypeInfo<T> type)
         {
-            try { return JsonSerializer.Deserialize<T>(Meta(key), Classifier.JsonOptions) ?? throw new ModelFileException($"{name}: metadata '{key}' is null"); }
+            try { return JsonSerializer.Deserialize(Meta(key), type) ?? throw new ModelFileException($"{name}: metadata '{key}' is null"); }
             catch (JsonException) { throw new ModelFileException($"{name}: metadata '{key}' is not valid JSON of the expected shape"); }
         }
         if (Meta("format") != Format) throw new ModelFileException($"{name}: format '{Meta("format")}' is not '{Format}'");
         string version = Meta("format_version");
         if (version is not ("1" or "2")) throw new ModelFileException($"{name}: format version {version} is newer than this Xent reads; upgrade Xent");
-        Architecture architecture = Parse<Architecture>("architecture");
-        string[] features = Parse<string[]>("features");
-        string[] classes = Parse<string[]>("classes");
+        Architecture architecture = Parse("architecture", ModelJson.Files.Architecture);
+        string[] features = Parse("features", ModelJson.Files.StringArray);
+        string[] classes = Parse("classes", ModelJson.Files.StringArray);
         if (architecture.Layers is null || architecture.Layers.Length == 0 || architecture.Layers.Length > MaxLayers)
             throw new ModelFileException($"{name}: the architecture must have 1 to {MaxLayers} layers");
         var layers = new Dense[architecture.Layers.Length];
@@ -108,7 +122,7 @@ public static class ModelFile
         TableEncoder? encoder = null;
         if (version != "1")
         {
-            SchemaSpec schema = Parse<SchemaSpec>("schema");
+            SchemaSpec schema = Parse("schema", ModelJson.Files.SchemaSpec);
             if (schema.Columns is null || schema.Columns.Length == 0 || schema.Columns.Length > MaxWidth)
                 throw new ModelFileException($"{name}: the schema must list 1 to {MaxWidth} columns");
             try { encoder = new TableEncoder(schema.Columns, schema.Missing); }
@@ -136,19 +150,19 @@ public static class ModelFile
         Standardizer? standardizer = null;
         if (Meta("standardization") != "null")
         {
-            StandardizationSpec s = Parse<StandardizationSpec>("standardization");
+            StandardizationSpec s = Parse("standardization", ModelJson.Files.StandardizationSpec);
             if (s.Mean is null || s.Deviation is null || s.Mean.Length != features.Length || s.Deviation.Length != features.Length)
                 throw new ModelFileException($"{name}: the standardization does not have one mean and deviation per feature");
             try { standardizer = new Standardizer(s.Mean, s.Deviation); }
             catch (ArgumentException e) { throw new ModelFileException($"{name}: bad standardization: {e.Message}"); }
         }
         ClassifierOptions? options = null;
-        try { options = JsonSerializer.Deserialize<ClassifierOptions>(Meta("training"), Classifier.JsonOptions); }
+        try { options = JsonSerializer.Deserialize(Meta("training"), ModelJson.Files.ClassifierOptions); }
         catch (JsonException) { throw new ModelFileException($"{name}: metadata 'training' is not valid JSON of the expected shape"); }
         TrainingResult? history = null;
         if (metadata.TryGetValue("history", out string? historyJson))
         {
-            try { history = JsonSerializer.Deserialize<TrainingResult>(historyJson, Classifier.JsonOptions); }
+            try { history = JsonSerializer.Deserialize(historyJson, ModelJson.Files.TrainingResult); }
             catch (JsonException) { throw new ModelFileException($"{name}: metadata 'history' is not valid JSON of the expected shape"); }
         }
         return new Classifier(network, standardizer, features, classes, options, encoder) { TrainingResult = history };

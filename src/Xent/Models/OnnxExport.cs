@@ -2,8 +2,9 @@ using System.Buffers.Binary;
 using Google.Protobuf;
 using Xent.Data;
 using Xent.Layers;
+using Xent.Models;
 
-namespace Xent.Models;
+namespace Xent;
 
 /// <summary>
 /// Writes a <see cref="Classifier"/> as a standard ONNX model (IR version 8, opset 13 and ai.onnx.ml opset 2). A model of
@@ -32,14 +33,24 @@ public static class OnnxExport
 
     /// <summary>The graph's inputs: ("features", "float", F) for a model of plain numeric features, otherwise one
     /// (column name, "float" or "string", 1) per original column.</summary>
+    /// <param name="model">The classifier to be exported.</param>
+    /// <returns>The inputs in graph order: name, ONNX element type and width.</returns>
     public static IReadOnlyList<(string Name, string Type, int Width)> Inputs(Classifier model) =>
         model.Encoder.IsPlainNumeric
             ? [("features", "float", model.Encoder.FeatureCount)]
             : model.Encoder.Columns.Select(c => (c.Name, c.Kind == ColumnKind.Numeric ? "float" : "string", 1)).ToArray();
 
     /// <exception cref="NotSupportedException">A column's name is one the graph uses for its own values; the message names it.</exception>
+    /// <summary>Writes <paramref name="model"/> as an ONNX file, atomically (a temporary file renamed over the target).</summary>
+    /// <param name="model">The classifier to export.</param>
+    /// <param name="path">The .onnx file to write; its folder must exist.</param>
+    /// <param name="overwrite">Whether an existing file may be replaced; false makes an existing file an <see cref="IOException"/>.</param>
     public static void Save(Classifier model, string path, bool overwrite = true) => AtomicFile.Write(path, stream => stream.Write(ToBytes(model)), overwrite);
 
+    /// <summary>The ONNX model of <paramref name="model"/> as the bytes of a serialised <c>ModelProto</c>.</summary>
+    /// <param name="model">The classifier to export.</param>
+    /// <returns>The bytes of the .onnx file.</returns>
+    /// <exception cref="NotSupportedException">A column's name is one the graph uses for its own values; the message names it.</exception>
     public static byte[] ToBytes(Classifier model)
     {
         var nodes = new List<byte[]>();
@@ -108,13 +119,15 @@ public static class OnnxExport
     }
 
     /// <summary>The key-value metadata an exported model carries: class and feature names, the standardisation, versions.</summary>
+    /// <param name="model">The classifier to be exported.</param>
+    /// <returns>The pairs, in the order they are written: <c>xent_version</c>, <c>classes</c> and <c>features</c> (JSON arrays), <c>standardization</c> (JSON or "null"), <c>network</c>.</returns>
     public static IReadOnlyList<(string Key, string Value)> MetadataProps(Classifier model) =>
     [
         ("xent_version", Classifier.Version),
-        ("classes", System.Text.Json.JsonSerializer.Serialize(model.ClassNames, Classifier.JsonOptions)),
-        ("features", System.Text.Json.JsonSerializer.Serialize(model.FeatureNames, Classifier.JsonOptions)),
+        ("classes", System.Text.Json.JsonSerializer.Serialize(model.ClassNames, ModelJson.Files.IReadOnlyListString)),
+        ("features", System.Text.Json.JsonSerializer.Serialize(model.FeatureNames, ModelJson.Files.IReadOnlyListString)),
         ("standardization", model.Standardizer is { } s
-            ? System.Text.Json.JsonSerializer.Serialize(new { mean = s.Mean, deviation = s.Deviation }, Classifier.JsonOptions)
+            ? System.Text.Json.JsonSerializer.Serialize(new ModelFile.StandardizationSpec(s.Mean, s.Deviation), ModelJson.Files.StandardizationSpec)
             : "null"),
         ("network", model.Network.ToString()),
     ];

@@ -5,7 +5,7 @@ using System.Text.Json;
 namespace Xent.Models;
 
 /// <summary>One named float32 tensor.</summary>
-public sealed record NamedTensor(string Name, int[] Shape, float[] Data);
+internal sealed record NamedTensor(string Name, int[] Shape, float[] Data);
 
 /// <summary>
 /// The safetensors format: an 8-byte little-endian header length N, N bytes of JSON
@@ -13,7 +13,7 @@ public sealed record NamedTensor(string Name, int[] Shape, float[] Data);
 /// then the raw little-endian tensor bytes, offsets relative to the end of the header. Reading validates everything and
 /// never executes or allocates according to unchecked sizes.
 /// </summary>
-public static class SafeTensors
+internal static class SafeTensors
 {
     /// <summary>The largest header accepted (a hostile length field cannot make the reader allocate more).</summary>
     public const int MaxHeaderBytes = 16 << 20;

@@ -4,7 +4,7 @@ using System.Runtime.Intrinsics.X86;
 namespace Xent.Numerics;
 
 /// <summary>The instruction-set width a kernel runs at.</summary>
-public enum SimdPath
+internal enum SimdPath
 {
     /// <summary>Plain scalar loops.</summary>
     Scalar,
@@ -29,7 +29,7 @@ public enum SimdPath
 /// </para>
 /// The table of kernels, their paths, when each is taken, why, and the test that covers it, is at the top of MatMul.cs.
 /// </summary>
-public static class KernelPaths
+internal static class KernelPaths
 {
     /// <summary>The packed, register-blocked GEMM's micro-kernel.</summary>
     public static readonly SimdPath Gemm = Best(allow512: true);

@@ -34,7 +34,7 @@ namespace Xent.Numerics;
 /// product is listed at the top of this file; <see cref="MatMulReference"/> holds the plain triple loops that the tests
 /// compare every kernel against.
 /// </summary>
-public static unsafe class MatMul
+internal static unsafe class MatMul
 {
     /// <summary>
     /// Below this many multiply-adds (or with a tiny inner or outer dimension) the small-matrix path wins: packing costs

@@ -5,7 +5,7 @@ namespace Xent.Numerics;
 /// so that a checkpointed run continues with exactly the numbers an uninterrupted run would have drawn.
 /// The same seed gives the same sequence on every machine and .NET version.
 /// </summary>
-public sealed class RandomSource
+internal sealed class RandomSource
 {
     private ulong _s0, _s1, _s2, _s3;
 

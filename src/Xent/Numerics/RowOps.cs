@@ -6,7 +6,7 @@ using System.Runtime.Intrinsics;
 namespace Xent.Numerics;
 
 /// <summary>Row-wise helpers for [rows, columns] matrices: the bias broadcast of a forward pass and the bias gradient's column sums.</summary>
-public static class RowOps
+internal static class RowOps
 {
     // row [columns] -> matrix [rows, columns], every row a copy of row
     public static void Broadcast(ReadOnlySpan<float> row, Span<float> matrix, int rows)

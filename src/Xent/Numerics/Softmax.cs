@@ -7,6 +7,10 @@ public static class Softmax
 {
     // logits [rows, columns] -> probabilities [rows, columns]
     /// <summary>p[r, c] = exp(x[r, c] − max_r) / Σ_j exp(x[r, j] − max_r). Source and destination may be the same buffer.</summary>
+    /// <param name="logits">Row-major [rows, columns] logits.</param>
+    /// <param name="rows">The number of rows.</param>
+    /// <param name="columns">The number of columns (classes).</param>
+    /// <param name="probabilities">Receives [rows, columns] probabilities, each row summing to 1.</param>
     public static void Rows(ReadOnlySpan<float> logits, int rows, int columns, Span<float> probabilities)
     {
         Check(logits, rows, columns, probabilities);
@@ -26,6 +30,10 @@ public static class Softmax
 
     // logits [rows, columns] -> logProbabilities [rows, columns]
     /// <summary>log p[r, c] = x[r, c] − max_r − log Σ_j exp(x[r, j] − max_r). Source and destination may be the same buffer.</summary>
+    /// <param name="logits">Row-major [rows, columns] logits.</param>
+    /// <param name="rows">The number of rows.</param>
+    /// <param name="columns">The number of columns (classes).</param>
+    /// <param name="logProbabilities">Receives [rows, columns] log-probabilities.</param>
     public static void LogRows(ReadOnlySpan<float> logits, int rows, int columns, Span<float> logProbabilities)
     {
         Check(logits, rows, columns, logProbabilities);
@@ -39,12 +47,16 @@ public static class Softmax
     }
 
     /// <summary>log Σ exp(x) computed as max + log Σ exp(x − max): float exponentials, summed in double.</summary>
+    /// <param name="x">The values.</param>
+    /// <returns>log Σ exp(x), rounded to float.</returns>
     public static float LogSumExp(ReadOnlySpan<float> x) => (float)LogSumExpDouble(x);
 
     /// <summary>
     /// The one log-sum-exp every loss and softmax uses, kept in double: max + log Σ exp(x − max) with float exponentials.
     /// An empty row gives −∞; a maximum of ±∞ or NaN is returned as it is.
     /// </summary>
+    /// <param name="x">The values.</param>
+    /// <returns>log Σ exp(x) in double.</returns>
     public static double LogSumExpDouble(ReadOnlySpan<float> x)
     {
         if (x.IsEmpty) return double.NegativeInfinity;

@@ -19,6 +19,15 @@ public sealed class Adam : IOptimizer
     private readonly SlicedUpdate _update;
     private float _stepSize, _rootCorrection2;   // this step's, for the slices
 
+    /// <summary>Adam (or AdamW) over the given parameters, with zeroed moment buffers.</summary>
+    /// <param name="parameters">The parameters it updates, e.g. <see cref="Layers.Network.Parameters"/>.</param>
+    /// <param name="learningRate">η, positive.</param>
+    /// <param name="beta1">β1, the first moment's decay, in [0, 1).</param>
+    /// <param name="beta2">β2, the second moment's decay, in [0, 1).</param>
+    /// <param name="epsilon">ε in the denominator, positive.</param>
+    /// <param name="weightDecay">λ, non-negative: an L2 term or, with <paramref name="decoupledWeightDecay"/>, AdamW's decay.</param>
+    /// <param name="decoupledWeightDecay">True for AdamW.</param>
+    /// <exception cref="ArgumentOutOfRangeException">A coefficient is out of its range.</exception>
     public Adam(IEnumerable<Parameter> parameters, float learningRate = 1e-3f, float beta1 = 0.9f, float beta2 = 0.999f,
         float epsilon = 1e-8f, float weightDecay = 0f, bool decoupledWeightDecay = false)
     {
@@ -41,15 +50,24 @@ public sealed class Adam : IOptimizer
             .Concat(_parameters.Select((p, i) => ($"{p.Name}.adam_v", _second[i]))).ToArray();
     }
 
+    /// <inheritdoc/>
     public float LearningRate { get; set; }
+    /// <summary>β1, the first moment's decay.</summary>
     public float Beta1 { get; }
+    /// <summary>β2, the second moment's decay.</summary>
     public float Beta2 { get; }
+    /// <summary>ε in the denominator.</summary>
     public float Epsilon { get; }
+    /// <summary>λ: the L2 coefficient, or AdamW's decoupled decay.</summary>
     public float WeightDecay { get; }
+    /// <summary>Whether the decay is decoupled (AdamW).</summary>
     public bool DecoupledWeightDecay { get; }
+    /// <inheritdoc/>
     public long StepCount { get; set; }
+    /// <inheritdoc/>
     public IReadOnlyList<(string Name, float[] Buffer)> State { get; }
 
+    /// <inheritdoc/>
     public void Step()
     {
         StepCount++;

@@ -1,24 +1,20 @@
 namespace Xent.Optimizers;
 
-/// <summary>How the learning rate changes from epoch to epoch.</summary>
-public enum ScheduleKind
-{
-    /// <summary>η stays at its initial value.</summary>
-    Constant,
-    /// <summary>η·γ^⌊epoch / step⌋: multiplied by γ every <c>step</c> epochs.</summary>
-    Step,
-    /// <summary>Cosine annealing from η to η_min over the maximum number of epochs: η_min + (η − η_min)(1 + cos(π·epoch/T))/2.</summary>
-    Cosine,
-    /// <summary>Multiplied by the factor when the monitored validation value has not improved for the plateau patience.</summary>
-    ReduceOnPlateau,
-}
-
 /// <summary>
 /// A learning-rate schedule evaluated once per epoch. Its only state (for reduce-on-plateau) is exposed so that
 /// checkpoints can restore it.
 /// </summary>
 public sealed class LearningRateSchedule
 {
+    /// <summary>A schedule starting at <paramref name="initial"/>.</summary>
+    /// <param name="kind">The shape of the schedule.</param>
+    /// <param name="initial">η at epoch 1.</param>
+    /// <param name="totalEpochs">T, the number of epochs cosine annealing spans.</param>
+    /// <param name="stepSize">Step: epochs between decays.</param>
+    /// <param name="gamma">Step: the factor applied every <paramref name="stepSize"/> epochs.</param>
+    /// <param name="minimum">Cosine and reduce-on-plateau: the lowest rate.</param>
+    /// <param name="plateauPatience">Reduce-on-plateau: epochs without improvement before a cut.</param>
+    /// <param name="plateauFactor">Reduce-on-plateau: the factor of a cut.</param>
     public LearningRateSchedule(ScheduleKind kind, float initial, int totalEpochs, int stepSize = 30, float gamma = 0.1f,
         float minimum = 0f, int plateauPatience = 10, float plateauFactor = 0.1f)
     {
@@ -33,13 +29,21 @@ public sealed class LearningRateSchedule
         Current = initial;
     }
 
+    /// <summary>The shape of the schedule.</summary>
     public ScheduleKind Kind { get; }
+    /// <summary>η at epoch 1.</summary>
     public float Initial { get; }
+    /// <summary>The epochs cosine annealing spans.</summary>
     public int TotalEpochs { get; }
+    /// <summary>Step: epochs between decays.</summary>
     public int StepSize { get; }
+    /// <summary>Step: the decay factor.</summary>
     public float Gamma { get; }
+    /// <summary>The lowest rate of cosine annealing and reduce-on-plateau.</summary>
     public float Minimum { get; }
+    /// <summary>Reduce-on-plateau: epochs without improvement before a cut.</summary>
     public int PlateauPatience { get; }
+    /// <summary>Reduce-on-plateau: the factor of a cut.</summary>
     public float PlateauFactor { get; }
 
     /// <summary>The learning rate for the next epoch.</summary>
@@ -47,12 +51,15 @@ public sealed class LearningRateSchedule
 
     /// <summary>Reduce-on-plateau: the best monitored value so far (lower is better) and epochs since it.</summary>
     public double PlateauBest { get; set; } = double.PositiveInfinity;
+    /// <summary>Reduce-on-plateau: epochs since <see cref="PlateauBest"/>.</summary>
     public int PlateauWait { get; set; }
 
     /// <summary>
     /// Called after epoch <paramref name="epoch"/> (1-based) with the monitored value (lower is better; NaN when there
     /// is none); sets <see cref="Current"/> for the next epoch.
     /// </summary>
+    /// <param name="epoch">The epoch just completed, 1-based.</param>
+    /// <param name="monitored">The monitored value of that epoch (lower is better), or NaN.</param>
     public void EpochEnded(int epoch, double monitored)
     {
         switch (Kind)

@@ -16,6 +16,13 @@ public sealed class Sgd : IOptimizer
     private readonly float[][] _velocity;
     private readonly SlicedUpdate _update;
 
+    /// <summary>SGD over the given parameters, with zeroed velocity buffers.</summary>
+    /// <param name="parameters">The parameters it updates, e.g. <see cref="Layers.Network.Parameters"/>.</param>
+    /// <param name="learningRate">η, positive.</param>
+    /// <param name="momentum">μ in [0, 1); 0 for plain gradient descent.</param>
+    /// <param name="nesterov">True for Nesterov momentum (needs μ &gt; 0).</param>
+    /// <param name="weightDecay">The L2 coefficient α, non-negative.</param>
+    /// <exception cref="ArgumentOutOfRangeException">A coefficient is out of its range.</exception>
     public Sgd(IEnumerable<Parameter> parameters, float learningRate, float momentum = 0f, bool nesterov = false, float weightDecay = 0f)
     {
         if (!(learningRate > 0) || !float.IsFinite(learningRate)) throw new ArgumentOutOfRangeException(nameof(learningRate), learningRate, "must be a positive finite number");
@@ -32,13 +39,20 @@ public sealed class Sgd : IOptimizer
         State = momentum > 0 ? _parameters.Select((p, i) => ($"{p.Name}.momentum", _velocity[i])).ToArray() : [];
     }
 
+    /// <inheritdoc/>
     public float LearningRate { get; set; }
+    /// <summary>μ, the momentum coefficient.</summary>
     public float Momentum { get; }
+    /// <summary>Whether the step uses Nesterov momentum.</summary>
     public bool Nesterov { get; }
+    /// <summary>α, the L2 coefficient.</summary>
     public float WeightDecay { get; }
+    /// <inheritdoc/>
     public long StepCount { get; set; }
+    /// <inheritdoc/>
     public IReadOnlyList<(string Name, float[] Buffer)> State { get; }
 
+    /// <inheritdoc/>
     public void Step()
     {
         StepCount++;

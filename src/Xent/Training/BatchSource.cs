@@ -93,6 +93,11 @@ internal sealed class BatchSource(long seed) : EpochBatchSource(seed)
 /// </summary>
 public sealed record TrainingShare
 {
+    /// <summary>A process's part of a training set.</summary>
+    /// <param name="rows">The process's rows, in the order they have in the whole set.</param>
+    /// <param name="globalIndices">Each row's index in the whole set, increasing.</param>
+    /// <param name="globalRowCount">The number of rows of the whole set.</param>
+    /// <exception cref="ArgumentException">The indices do not match the rows, or do not increase within [0, globalRowCount).</exception>
     public TrainingShare(Dataset rows, int[] globalIndices, int globalRowCount)
     {
         if (globalIndices.Length != rows.RowCount) throw new ArgumentException($"{globalIndices.Length} indices for {rows.RowCount} rows", nameof(globalIndices));
@@ -105,14 +110,21 @@ public sealed record TrainingShare
     private TrainingShare(Dataset rows) => (Rows, GlobalIndices, GlobalRowCount, IsWhole) = (rows, [], rows.RowCount, true);
 
     /// <summary>All of <paramref name="data"/>, held by one process.</summary>
+    /// <param name="data">The whole training set.</param>
+    /// <returns>The share that is all of it.</returns>
     public static TrainingShare Whole(Dataset data) => new(data);
 
+    /// <summary>This process's rows.</summary>
     public Dataset Rows { get; }
     /// <summary>Each row's index in the whole set (empty for <see cref="Whole"/>, where it is the row's own index).</summary>
     public int[] GlobalIndices { get; }
+    /// <summary>The number of rows of the whole training set, over all processes.</summary>
     public int GlobalRowCount { get; }
+    /// <summary>Whether this share is the whole set (a single process).</summary>
     public bool IsWhole { get; }
 }
 
 /// <summary>What one training step produced: the batch's mean loss and how many rows it classified correctly before the update.</summary>
+/// <param name="Loss">The batch's mean loss, before the update.</param>
+/// <param name="Correct">The rows of the batch whose argmax was the label, before the update.</param>
 public readonly record struct StepResult(double Loss, int Correct);

@@ -4,6 +4,9 @@ namespace Xent.Training;
 public static class ClassWeighting
 {
     /// <summary>scikit-learn's "balanced": w[c] = rows / (classes · count[c]); a class with no rows gets 0.</summary>
+    /// <param name="labels">[rows] class indices.</param>
+    /// <param name="classCount">The number of classes.</param>
+    /// <returns>[classCount] weights, for <see cref="TrainerOptions.ClassWeights"/>.</returns>
     public static float[] Balanced(ReadOnlySpan<int> labels, int classCount)
     {
         var counts = new int[classCount];
@@ -12,6 +15,8 @@ public static class ClassWeighting
     }
 
     /// <summary>The same weights from the rows per class (e.g. counted across processes).</summary>
+    /// <param name="counts">[classes] rows per class.</param>
+    /// <returns>[classes] weights.</returns>
     public static float[] BalancedFromCounts(ReadOnlySpan<int> counts)
     {
         long rows = 0;

@@ -12,6 +12,9 @@ public static class Evaluation
     private static readonly SoftmaxCrossEntropy SumLoss = new(new CrossEntropyOptions { Reduction = Reduction.Sum });
 
     /// <summary>Mean cross entropy (log loss) and the fraction of rows whose argmax is the label.</summary>
+    /// <param name="network">The network, used through the thread-safe <see cref="Network.Infer"/>.</param>
+    /// <param name="data">Labelled rows in the network's feature order.</param>
+    /// <returns>The mean loss and the accuracy; both NaN for an empty data set.</returns>
     public static (double Loss, double Accuracy) LossAndAccuracy(Network network, Dataset data)
     {
         if (data.RowCount == 0) return (double.NaN, double.NaN);
@@ -23,6 +26,10 @@ public static class Evaluation
     /// The same over the rows that the processes of <paramref name="group"/> hold together: each adds up its rows' losses
     /// and correct predictions, and one all-reduce sums them with the row counts. Every process gets the same numbers.
     /// </summary>
+    /// <param name="network">The network, the same on every process.</param>
+    /// <param name="data">This process's labelled rows (possibly none).</param>
+    /// <param name="group">The processes holding the other rows.</param>
+    /// <returns>The mean loss and the accuracy over all processes' rows.</returns>
     public static (double Loss, double Accuracy) LossAndAccuracy(Network network, Dataset data, Distributed.ICollectives group)
     {
         if (group.Size == 1) return LossAndAccuracy(network, data);

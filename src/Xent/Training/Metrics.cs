@@ -1,8 +1,13 @@
 using System.Numerics.Tensors;
 
-namespace Xent.Training;
+namespace Xent;
 
 /// <summary>Precision, recall, F1 and support of one class.</summary>
+/// <param name="Class">The class's name.</param>
+/// <param name="Precision">TP / (TP + FP): of the rows predicted as this class, the share that are; 0 when none were predicted.</param>
+/// <param name="Recall">TP / (TP + FN): of the rows of this class, the share predicted as it; 0 when it has none.</param>
+/// <param name="F1">2·P·R / (P + R), 0 when both are 0.</param>
+/// <param name="Support">The number of rows of this class.</param>
 public sealed record ClassMetrics(string Class, double Precision, double Recall, double F1, int Support);
 
 /// <summary>
@@ -12,17 +17,31 @@ public sealed record ClassMetrics(string Class, double Precision, double Recall,
 /// </summary>
 public sealed record ClassificationMetrics
 {
+    /// <summary>The class names, in the order of the matrix's rows and columns.</summary>
     public required IReadOnlyList<string> Classes { get; init; }
+    /// <summary>The fraction of rows whose most probable class is the true one.</summary>
     public required double Accuracy { get; init; }
+    /// <summary>The mean −ln p of the true class (p clipped to [1e-15, 1]).</summary>
     public required double LogLoss { get; init; }
+    /// <summary>[true class][predicted class] row counts.</summary>
     public required int[][] ConfusionMatrix { get; init; }
+    /// <summary>Precision, recall, F1 and support of each class, in <see cref="Classes"/> order.</summary>
     public required IReadOnlyList<ClassMetrics> PerClass { get; init; }
+    /// <summary>The unweighted mean of the classes' precision.</summary>
     public double MacroPrecision => PerClass.Average(c => c.Precision);
+    /// <summary>The unweighted mean of the classes' recall.</summary>
     public double MacroRecall => PerClass.Average(c => c.Recall);
+    /// <summary>The unweighted mean of the classes' F1.</summary>
     public double MacroF1 => PerClass.Average(c => c.F1);
+    /// <summary>The number of rows evaluated.</summary>
     public int RowCount => ConfusionMatrix.Sum(r => r.Sum());
 
     // labels [rows], probabilities [rows, classes]
+    /// <summary>The metrics of predicted probabilities against true labels.</summary>
+    /// <param name="labels">[rows] true class indices.</param>
+    /// <param name="probabilities">Row-major [rows, classes] predicted probabilities.</param>
+    /// <param name="classes">The class names.</param>
+    /// <returns>The metrics.</returns>
     public static ClassificationMetrics Compute(ReadOnlySpan<int> labels, ReadOnlySpan<float> probabilities, IReadOnlyList<string> classes)
     {
         int k = classes.Count, rows = labels.Length;
@@ -45,6 +64,10 @@ public sealed record ClassificationMetrics
     /// The metrics from a confusion matrix (rows: true class, columns: predicted) and the summed log loss, e.g. added up
     /// over the processes that each evaluated a share of the rows.
     /// </summary>
+    /// <param name="confusion">[true class][predicted class] row counts.</param>
+    /// <param name="logLossSum">The sum over the rows of −ln p of the true class.</param>
+    /// <param name="classes">The class names.</param>
+    /// <returns>The metrics.</returns>
     public static ClassificationMetrics FromConfusion(int[][] confusion, double logLossSum, IReadOnlyList<string> classes)
     {
         int k = classes.Count, rows = 0, correct = 0;

@@ -45,17 +45,30 @@ public sealed class Trainer
     private readonly System.Diagnostics.Stopwatch _clock = new();
     private int _rowCount;
 
+    /// <summary>A trainer of <paramref name="network"/> with the optimizer, loss and schedule that <paramref name="options"/> name, alone in its group.</summary>
+    /// <param name="network">The network to train; the trainer updates its parameters in place.</param>
+    /// <param name="options">How to train; validated here.</param>
+    /// <exception cref="ArgumentException">An option is out of range.</exception>
     public Trainer(Network network, TrainerOptions options)
         : this(network, CreateLoss(options), CreateOptimizer(network, options), options)
     {
     }
 
     /// <summary>A trainer that trains together with the other processes of <paramref name="group"/> (see the remarks on the class).</summary>
+    /// <param name="network">The network to train; its weights are made equal to process 0's when training starts.</param>
+    /// <param name="options">How to train; the same on every process.</param>
+    /// <param name="group">The processes that train together.</param>
     public Trainer(Network network, TrainerOptions options, ICollectives group)
         : this(network, CreateLoss(options), CreateOptimizer(network, options), options, group)
     {
     }
 
+    /// <summary>A trainer with a loss and an optimizer of the caller's choosing; <paramref name="options"/> give the rest (batches, epochs, stopping, schedule).</summary>
+    /// <param name="network">The network to train.</param>
+    /// <param name="loss">The loss head on the logits.</param>
+    /// <param name="optimizer">The update rule, built over <paramref name="network"/>'s parameters.</param>
+    /// <param name="options">Batches, epochs, early stopping, schedule, clipping and seed.</param>
+    /// <param name="group">The processes that train together, or null for this process alone.</param>
     public Trainer(Network network, IClassificationLoss loss, IOptimizer optimizer, TrainerOptions options, ICollectives? group = null)
     {
         options.Validate();
@@ -81,11 +94,18 @@ public sealed class Trainer
     }
 
     /// <summary>A trainer with the optimizer, loss and schedule that <paramref name="options"/> name.</summary>
+    /// <param name="network">The network to train.</param>
+    /// <param name="options">How to train.</param>
+    /// <returns>A new trainer, alone in its group.</returns>
     public static Trainer Create(Network network, TrainerOptions options) => new(network, options);
 
+    /// <summary>The network being trained.</summary>
     public Network Network => _network;
+    /// <summary>The update rule; its buffers are part of a checkpoint.</summary>
     public IOptimizer Optimizer { get; }
+    /// <summary>The learning-rate schedule, evaluated once per epoch.</summary>
     public LearningRateSchedule Schedule { get; }
+    /// <summary>The options the trainer was built with.</summary>
     public TrainerOptions Options => _options;
 
     /// <summary>The processes that train together (a group of one unless given).</summary>
@@ -93,6 +113,7 @@ public sealed class Trainer
 
     /// <summary>Time spent in the gradient all-reduce (zero for a single process), and the steps that took it.</summary>
     public TimeSpan AllReduceTime => Stopwatch.GetElapsedTime(0, _reduceTicks);
+    /// <summary>The number of gradient all-reduces so far (the steps of a shared run).</summary>
     public long AllReduceCount { get; private set; }
     private long _reduceTicks;
 
@@ -105,9 +126,16 @@ public sealed class Trainer
     /// <summary>Called after every completed epoch (for checkpoints); the trainer's state is consistent there.</summary>
     public Action<Trainer>? EpochCompleted { get; set; }
 
+    /// <summary>The loss <paramref name="options"/> name: softmax cross entropy with their class weights and label smoothing, mean reduction.</summary>
+    /// <param name="options">The training options.</param>
+    /// <returns>A new loss head.</returns>
     public static IClassificationLoss CreateLoss(TrainerOptions options) =>
         new SoftmaxCrossEntropy(new CrossEntropyOptions { Weights = options.ClassWeights, LabelSmoothing = options.LabelSmoothing });
 
+    /// <summary>The optimizer <paramref name="options"/> name (SGD, Adam or AdamW with their settings), over <paramref name="network"/>'s parameters.</summary>
+    /// <param name="network">The network whose parameters it updates.</param>
+    /// <param name="options">The training options.</param>
+    /// <returns>A new optimizer with zeroed buffers.</returns>
     public static IOptimizer CreateOptimizer(Network network, TrainerOptions options) => options.Optimizer switch
     {
         OptimizerKind.Sgd => new Sgd(network.Parameters, options.LearningRate, options.Momentum, options.Nesterov, options.WeightDecay),
@@ -121,6 +149,12 @@ public sealed class Trainer
     /// <paramref name="cancellationToken"/> was cancelled. Training stops between two batches and the trainer keeps a
     /// consistent state: <see cref="CaptureState"/> (a checkpoint) or another <c>Fit</c> continues from the next batch.
     /// </exception>
+    /// <param name="train">The training rows (standardised if the network expects that).</param>
+    /// <param name="validation">Rows for early stopping and the validation curves, matched by feature and class name; null for none.</param>
+    /// <param name="progress">Receives one report per epoch; null for none.</param>
+    /// <param name="cancellationToken">Checked before every batch.</param>
+    /// <returns>The epochs run, why training stopped, and the loss and accuracy curves.</returns>
+    /// <exception cref="ArgumentException">The data's feature count differs from the network's inputs, or it has no rows.</exception>
     public TrainingResult Fit(Dataset train, Dataset? validation = null, IProgress<EpochReport>? progress = null, CancellationToken cancellationToken = default) =>
         Fit(TrainingShare.Whole(train), validation, progress, cancellationToken);
 
@@ -129,6 +163,12 @@ public sealed class Trainer
     /// (each calls <c>Fit</c> with its own share and its own share of the validation rows, possibly none). With a group,
     /// the first signal of <paramref name="cancellationToken"/> on any process stops all of them after the same batch.
     /// </summary>
+    /// <param name="share">This process's training rows with their indices in the whole training set.</param>
+    /// <param name="validation">This process's validation rows; null for none.</param>
+    /// <param name="progress">Receives one report per epoch (metrics of all processes); null for none.</param>
+    /// <param name="cancellationToken">Checked before every batch.</param>
+    /// <returns>The same result on every process.</returns>
+    /// <exception cref="OperationCanceledException">The token of some process was cancelled; every process stops after the same batch.</exception>
     public TrainingResult Fit(TrainingShare share, Dataset? validation = null, IProgress<EpochReport>? progress = null, CancellationToken cancellationToken = default)
     {
         Dataset train = share.Rows;
@@ -281,6 +321,7 @@ public sealed class Trainer
     };
 
     /// <summary>Sizes the network's and the trainer's buffers for batches of up to <paramref name="batch"/> rows.</summary>
+    /// <param name="batch">The largest batch the next steps will take.</param>
     public void EnsureCapacity(int batch)
     {
         _network.EnsureCapacity(batch);
@@ -292,6 +333,10 @@ public sealed class Trainer
     /// One gradient step on one batch: forward, the fused softmax-cross-entropy backward, backpropagation (which writes
     /// every gradient), clipping, one optimizer update. Allocates nothing once <see cref="EnsureCapacity"/> has sized the buffers.
     /// </summary>
+    /// <param name="x">Row-major [batch, InputCount] features.</param>
+    /// <param name="y">[batch] class indices (the loss's ignore index leaves a row out).</param>
+    /// <param name="batch">The number of rows.</param>
+    /// <returns>The batch's loss (before the update) and the number of rows whose argmax was the label.</returns>
     public StepResult Step(ReadOnlySpan<float> x, ReadOnlySpan<int> y, int batch)
     {
         EnsureCapacity(batch);
@@ -375,6 +420,7 @@ public sealed class Trainer
     }
 
     /// <summary>A deep copy of everything that determines how training continues.</summary>
+    /// <returns>A state that <see cref="RestoreState"/> (or a checkpoint) turns back into this exact point of the run.</returns>
     public TrainingState CaptureState() => new()
     {
         Epoch = Epoch,
@@ -398,6 +444,7 @@ public sealed class Trainer
     };
 
     /// <summary>Puts back a state from <see cref="CaptureState"/> (the network's weights are restored separately).</summary>
+    /// <param name="state">A state captured from a trainer of the same network shape and options.</param>
     public void RestoreState(TrainingState state)
     {
         if (state.BatchStart < 0 || state.Epoch < 0) throw new ArgumentException("the saved epoch or batch position is negative", nameof(state));
@@ -436,20 +483,34 @@ public sealed record TrainingState
     public int BatchStart { get; init; }
     /// <summary>The summed loss (times rows) and the correct count of the interrupted epoch's batches so far.</summary>
     public double EpochLossSum { get; init; }
+    /// <summary>See <see cref="EpochLossSum"/>.</summary>
     public int EpochCorrect { get; init; }
+    /// <summary>The optimizer's step count t (Adam's bias correction uses it).</summary>
     public long OptimizerStepCount { get; init; }
+    /// <summary>The optimizer's buffers by name (stored as checkpoint tensors, not in the JSON).</summary>
     [System.Text.Json.Serialization.JsonIgnore]
     public IReadOnlyList<(string Name, float[] Buffer)> OptimizerState { get; init; } = [];
+    /// <summary>The learning rate the schedule last set.</summary>
     public float LearningRate { get; init; }
+    /// <summary>Reduce-on-plateau: the best monitored value so far.</summary>
     public double PlateauBest { get; init; }
+    /// <summary>Reduce-on-plateau: the epochs since that best value.</summary>
     public int PlateauWait { get; init; }
+    /// <summary>Early stopping: the best monitored value so far, on a lower-is-better scale.</summary>
     public double Best { get; init; }
+    /// <summary>Early stopping: the epoch of that best value (0 before any).</summary>
     public int BestEpoch { get; init; }
+    /// <summary>Early stopping: epochs since the best one.</summary>
     public int SinceBest { get; init; }
+    /// <summary>The best epoch's parameter values, in <see cref="Network.Parameters"/> order (stored as checkpoint tensors).</summary>
     [System.Text.Json.Serialization.JsonIgnore]
     public float[][] BestWeights { get; init; } = [];
+    /// <summary>The training loss of each completed epoch.</summary>
     public double[] LossHistory { get; init; } = [];
+    /// <summary>The validation loss of each completed epoch (empty without validation data).</summary>
     public double[] ValidationLossHistory { get; init; } = [];
+    /// <summary>The validation accuracy of each completed epoch (empty without validation data).</summary>
     public double[] ValidationAccuracyHistory { get; init; } = [];
+    /// <summary>The training accuracy of each completed epoch.</summary>
     public double[] TrainAccuracyHistory { get; init; } = [];
 }

@@ -1,24 +1,27 @@
-using Xent.Optimizers;
-
-namespace Xent.Training;
+namespace Xent;
 
 /// <summary>Which update rule trains the network.</summary>
 public enum OptimizerKind
 {
+    /// <summary>Stochastic gradient descent, with <see cref="TrainerOptions.Momentum"/>, optional Nesterov momentum and L2 weight decay (PyTorch's SGD).</summary>
     Sgd,
+    /// <summary>Adam (Kingma and Ba) with bias correction; <see cref="TrainerOptions.WeightDecay"/> is added to the gradient as L2.</summary>
     Adam,
+    /// <summary>Adam with decoupled weight decay (Loshchilov and Hutter): θ −= η·λ·θ apart from the adaptive step.</summary>
     AdamW,
 }
 
 /// <summary>What early stopping watches on the validation set.</summary>
 public enum MonitorKind
 {
+    /// <summary>The mean cross entropy on the validation rows; lower is better.</summary>
     ValidationLoss,
+    /// <summary>The fraction of validation rows classified correctly; higher is better.</summary>
     ValidationAccuracy,
 }
 
 /// <summary>
-/// How a <see cref="Trainer"/> runs. The defaults need no tuning on small tabular sets: Adam (η = 0.01), mini-batches of
+/// How a <see cref="Training.Trainer"/> runs. The defaults need no tuning on small tabular sets: Adam (η = 0.01), mini-batches of
 /// 32 reshuffled every epoch, early stopping on the validation loss with patience 20 and the best epoch's weights restored.
 /// </summary>
 public sealed record TrainerOptions
@@ -29,8 +32,10 @@ public sealed record TrainerOptions
     /// <summary>Rows per gradient step; 0 means the whole training set (full batch).</summary>
     public int BatchSize { get; init; } = 32;
 
+    /// <summary>The update rule.</summary>
     public OptimizerKind Optimizer { get; init; } = OptimizerKind.Adam;
 
+    /// <summary>The step size η (the schedule's starting value); positive.</summary>
     public float LearningRate { get; init; } = 0.01f;
 
     /// <summary>Momentum μ for SGD, in [0, 1).</summary>
@@ -39,8 +44,11 @@ public sealed record TrainerOptions
     /// <summary>Nesterov momentum for SGD.</summary>
     public bool Nesterov { get; init; }
 
+    /// <summary>Adam and AdamW: the decay β₁ of the first-moment (mean) estimate, in [0, 1).</summary>
     public float Beta1 { get; init; } = 0.9f;
+    /// <summary>Adam and AdamW: the decay β₂ of the second-moment (uncentred variance) estimate, in [0, 1).</summary>
     public float Beta2 { get; init; } = 0.999f;
+    /// <summary>Adam and AdamW: ε added to √v̂ in the denominator; positive.</summary>
     public float AdamEpsilon { get; init; } = 1e-8f;
 
     /// <summary>L2 coefficient α for SGD and Adam (gradient += α·θ); the decoupled decay λ for AdamW.</summary>
@@ -49,6 +57,7 @@ public sealed record TrainerOptions
     /// <summary>Rescale the gradients so their global L2 norm is at most this; 0 turns clipping off.</summary>
     public float GradientClipNorm { get; init; }
 
+    /// <summary>How the learning rate changes from epoch to epoch.</summary>
     public ScheduleKind Schedule { get; init; } = ScheduleKind.Constant;
 
     /// <summary>Step schedule: epochs between decays.</summary>
@@ -69,6 +78,7 @@ public sealed record TrainerOptions
     /// <summary>With validation data: stop when the monitored value has not improved by more than <see cref="MinDelta"/> for <see cref="Patience"/> epochs.</summary>
     public bool EarlyStopping { get; init; } = true;
 
+    /// <summary>What early stopping and reduce-on-plateau watch when there is validation data.</summary>
     public MonitorKind Monitor { get; init; } = MonitorKind.ValidationLoss;
 
     /// <summary>Epochs in a row without improvement before stopping (validation-based, or training loss when there is no validation data).</summary>
@@ -80,13 +90,14 @@ public sealed record TrainerOptions
     /// <summary>At the end, put back the weights of the epoch with the best monitored value (validation data only).</summary>
     public bool RestoreBestWeights { get; init; } = true;
 
-    /// <summary>A weight per class for the loss, or null for all ones. See <see cref="ClassWeighting.Balanced"/>.</summary>
+    /// <summary>A weight per class for the loss, or null for all ones. See <see cref="Training.ClassWeighting.Balanced"/>.</summary>
     public float[]? ClassWeights { get; init; }
 
     /// <summary>Label smoothing ε in [0, 1] for the loss.</summary>
     public float LabelSmoothing { get; init; }
 
     /// <summary>Throws <see cref="ArgumentException"/> naming the first bad field.</summary>
+    /// <exception cref="ArgumentException">A field is out of range; the exception's parameter name is the field's name.</exception>
     public void Validate()
     {
         if (Epochs < 1) throw new ArgumentException($"Epochs must be at least 1, got {Epochs}", nameof(Epochs));

@@ -309,7 +309,7 @@ public sealed class EndToEndTests : IDisposable
         XentProcess.Result other = XentProcess.Run(_dir, "train", "--resume", "ckpt", "--out", "other.safetensors", "--json");
         Assert.True(other.ExitCode == 0, other.ToString());
         Assert.Equal("someone else's file", File.ReadAllText(PathOf("m.safetensors")));
-        Xent.Models.Classifier.Load(PathOf("other.safetensors"));
+        Classifier.Load(PathOf("other.safetensors"));
         XentProcess.Result options = XentProcess.Run(_dir, "train", "--resume", "ckpt", "--learning-rate", "0.5");
         Assert.Equal(2, options.ExitCode);
         Assert.Contains("--learning-rate cannot be given with it", options.Error);

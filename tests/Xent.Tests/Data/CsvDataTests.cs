@@ -66,7 +66,7 @@ public class CsvDataTests
     public void UnknownColumnsInOptionsAreNamed()
     {
         Assert.Contains("no label column 'kind'", Assert.Throws<DataFormatException>(() => Read("a,b\n1,x\n2,y\n", new CsvOptions { Label = "kind" })).Message);
-        Assert.Contains("--ignore names the column 'zz'", Assert.Throws<DataFormatException>(() => Read("a,b\n1,x\n2,y\n", new CsvOptions { Ignore = ["zz"] })).Message);
+        Assert.Contains("CsvOptions.Ignore names the column 'zz'", Assert.Throws<DataFormatException>(() => Read("a,b\n1,x\n2,y\n", new CsvOptions { Ignore = ["zz"] })).Message);
         Assert.Contains("needs the feature column 'c'", Assert.Throws<DataFormatException>(() => Read("a,b\n1,x\n", new CsvOptions { FeatureNames = ["c"], LabelRequired = false })).Message);
         Assert.Contains("class 'maybe' is not one the model knows", Assert.Throws<DataFormatException>(() => Read("a,b\n1,maybe\n", new CsvOptions { FeatureNames = ["a"], ClassNames = ["no", "yes"] })).Message);
     }

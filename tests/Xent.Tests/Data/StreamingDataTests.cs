@@ -1,8 +1,6 @@
 using System.Globalization;
 using Xent.Data;
-using Xent.Models;
 using Xent.Numerics;
-using Xent.Training;
 
 namespace Xent.Tests.Data;
 

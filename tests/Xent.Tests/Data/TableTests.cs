@@ -37,11 +37,11 @@ public class TableTests
     }
 
     [Theory]
-    [InlineData("numeric=a", "t.csv, line 3, column 'a': 'FR' is not a number; --numeric names 'a'")]
-    [InlineData("categorical=zz", "t.csv: --categorical names the column 'zz', which is not in the header (a, b, label)")]
-    [InlineData("numeric=zz", "t.csv: --numeric names the column 'zz', which is not in the header")]
-    [InlineData("categorical=label", "t.csv: --categorical names 'label', the label column")]
-    [InlineData("categorical=b, numeric=b", "t.csv: --categorical and --numeric both name the column 'b'")]
+    [InlineData("numeric=a", "t.csv, line 3, column 'a': 'FR' is not a number; CsvOptions.Numeric names 'a'")]
+    [InlineData("categorical=zz", "t.csv: CsvOptions.Categorical names the column 'zz', which is not in the header (a, b, label)")]
+    [InlineData("numeric=zz", "t.csv: CsvOptions.Numeric names the column 'zz', which is not in the header")]
+    [InlineData("categorical=label", "t.csv: CsvOptions.Categorical names 'label', the label column")]
+    [InlineData("categorical=b, numeric=b", "t.csv: CsvOptions.Categorical and CsvOptions.Numeric both name the column 'b'")]
     public void BadOverridesNameTheOptionAndColumn(string options, string message)
     {
         var csv = new CsvOptions();
@@ -117,7 +117,7 @@ public class TableTests
         }
         Assert.Equal(csv.Labels, rows.Labels);
         var e = Assert.Throws<DataFormatException>(() => Table.FromRows(names, [[1, "FR", "x"], ["hello", "DE", "y"]], new CsvOptions { Numeric = ["age"] }));
-        Assert.StartsWith("row 2, column 'age': 'hello' is not a number; --numeric names 'age'", e.Message);
+        Assert.StartsWith("row 2, column 'age': 'hello' is not a number; CsvOptions.Numeric names 'age'", e.Message);
     }
 
     [Fact]

@@ -5,8 +5,6 @@ using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
 using Xent.Data;
 using Xent.Layers;
-using Xent.Models;
-using Xent.Training;
 
 namespace Xent.Tests.Models;
 

@@ -1,7 +1,6 @@
 using Microsoft.ML.OnnxRuntime;
 using Xent.Data;
 using Xent.Models;
-using Xent.Training;
 
 namespace Xent.Tests.Models;
 

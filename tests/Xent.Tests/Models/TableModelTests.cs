@@ -3,7 +3,6 @@ using Microsoft.ML.OnnxRuntime.Tensors;
 using Xent.Data;
 using Xent.Models;
 using Xent.Tests.Data;
-using Xent.Training;
 
 namespace Xent.Tests.Models;
 

@@ -89,7 +89,7 @@ public class MetricsAndStoppingTests
     public void CapturedStateResumesBitForBit()
     {
         (Dataset train, Dataset validation) = Iris(4);
-        var options = new TrainerOptions { Seed = 9, Epochs = 30, EarlyStopping = false, Schedule = Xent.Optimizers.ScheduleKind.Cosine };
+        var options = new TrainerOptions { Seed = 9, Epochs = 30, EarlyStopping = false, Schedule = ScheduleKind.Cosine };
         Network straight = Network.CreateClassifier(4, [8], 3, seed: 9);
         TrainingResult full = new Trainer(straight, options).Fit(train, validation);
 

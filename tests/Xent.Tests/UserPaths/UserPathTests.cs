@@ -1,6 +1,5 @@
 using Xent.Data;
 using Xent.Layers;
-using Xent.Models;
 using Xent.Tests.Training;
 using Xent.Training;
 
