@@ -1,53 +1,39 @@
 namespace Xent.Optimizers;
 
 /// <summary>
-/// A learning-rate schedule evaluated once per epoch. Its only state (for reduce-on-plateau) is exposed so that
-/// checkpoints can restore it.
+/// A learning-rate schedule evaluated once per epoch, starting at <paramref name="initial"/>. Its only state (for
+/// reduce-on-plateau) is exposed so that checkpoints can restore it.
 /// </summary>
-public sealed class LearningRateSchedule
+/// <param name="kind">The shape of the schedule.</param>
+/// <param name="initial">η at epoch 1.</param>
+/// <param name="totalEpochs">T, the number of epochs cosine annealing spans.</param>
+/// <param name="stepSize">Step: epochs between decays.</param>
+/// <param name="gamma">Step: the factor applied every <paramref name="stepSize"/> epochs.</param>
+/// <param name="minimum">Cosine and reduce-on-plateau: the lowest rate.</param>
+/// <param name="plateauPatience">Reduce-on-plateau: epochs without improvement before a cut.</param>
+/// <param name="plateauFactor">Reduce-on-plateau: the factor of a cut.</param>
+public sealed class LearningRateSchedule(ScheduleKind kind, float initial, int totalEpochs, int stepSize = 30, float gamma = 0.1f,
+    float minimum = 0f, int plateauPatience = 10, float plateauFactor = 0.1f)
 {
-    /// <summary>A schedule starting at <paramref name="initial"/>.</summary>
-    /// <param name="kind">The shape of the schedule.</param>
-    /// <param name="initial">η at epoch 1.</param>
-    /// <param name="totalEpochs">T, the number of epochs cosine annealing spans.</param>
-    /// <param name="stepSize">Step: epochs between decays.</param>
-    /// <param name="gamma">Step: the factor applied every <paramref name="stepSize"/> epochs.</param>
-    /// <param name="minimum">Cosine and reduce-on-plateau: the lowest rate.</param>
-    /// <param name="plateauPatience">Reduce-on-plateau: epochs without improvement before a cut.</param>
-    /// <param name="plateauFactor">Reduce-on-plateau: the factor of a cut.</param>
-    public LearningRateSchedule(ScheduleKind kind, float initial, int totalEpochs, int stepSize = 30, float gamma = 0.1f,
-        float minimum = 0f, int plateauPatience = 10, float plateauFactor = 0.1f)
-    {
-        Kind = kind;
-        Initial = initial;
-        TotalEpochs = totalEpochs;
-        StepSize = stepSize;
-        Gamma = gamma;
-        Minimum = minimum;
-        PlateauPatience = plateauPatience;
-        PlateauFactor = plateauFactor;
-        Current = initial;
-    }
-
     /// <summary>The shape of the schedule.</summary>
-    public ScheduleKind Kind { get; }
+    public ScheduleKind Kind { get; } = kind;
     /// <summary>η at epoch 1.</summary>
-    public float Initial { get; }
+    public float Initial { get; } = initial;
     /// <summary>The epochs cosine annealing spans.</summary>
-    public int TotalEpochs { get; }
+    public int TotalEpochs { get; } = totalEpochs;
     /// <summary>Step: epochs between decays.</summary>
-    public int StepSize { get; }
+    public int StepSize { get; } = stepSize;
     /// <summary>Step: the decay factor.</summary>
-    public float Gamma { get; }
+    public float Gamma { get; } = gamma;
     /// <summary>The lowest rate of cosine annealing and reduce-on-plateau.</summary>
-    public float Minimum { get; }
+    public float Minimum { get; } = minimum;
     /// <summary>Reduce-on-plateau: epochs without improvement before a cut.</summary>
-    public int PlateauPatience { get; }
+    public int PlateauPatience { get; } = plateauPatience;
     /// <summary>Reduce-on-plateau: the factor of a cut.</summary>
-    public float PlateauFactor { get; }
+    public float PlateauFactor { get; } = plateauFactor;
 
     /// <summary>The learning rate for the next epoch.</summary>
-    public float Current { get; set; }
+    public float Current { get; set; } = initial;
 
     /// <summary>Reduce-on-plateau: the best monitored value so far (lower is better) and epochs since it.</summary>
     public double PlateauBest { get; set; } = double.PositiveInfinity;
