@@ -12,7 +12,8 @@ namespace Xent.Cli.Commands;
 /// checkpoints, <c>--out</c> and the plots. A failure that every process meets alike (a bad option, too many processes
 /// for the rows, an interrupt) ends all of them with one report from process 0; a failure of one process (its share of
 /// the data is bad, it cannot read the file) prints one line naming it, <c>xent train: rank R: …</c>, and MPI_Abort ends
-/// the whole job. A process that dies is noticed by mpirun, which ends the others.
+/// the whole job. A process that dies is noticed by mpirun, which ends the others; the survivors find which one it was
+/// (<see cref="RankWatch"/>) and one of them names it.
 /// </summary>
 internal static partial class TrainCommand
 {
@@ -29,8 +30,12 @@ internal static partial class TrainCommand
             throw new UserError($"--distributed {mode}: {e.Message}");
         }
         int rank = mpi.Rank;
+        RankWatch? watch = null;
         if (mpi.Size > 1)
-            Interrupts.BeQuiet(rank == 0 ? QuitNotice : null);
+        {
+            watch = RankWatch.Gather(mpi);
+            Interrupts.Watch(watch, speaks: rank == 0);
+        }
         int code;
         try
         {
@@ -58,6 +63,7 @@ internal static partial class TrainCommand
         catch (Exception e) when (mpi.Size > 1)
         {
             (string message, int failure) = Failure(e);
+            watch?.MarkReported();
             Cleanup.RunAll();
             // The process's own standard error: under mpirun, only process 0's console prints.
             Console.Error.WriteLine($"xent train: rank {rank}: {message}");
@@ -73,12 +79,6 @@ internal static partial class TrainCommand
         mpi.Dispose();
         return shared[0];
     }
-
-    /// <summary>
-    /// What process 0 prints when mpirun ends the job under it: after another process's own line naming it and the cause
-    /// (a failure), or as the only report (a process killed, mpirun interrupted; mpirun -q prints nothing then).
-    /// </summary>
-    internal const string QuitNotice = "xent train: rank 0: stopped: mpirun is ending the job (another process failed or was killed, or mpirun was interrupted); no model was written";
 
     /// <summary>An error that every process of the group raised at the same point of the run.</summary>
     private sealed class SameOnEveryRank(Exception error, int exitCode) : Exception(error.Message, error)
