@@ -76,9 +76,11 @@ internal sealed class RankWatch
             return (false, $"xent train: rank 0: mpirun is ending the job, and no process on this machine ended: mpirun was interrupted, or a process on another machine ({hosts}) failed or was killed; no model was written");
         }
         // The lowest-numbered survivor speaks; processes that said why they failed are left to their own line.
+        // Either way this process has nothing of its own to add (HasReported), since it ends because another did.
+        bool first = Interlocked.Exchange(ref _reported, 1) == 0;
         if (local.First(m => m == self || !gone.Contains(m)) != self) return (true, null);
         Member[] silent = gone.Where(m => !HasMark(m)).ToArray();
-        if (silent.Length == 0 || Interlocked.Exchange(ref _reported, 1) != 0) return (true, null);
+        if (silent.Length == 0 || !first) return (true, null);
         string who = string.Join(" and ", silent.Select(m => $"rank {m.Rank} (process {m.ProcessId} on {m.Host})"));
         return (true, $"xent train: {who} ended without reporting an error: killed by a signal (such as SIGKILL or the out-of-memory killer's) or crashed; mpirun ended the job and no model was written");
     }
