@@ -66,7 +66,7 @@ internal static partial class TrainCommand
     public static readonly Option<string?> Resume = new("--resume") { Description = "Continue the run whose checkpoint is in this folder (its settings are reused)" };
     public static readonly Option<string?> Plot = new("--plot") { Description = "Write loss and accuracy curves and the confusion matrix as PNG and SVG into this folder" };
     public static readonly Option<bool> Json = new("--json") { Description = "Print one JSON object instead of the human-readable output" };
-    public static readonly Option<string> DistributedMode = new("--distributed") { Description = "Data-parallel training over the processes mpirun started: auto (when run by mpirun with -np 2 or more), on or off", DefaultValueFactory = _ => "auto" };
+    public static readonly Option<string> DistributedMode = new("--distributed") { Description = "Data-parallel training over the processes mpirun started: auto (when run by mpirun with -np 2 or more), on or off. Stop such a run with kill -USR1 <mpirun pid> (every process stops after the same batch and the checkpoint is saved); Ctrl-C to mpirun does the same within its odls_base_sigkill_timeout (1 s unless raised with --mca)", DefaultValueFactory = _ => "auto" };
     public static readonly Option<bool> ReportTime = new("--report-time") { Description = "Add the training time in seconds and the peak resident memory in bytes to the --json output (which is otherwise identical for identical runs)" };
 
     static TrainCommand()
@@ -262,7 +262,7 @@ internal static partial class TrainCommand
         }
         if (settings.Plot is { } plotDir) PlotFiles.Write(plotDir, plots!);
 
-        if (json) WriteJson(console, result, trainMetrics, validationMetrics, model, settings, data, parse.GetValue(ReportTime) ? trainingSeconds : null, running!);
+        if (json) WriteJson(console, result, trainMetrics, validationMetrics, model, settings, DataSummary.Of(data), parse.GetValue(ReportTime) ? trainingSeconds : null, running!);
         else WriteSummary(console, result, trainMetrics, validationMetrics, model, settings);
         return 0;
     }
@@ -472,7 +472,7 @@ internal static partial class TrainCommand
         if (settings.Plot is { } plots) console.Line($"Wrote the plots to {plots}.");
     }
 
-    private static void WriteJson(CliConsole console, TrainingResult result, ClassificationMetrics train, ClassificationMetrics? validation, Classifier model, TrainSettings settings, Table data, double? trainingSeconds, Trainer trainer)
+    private static void WriteJson(CliConsole console, TrainingResult result, ClassificationMetrics train, ClassificationMetrics? validation, Classifier model, TrainSettings settings, DataSummary data, double? trainingSeconds, Trainer trainer)
     {
         using var stream = new MemoryStream();
         using (var writer = new Utf8JsonWriter(stream, JsonOutput.Options))

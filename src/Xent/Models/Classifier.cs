@@ -157,7 +157,7 @@ public sealed partial class Classifier
 
     /// <summary>
     /// Splits off a stratified validation part (unless one is given), fits the encoding of the columns
-    /// (<see cref="TableEncoder.Fit"/>) and the standardisation on the training part only, encodes both parts once, builds
+    /// (<see cref="TableEncoder.Fit(Table, int, MissingValues)"/>) and the standardisation on the training part only, encodes both parts once, builds
     /// the network and trains it.
     /// </summary>
     public static Classifier Train(Table data, ClassifierOptions? options = null, Table? validation = null,
