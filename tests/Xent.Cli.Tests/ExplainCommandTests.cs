@@ -2,12 +2,8 @@ using System.Text.Json;
 
 namespace Xent.Cli.Tests;
 
-public sealed class ExplainCommandTests : IDisposable
+public sealed class ExplainCommandTests() : TemporaryFolderTests("xent-explain-")
 {
-    private readonly string _dir = Directory.CreateTempSubdirectory("xent-explain-").FullName;
-
-    public void Dispose() => Directory.Delete(_dir, recursive: true);
-
     [Fact]
     public void DefaultsShowTheWalkthroughsNumbers()
     {
@@ -51,17 +47,17 @@ public sealed class ExplainCommandTests : IDisposable
     [Fact]
     public void PlotsAreWrittenAsPngAndSvg()
     {
-        CliRunner.Result r = CliRunner.Run("explain", "--parameter", "w6", "--plot", _dir);
+        CliRunner.Result r = CliRunner.Run("explain", "--parameter", "w6", "--plot", Folder);
         Assert.Equal(0, r.ExitCode);
         foreach (string name in new[] { "cross-entropy-vs-w6", "cross-entropy-vs-squared-residual" })
         {
-            byte[] png = File.ReadAllBytes(Path.Combine(_dir, name + ".png"));
+            byte[] png = File.ReadAllBytes(Path.Combine(Folder, name + ".png"));
             Assert.Equal([0x89, (byte)'P', (byte)'N', (byte)'G'], png[..4]);
             Assert.True(png.Length > 10_000, $"{name}.png is only {png.Length} bytes");
-            string svg = File.ReadAllText(Path.Combine(_dir, name + ".svg"));
+            string svg = File.ReadAllText(Path.Combine(Folder, name + ".svg"));
             Assert.Contains("<svg", svg);
         }
-        Assert.Empty(Directory.GetFiles(_dir, "*.tmp"));
+        Assert.Empty(Directory.GetFiles(Folder, "*.tmp"));
     }
 
     [Theory]

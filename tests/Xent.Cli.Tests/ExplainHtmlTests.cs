@@ -12,18 +12,14 @@ namespace Xent.Cli.Tests;
 /// <c>xent explain --html</c>: the file itself (self-contained, the engine's numbers embedded, safe writes), then the page
 /// opened in a real headless Chromium, where what it renders is compared with what Xent's engine computes.
 /// </summary>
-public sealed class ExplainHtmlTests : IDisposable
+public sealed class ExplainHtmlTests() : TemporaryFolderTests("xent-explain-html-")
 {
-    private readonly string _dir = Directory.CreateTempSubdirectory("xent-explain-html-").FullName;
-
     /// <summary>Screenshots go here, beside the test assembly, for a person to look at.</summary>
     private static readonly string ScreenshotDir = Path.Combine(AppContext.BaseDirectory, "explain-html");
 
-    public void Dispose() => Directory.Delete(_dir, recursive: true);
-
     private string Write(params string[] options)
     {
-        string page = Path.Combine(_dir, "page.html");
+        string page = Path.Combine(Folder, "page.html");
         CliRunner.Result r = CliRunner.Run(["explain", "--html", page, "--force", .. options]);
         Assert.True(r.ExitCode == 0, r.Error);
         return page;
@@ -57,7 +53,7 @@ public sealed class ExplainHtmlTests : IDisposable
         Assert.Contains($"script-src {Hash(script)};", csp.Groups[1].Value);
         Assert.Contains($"style-src {Hash(style)};", csp.Groups[1].Value);
         Assert.Contains("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">", html);
-        Assert.Empty(Directory.GetFiles(_dir, "*.tmp", SearchOption.AllDirectories).Concat(Directory.GetFiles(_dir, ".*")));
+        Assert.Empty(Directory.GetFiles(Folder, "*.tmp", SearchOption.AllDirectories).Concat(Directory.GetFiles(Folder, ".*")));
     }
 
     [Fact]
@@ -85,7 +81,7 @@ public sealed class ExplainHtmlTests : IDisposable
     [Fact]
     public void AnExistingFileIsOverwrittenOnlyWithForce()
     {
-        string page = Path.Combine(_dir, "page.html");
+        string page = Path.Combine(Folder, "page.html");
         File.WriteAllText(page, "mine");
         CliRunner.AssertOneLineError(CliRunner.Run("explain", "--html", page), "--force");
         Assert.Equal("mine", File.ReadAllText(page));
@@ -93,15 +89,15 @@ public sealed class ExplainHtmlTests : IDisposable
         Assert.Equal(0, r.ExitCode);
         Assert.Contains("Interactive page: ", r.Output);
         Assert.StartsWith("<!DOCTYPE html>", File.ReadAllText(page));
-        Assert.Single(Directory.GetFiles(_dir));
+        Assert.Single(Directory.GetFiles(Folder));
     }
 
     [Fact]
     public void AMissingFolderOrAFolderIsOneLineNamingTheOption()
     {
-        CliRunner.AssertOneLineError(CliRunner.Run("explain", "--html", Path.Combine(_dir, "no", "such", "page.html")), "--html");
-        CliRunner.AssertOneLineError(CliRunner.Run("explain", "--html", _dir), "--html");
-        Assert.Empty(Directory.GetFileSystemEntries(_dir));
+        CliRunner.AssertOneLineError(CliRunner.Run("explain", "--html", Path.Combine(Folder, "no", "such", "page.html")), "--html");
+        CliRunner.AssertOneLineError(CliRunner.Run("explain", "--html", Folder), "--html");
+        Assert.Empty(Directory.GetFileSystemEntries(Folder));
     }
 
     [Fact]
@@ -257,7 +253,7 @@ public sealed class ExplainHtmlTests : IDisposable
     public void TheNetLogCheckSeesARequestWhenAPageMakesOne()
     {
         // A control for the check above: a page with an image from a (closed) local port must show up as a request.
-        string file = Path.Combine(_dir, "fetches.html");
+        string file = Path.Combine(Folder, "fetches.html");
         File.WriteAllText(file, "<!DOCTYPE html><html><body><img src=\"http://127.0.0.1:9/x.png\" alt=\"\"></body></html>");
         Assert.Contains(Chromium.Open(file).PageRequests, r => r.StartsWith("http://127.0.0.1:9/x.png", StringComparison.Ordinal));
     }

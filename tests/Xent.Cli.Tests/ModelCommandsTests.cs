@@ -7,14 +7,8 @@ using Xent.Models;
 namespace Xent.Cli.Tests;
 
 /// <summary>train --data/--out, evaluate, predict, export-onnx, checkpoints and resume, and a corpus of bad inputs.</summary>
-public sealed class ModelCommandsTests : IDisposable
+public sealed class ModelCommandsTests() : TemporaryFolderTests("xent-cli-")
 {
-    private readonly string _dir = Directory.CreateTempSubdirectory("xent-cli-").FullName;
-
-    public void Dispose() => Directory.Delete(_dir, recursive: true);
-
-    private string PathOf(string name) => Path.Combine(_dir, name);
-
     // Iris with string labels, shuffled rows; the label column sits in the middle and an id column is ignored.
     private string WriteIrisCsv(string name, bool withLabel = true, int rows = 150)
     {
@@ -156,12 +150,12 @@ public sealed class ModelCommandsTests : IDisposable
         File.WriteAllBytes(PathOf("not-a-model.safetensors"), [5, 0, 0, 0, 0, 0, 0, 0, (byte)'h', (byte)'e', (byte)'l', (byte)'l', (byte)'o']);
         if (args.Contains("{model.safetensors}"))
             Assert.Equal(0, CliRunner.Run("train", "--data", PathOf("good.csv"), "--out", PathOf("model.safetensors"), "--epochs", "2", "--validation", "0").ExitCode);
-        string[] before = Directory.GetFiles(_dir);
+        string[] before = Directory.GetFiles(Folder);
         string[] argv = args.Split('|').Select(a => a.StartsWith('{') ? PathOf(a.Trim('{', '}')) : a).ToArray();
         CliRunner.Result r = CliRunner.Run(argv);
         Assert.NotEqual(0, r.ExitCode);
         CliRunner.AssertOneLineError(r, message, r.ExitCode);
-        Assert.Equal(before.Order(), Directory.GetFiles(_dir).Order()); // nothing written, not even a temporary file
+        Assert.Equal(before.Order(), Directory.GetFiles(Folder).Order()); // nothing written, not even a temporary file
     }
 
     [Fact]

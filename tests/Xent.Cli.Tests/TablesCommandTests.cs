@@ -8,15 +8,11 @@ using Xent.Tests.Data;
 namespace Xent.Cli.Tests;
 
 /// <summary>train, predict, evaluate and export-onnx on a table with categorical columns and missing values.</summary>
-public sealed class TablesCommandTests : IDisposable
+public sealed class TablesCommandTests() : TemporaryFolderTests("xent-tables-")
 {
-    private readonly string _dir = Directory.CreateTempSubdirectory("xent-tables-").FullName;
-
-    public void Dispose() => Directory.Delete(_dir, recursive: true);
-
     private string Write(string name, string text)
     {
-        string path = Path.Combine(_dir, name);
+        string path = Path.Combine(Folder, name);
         File.WriteAllText(path, text);
         return path;
     }
@@ -24,7 +20,7 @@ public sealed class TablesCommandTests : IDisposable
     private string TrainMixed(out JsonDocument summary)
     {
         string train = Write("train.csv", MixedTable.Csv(500, 1));
-        string model = Path.Combine(_dir, "model.safetensors");
+        string model = Path.Combine(Folder, "model.safetensors");
         CliRunner.Result r = CliRunner.Run("train", "--data", train, "--categorical", "postcode", "--max-categories", "5", "--hidden", "12", "--epochs", "40", "--out", model, "--json");
         Assert.True(r.ExitCode == 0, r.Error);
         summary = JsonDocument.Parse(r.Output);
@@ -49,7 +45,7 @@ public sealed class TablesCommandTests : IDisposable
             Assert.Equal(5, columns[4].GetProperty("categories").GetInt32());     // 0, 1, 01, 2, 3: codes as written
         }
 
-        CliRunner.Result human = CliRunner.Run("train", "--data", Path.Combine(_dir, "train.csv"), "--epochs", "2");
+        CliRunner.Result human = CliRunner.Run("train", "--data", Path.Combine(Folder, "train.csv"), "--epochs", "2");
         Assert.True(human.ExitCode == 0, human.Error);
         Assert.Contains("5 columns encoded as", human.Output);
         Assert.Matches(@"Numeric columns \(3\): age \(\d+ missing\), income, postcode", human.Output);
@@ -78,12 +74,12 @@ public sealed class TablesCommandTests : IDisposable
         Assert.Equal(library, cli);
         Assert.Equal(unseen, report.Unseen["country"]);
 
-        string onnx = Path.Combine(_dir, "model.onnx");
+        string onnx = Path.Combine(Folder, "model.onnx");
         CliRunner.Result export = CliRunner.Run("export-onnx", "--model", model, "--out", onnx, "--json");
         Assert.True(export.ExitCode == 0, export.Error);
         using (JsonDocument exported = JsonDocument.Parse(export.Output))
             Assert.Equal(["age", "income", "country", "plan", "postcode"], exported.RootElement.GetProperty("inputs").EnumerateArray().Select(i => i.GetString()));
-        CliRunner.Result exportHuman = CliRunner.Run("export-onnx", "--model", model, "--out", Path.Combine(_dir, "again.onnx"));
+        CliRunner.Result exportHuman = CliRunner.Run("export-onnx", "--model", model, "--out", Path.Combine(Folder, "again.onnx"));
         Assert.Contains("inputs 'age' [batch, 1] float, 'income' [batch, 1] float, 'country' [batch, 1] string", exportHuman.Output);
         using var session = new InferenceSession(onnx);
         var inputs = table.Columns.Select(c => c.Kind == ColumnKind.Numeric
@@ -114,12 +110,12 @@ public sealed class TablesCommandTests : IDisposable
     {
         string data = Write("holes.csv", "a,b,label\n1,2,x\n,4,y\n5,6,x\n7,8,y\n");
         CliRunner.AssertOneLineError(CliRunner.Run("train", "--data", data, "--missing", "error"), "holes.csv, line 3, column 'a': missing value");
-        string model = Path.Combine(_dir, "m.safetensors");
+        string model = Path.Combine(Folder, "m.safetensors");
         Assert.Equal(0, CliRunner.Run("train", "--data", data, "--epochs", "2", "--validation", "0", "--out", model).ExitCode);
         Assert.Equal(0, CliRunner.Run("predict", "--model", model, "--data", data).ExitCode);
         CliRunner.AssertOneLineError(CliRunner.Run("predict", "--model", model, "--data", data, "--missing", "error"), "line 3, column 'a': missing value");
 
-        string strict = Path.Combine(_dir, "strict.safetensors");
+        string strict = Path.Combine(Folder, "strict.safetensors");
         string full = Write("full.csv", "a,b,label\n1,2,x\n3,4,y\n5,6,x\n7,8,y\n");
         Assert.Equal(0, CliRunner.Run("train", "--data", full, "--epochs", "2", "--validation", "0", "--missing", "error", "--out", strict).ExitCode);
         // The model remembers the policy it was trained with; --missing impute overrides it.
@@ -147,9 +143,9 @@ public sealed class TablesCommandTests : IDisposable
         CliRunner.Result r = CliRunner.Run("train", "--data", train, "--validation-data", validation, "--epochs", "3", "--json");
         Assert.True(r.ExitCode == 0, r.Error);
 
-        string checkpoint = Path.Combine(_dir, "ckpt");
+        string checkpoint = Path.Combine(Folder, "ckpt");
         string[] run = ["train", "--data", train, "--categorical", "size", "--max-categories", "2", "--validation", "0", "--seed", "4"];
-        string straight = Path.Combine(_dir, "straight.safetensors"), resumed = Path.Combine(_dir, "resumed.safetensors");
+        string straight = Path.Combine(Folder, "straight.safetensors"), resumed = Path.Combine(Folder, "resumed.safetensors");
         Assert.Equal(0, CliRunner.Run([.. run, "--epochs", "6", "--out", straight, "--json"]).ExitCode);
         Assert.Equal(0, CliRunner.Run([.. run, "--epochs", "6", "--checkpoint-dir", checkpoint, "--checkpoint-every", "3", "--json"]).ExitCode);
         Classifier first = Classifier.Load(straight);

@@ -57,21 +57,17 @@ public class TrainCommandTests
     }
 }
 
-public sealed class TrainPlotAndOptionTests : IDisposable
+public sealed class TrainPlotAndOptionTests() : TemporaryFolderTests("xent-train-")
 {
-    private readonly string _dir = Directory.CreateTempSubdirectory("xent-train-").FullName;
-
-    public void Dispose() => Directory.Delete(_dir, recursive: true);
-
     [Fact]
     public void PlotWritesCurvesAndTheConfusionMatrix()
     {
-        CliRunner.Result r = CliRunner.Run("train", "--epochs", "30", "--plot", _dir);
+        CliRunner.Result r = CliRunner.Run("train", "--epochs", "30", "--plot", Folder);
         Assert.Equal(0, r.ExitCode);
         foreach (string name in new[] { "loss", "accuracy", "confusion-matrix" })
         {
-            Assert.Equal([0x89, (byte)'P', (byte)'N', (byte)'G'], File.ReadAllBytes(Path.Combine(_dir, name + ".png"))[..4]);
-            Assert.Contains("<svg", File.ReadAllText(Path.Combine(_dir, name + ".svg")));
+            Assert.Equal([0x89, (byte)'P', (byte)'N', (byte)'G'], File.ReadAllBytes(Path.Combine(Folder, name + ".png"))[..4]);
+            Assert.Contains("<svg", File.ReadAllText(Path.Combine(Folder, name + ".svg")));
         }
     }
 

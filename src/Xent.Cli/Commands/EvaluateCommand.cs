@@ -9,18 +9,12 @@ namespace Xent.Cli.Commands;
 /// <summary><c>xent evaluate</c>: accuracy, log loss, confusion matrix and per-class metrics of a saved model on labelled CSV data.</summary>
 internal static class EvaluateCommand
 {
-    public static readonly Option<string> Model = new("--model") { Description = "A model saved by 'xent train --out'", Required = true };
-    public static readonly Option<string> Data = new("--data") { Description = "Labelled CSV or Parquet file, folder of shards or glob with the model's feature columns", Required = true };
-    public static readonly Option<string?> Label = new("--label") { Description = "Name of the label column (default: the one column that is not a feature)" };
-    public static readonly Option<string> Delimiter = new("--delimiter") { Description = "Field separator: one character, or 'tab'", DefaultValueFactory = _ => "," };
-    public static readonly Option<string?> Missing = new("--missing") { Description = "Missing values: 'impute' (as in training) or 'error' (default: the policy the model was trained with)" };
-    public static readonly Option<bool> Json = new("--json") { Description = "Print {\"accuracy\", \"logLoss\", \"confusionMatrix\", \"classes\", \"perClass\", \"unseen\", \"rare\", \"missing\"} as JSON" };
-
-    static EvaluateCommand()
-    {
-        Delimiter.MustBeDelimiter();
-        Missing.MustBeMissingPolicy();
-    }
+    public static readonly Option<string> Model = CommonOptions.Model();
+    public static readonly Option<string?> Data = CommonOptions.Data("Labelled data with the model's feature columns", required: true);
+    public static readonly Option<string?> Label = CommonOptions.Label("the one column that is not a feature");
+    public static readonly Option<string> Delimiter = CommonOptions.Delimiter();
+    public static readonly Option<string?> Missing = CommonOptions.MissingForModel();
+    public static readonly Option<bool> Json = CommonOptions.Json("{\"accuracy\", \"logLoss\", \"confusionMatrix\", \"classes\", \"perClass\", \"unseen\", \"rare\", \"missing\"}");
 
     public static Command Create(CliConsole console)
     {
@@ -30,17 +24,16 @@ internal static class EvaluateCommand
         return command;
     }
 
-
     private static int Run(ParseResult parse, CliConsole console)
     {
         Classifier model = Classifier.Load(FilePaths.Input(parse.GetValue(Model), Model.Name));
         CsvOptions csv = model.ReadingOptions(new CsvOptions
         {
-            Delimiter = OptionParsing.ParseDelimiter(parse.GetValue(Delimiter)!),
+            Delimiter = parse.DelimiterValue(Delimiter),
             Label = parse.GetValue(Label),
-            Missing = parse.GetValue(Missing) is { } m ? OptionParsing.ParseMissing(m) : model.Encoder.Missing,
+            Missing = parse.MissingValue(Missing, model.Encoder.Missing),
         });
-        Table data = CsvData.ReadTable(FilePaths.DataInput(parse.GetValue(Data), Data.Name), csv);
+        Table data = CsvData.ReadTable(parse.DataValue(Data)!, csv);
         var report = new EncodingReport();
         ClassificationMetrics metrics = model.Evaluate(data, report);
         if (parse.GetValue(Json))

@@ -60,7 +60,7 @@ internal static class ExplainCommand
 
     public static readonly Option<bool> Force = new("--force") { Description = "Overwrite an existing --html file or --plot files" };
 
-    public static readonly Option<bool> Json = new("--json") { Description = "Print every number as one JSON object instead of the explanation" };
+    public static readonly Option<bool> Json = CommonOptions.Json("every number of the explanation");
 
     static ExplainCommand()
     {

@@ -6,10 +6,10 @@ namespace Xent.Cli.Commands;
 /// <summary><c>xent export-onnx</c>: writes a saved model as a standard ONNX graph that ONNX Runtime and other tools run.</summary>
 internal static class ExportOnnxCommand
 {
-    public static readonly Option<string> Model = new("--model") { Description = "A model saved by 'xent train --out'", Required = true };
-    public static readonly Option<string> Out = new("--out") { Description = "The .onnx file to write", Required = true };
-    public static readonly Option<bool> Force = new("--force") { Description = "Overwrite an existing --out file" };
-    public static readonly Option<bool> Json = new("--json") { Description = "Print {\"model\", \"onnx\", \"inputs\", \"outputs\", \"bytes\"} as JSON" };
+    public static readonly Option<string> Model = CommonOptions.Model();
+    public static readonly Option<string?> Out = CommonOptions.Out("The .onnx file to write", required: true);
+    public static readonly Option<bool> Force = CommonOptions.Force();
+    public static readonly Option<bool> Json = CommonOptions.Json("{\"model\", \"onnx\", \"inputs\", \"outputs\", \"bytes\"}");
 
     public static Command Create(CliConsole console)
     {
@@ -21,8 +21,9 @@ internal static class ExportOnnxCommand
 
     private static int Run(ParseResult parse, CliConsole console)
     {
-        string outPath = FilePaths.Output(parse.GetValue(Out), Out.Name, parse.GetValue(Force));
-        using OutputLock owned = OutputLock.Acquire(outPath, Out.Name);
+        var output = parse.OutputFile(Out, Force)!.Value;
+        using OutputLock owned = output.Lock;
+        string outPath = output.Path;
         Classifier model = Classifier.Load(FilePaths.Input(parse.GetValue(Model), Model.Name));
         try { OnnxExport.Save(model, outPath, overwrite: parse.GetValue(Force)); }
         catch (NotSupportedException e) { throw new UserError($"{parse.GetValue(Model)}: cannot export: {e.Message}"); }

@@ -57,10 +57,7 @@ internal static class LossCommand
         Description = "Class names, e.g. setosa,versicolor,virginica; then --targets also takes names",
     };
 
-    public static readonly Option<bool> Json = new("--json")
-    {
-        Description = "Print {\"loss\", \"probabilities\", \"gradient\"} as JSON instead of the explanation",
-    };
+    public static readonly Option<bool> Json = CommonOptions.Json("{\"loss\", \"probabilities\", \"gradient\"}");
 
     static LossCommand()
     {

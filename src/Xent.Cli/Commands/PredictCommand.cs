@@ -11,20 +11,14 @@ namespace Xent.Cli.Commands;
 /// <summary><c>xent predict</c>: the predicted class (and optionally every class probability) for each row of a CSV file.</summary>
 internal static class PredictCommand
 {
-    public static readonly Option<string> Model = new("--model") { Description = "A model saved by 'xent train --out'", Required = true };
-    public static readonly Option<string> Data = new("--data") { Description = "CSV or Parquet file, folder of shards or glob with the model's feature columns (a label column is allowed and ignored)", Required = true };
-    public static readonly Option<string?> Out = new("--out") { Description = "Write the predictions to this CSV file instead of the console" };
-    public static readonly Option<bool> Force = new("--force") { Description = "Overwrite an existing --out file" };
+    public static readonly Option<string> Model = CommonOptions.Model();
+    public static readonly Option<string?> Data = CommonOptions.Data("Rows with the model's feature columns (a label column is allowed and ignored)", required: true);
+    public static readonly Option<string?> Out = CommonOptions.Out("Write the predictions to this CSV file instead of the console");
+    public static readonly Option<bool> Force = CommonOptions.Force();
     public static readonly Option<bool> Probabilities = new("--probabilities") { Description = "Add one probability column per class" };
-    public static readonly Option<string> Delimiter = new("--delimiter") { Description = "Field separator: one character, or 'tab'", DefaultValueFactory = _ => "," };
-    public static readonly Option<string?> Missing = new("--missing") { Description = "Missing values: 'impute' (as in training) or 'error' (default: the policy the model was trained with)" };
-    public static readonly Option<bool> Json = new("--json") { Description = "Print {\"predictions\": [{\"class\", \"probabilities\"}], \"unseen\": {column: rows}, \"rare\": {column: rows}, \"missing\": {column: rows}} as JSON" };
-
-    static PredictCommand()
-    {
-        Delimiter.MustBeDelimiter();
-        Missing.MustBeMissingPolicy();
-    }
+    public static readonly Option<string> Delimiter = CommonOptions.Delimiter();
+    public static readonly Option<string?> Missing = CommonOptions.MissingForModel();
+    public static readonly Option<bool> Json = CommonOptions.Json("{\"predictions\": [{\"class\", \"probabilities\"}], \"unseen\": {column: rows}, \"rare\": {column: rows}, \"missing\": {column: rows}}");
 
     public static Command Create(CliConsole console)
     {
@@ -36,15 +30,16 @@ internal static class PredictCommand
 
     private static int Run(ParseResult parse, CliConsole console)
     {
-        string? outPath = parse.GetValue(Out) is { } o ? FilePaths.Output(o, Out.Name, parse.GetValue(Force)) : null;
-        using OutputLock? owned = outPath is null ? null : OutputLock.Acquire(outPath, Out.Name);
+        var output = parse.OutputFile(Out, Force);
+        using OutputLock? owned = output?.Lock;
+        string? outPath = output?.Path;
         Classifier model = Classifier.Load(FilePaths.Input(parse.GetValue(Model), Model.Name));
-        char delimiter = OptionParsing.ParseDelimiter(parse.GetValue(Delimiter)!);
-        Table table = CsvData.ReadTable(FilePaths.DataInput(parse.GetValue(Data), Data.Name), model.ReadingOptions(new CsvOptions
+        char delimiter = parse.DelimiterValue(Delimiter);
+        Table table = CsvData.ReadTable(parse.DataValue(Data)!, model.ReadingOptions(new CsvOptions
         {
             Delimiter = delimiter,
             LabelRequired = false,
-            Missing = parse.GetValue(Missing) is { } m ? OptionParsing.ParseMissing(m) : model.Encoder.Missing,
+            Missing = parse.MissingValue(Missing, model.Encoder.Missing),
         }));
         int classes = model.ClassNames.Count;
         var report = new EncodingReport();

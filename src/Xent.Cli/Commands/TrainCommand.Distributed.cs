@@ -142,17 +142,8 @@ internal static partial class TrainCommand
         if (settings.DropUnlabelled)
             throw Same(group, new UserError("--drop-unlabelled does not work with data-parallel training yet: every row needs its label (the processes share the rows by their position in the file)"));
         (Table data, Table? validation, string source, int rowCount) = LoadShare(settings, group);
-        var options = new ClassifierOptions
-        {
-            Hidden = settings.Hidden,
-            Activation = settings.Activation,
-            ValidationFraction = settings.ValidationData is null ? settings.Validation : 0,
-            BalancedClassWeights = settings.BalancedClassWeights,
-            Trainer = settings.Trainer,
-            MaxCategories = settings.MaxCategories,
-            Missing = settings.Missing,
-        };
-        if (settings.Trainer.ClassWeights is { } weights && weights.Length != data.ClassCount)
+        ClassifierOptions options = settings.Model;
+        if (options.Trainer.ClassWeights is { } weights && weights.Length != data.ClassCount)
             throw Same(group, new UserError($"--class-weights has {weights.Length} weights but the data has {data.ClassCount} classes ({string.Join(", ", data.ClassNames)})"));
         DataSummary summary = Summarize(data, rowCount, group);
         SharedSplit split = Classifier.SplitShared(data, RowShare.Of(group), rowCount, group, options, validation);
@@ -174,12 +165,9 @@ internal static partial class TrainCommand
         };
         if (!json)
         {
-            string hiddenText = settings.Hidden.Length == 0 ? "no hidden layer" : $"hidden {string.Join(",", settings.Hidden)} {settings.Activation}";
-            string validationText = settings.ValidationData is not null ? $"validation from {Path.GetFileName(settings.ValidationData)}"
-                : settings.Validation > 0 ? $"{settings.Validation:P0} stratified validation split" : "no validation data";
             string features = encoder.IsPlainNumeric ? $"{encoder.FeatureCount} features" : $"{data.Columns.Count} columns encoded as {encoder.FeatureCount} features";
-            console.Line($"Training on {source}: {rowCount} rows, {features}, {data.ClassCount} classes; {hiddenText}; {validationText}; features standardised.");
-            ColumnsReport.Write(console, summary, settings.MaxCategories);
+            console.Line($"{Describe(settings, source, $"{rowCount} rows, {features}, {data.ClassCount} classes")}");
+            ColumnsReport.Write(console, summary, options.MaxCategories);
             console.Line($"Data-parallel on {group.Size} processes: each reads and trains on its share of the rows; one all-reduce of the gradients per batch.");
             if (resume is not null) console.Line($"Resuming from the checkpoint in {resume}.");
         }
@@ -188,11 +176,8 @@ internal static partial class TrainCommand
         Classifier model;
         try
         {
-            // While training, the first signal stops every process after the same batch (agreed in the steps' all-reduce).
-            using (Interrupts.Graceful())
-                model = json
-                    ? Classifier.TrainShared(split, group, options, null, hooks, cancellationToken)
-                    : TrainWithProgress(console, options.Trainer.Epochs, progress => Classifier.TrainShared(split, group, options, progress, hooks, cancellationToken));
+            // The first signal stops every process after the same batch (agreed in the steps' all-reduce).
+            model = TrainGracefully(console, json, options.Trainer.Epochs, progress => Classifier.TrainShared(split, group, options, progress, hooks, cancellationToken));
         }
         catch (OperationCanceledException) when (running is not null)
         {
@@ -250,7 +235,7 @@ internal static partial class TrainCommand
             Ignore = settings.Ignore,
             Categorical = settings.Categorical,
             Numeric = settings.Numeric,
-            Missing = settings.Missing,
+            Missing = settings.Model.Missing,
             Share = share,
         };
         Table table = CsvData.ReadTable(settings.Data, csv);

@@ -20,10 +20,10 @@ internal static partial class TrainCommand
     private static readonly TrainerOptions Defaults = new();
 
     // Data
-    public static readonly Option<string?> Data = new("--data") { Description = "Training data: a CSV file with a header row, a Parquet file, a folder of shards or a glob such as 'data/part-*.parquet' (default: the embedded Iris data)" };
-    public static readonly Option<string?> Label = new("--label") { Description = "Name of the label column (default: the last column)" };
+    public static readonly Option<string?> Data = CommonOptions.Data("Training data (default: the embedded Iris data)", required: false);
+    public static readonly Option<string?> Label = CommonOptions.Label("the last column");
     public static readonly Option<string?> Ignore = new("--ignore") { Description = "Columns to drop, comma-separated" };
-    public static readonly Option<string> Delimiter = new("--delimiter") { Description = "Field separator: one character, or 'tab'", DefaultValueFactory = _ => "," };
+    public static readonly Option<string> Delimiter = CommonOptions.Delimiter();
     public static readonly Option<double> Validation = new("--validation") { Description = "Fraction of rows held out (stratified) for validation and early stopping; 0 for none", DefaultValueFactory = _ => 0.2 };
     public static readonly Option<string?> ValidationData = new("--validation-data") { Description = "Separate validation data (a file, folder or glob, as for --data) instead of a split" };
     public static readonly Option<string?> CategoricalColumns = new("--categorical") { Description = "Columns to read as categories even if every value is a number (e.g. postcodes), comma-separated" };
@@ -59,13 +59,13 @@ internal static partial class TrainCommand
     public static readonly Option<float> LabelSmoothing = new("--label-smoothing") { Description = "ε in [0, 1]", DefaultValueFactory = _ => 0f };
 
     // Output
-    public static readonly Option<string?> Out = new("--out") { Description = "Save the trained model to this .safetensors file" };
-    public static readonly Option<bool> Force = new("--force") { Description = "Overwrite an existing --out file" };
+    public static readonly Option<string?> Out = CommonOptions.Out("Save the trained model to this .safetensors file");
+    public static readonly Option<bool> Force = CommonOptions.Force();
     public static readonly Option<string?> CheckpointDir = new("--checkpoint-dir") { Description = "Save a resumable checkpoint in this folder" };
     public static readonly Option<int> CheckpointEvery = new("--checkpoint-every") { Description = "Epochs between checkpoints", DefaultValueFactory = _ => 10 };
     public static readonly Option<string?> Resume = new("--resume") { Description = "Continue the run whose checkpoint is in this folder (its settings are reused)" };
     public static readonly Option<string?> Plot = new("--plot") { Description = "Write loss and accuracy curves and the confusion matrix as PNG and SVG into this folder" };
-    public static readonly Option<bool> Json = new("--json") { Description = "Print one JSON object instead of the human-readable output" };
+    public static readonly Option<bool> Json = CommonOptions.Json("one object with the run's losses, accuracies, classes and columns");
     public static readonly Option<string> DistributedMode = new("--distributed") { Description = "Data-parallel training over the processes mpirun started: auto (when run by mpirun with -np 2 or more), on or off. Stop such a run with kill -USR1 <mpirun pid> (every process stops after the same batch and the checkpoint is saved); Ctrl-C to mpirun does the same within its odls_base_sigkill_timeout (1 s unless raised with --mca)", DefaultValueFactory = _ => "auto" };
     public static readonly Option<bool> ReportTime = new("--report-time") { Description = "Add the training time in seconds and the peak resident memory in bytes to the --json output (which is otherwise identical for identical runs)" };
 
@@ -76,7 +76,6 @@ internal static partial class TrainCommand
         Optimizer.AcceptOnly(Choices.Optimizers);
         ScheduleOption.AcceptOnly(Choices.Schedules);
         Monitor.AcceptOnly(Choices.Monitors);
-        Delimiter.MustBeDelimiter();
         Validation.Check(v => v is >= 0 and < 1 ? null : $"must be in [0, 1), got {v.ToString(CultureInfo.InvariantCulture)}");
         LearningRate.MustBePositive();
         Momentum.MustBeInRange(0, 1);
@@ -111,17 +110,12 @@ internal static partial class TrainCommand
         public string? Label { get; init; }
         public string[] Ignore { get; init; } = [];
         public char Delimiter { get; init; } = ',';
-        public double Validation { get; init; }
         public string? ValidationData { get; init; }
         public string[] Categorical { get; init; } = [];
         public string[] Numeric { get; init; } = [];
-        public int MaxCategories { get; init; } = TableEncoder.DefaultMaxCategories;
-        public MissingValues Missing { get; init; }
         public bool DropUnlabelled { get; init; }
-        public int[] Hidden { get; init; } = [];
-        public Activation Activation { get; init; }
-        public bool BalancedClassWeights { get; init; }
-        public TrainerOptions Trainer { get; init; } = new();
+        /// <summary>What is built and how it trains, as the library takes it (its validation fraction is 0 with --validation-data).</summary>
+        public ClassifierOptions Model { get; init; } = new();
         public string? Out { get; init; }
         public bool Force { get; init; }
         public string? CheckpointDir { get; init; }
@@ -182,19 +176,10 @@ internal static partial class TrainCommand
     {
         (Table data, Table? validation, string source) = LoadData(settings);
         // The encoding fitted on every row gives the columns' summary and the network's width (training fits it again on its part).
-        TableEncoder preview = TableEncoder.Fit(data, settings.MaxCategories, settings.Missing);
+        ClassifierOptions options = settings.Model;
+        TableEncoder preview = TableEncoder.Fit(data, options.MaxCategories, options.Missing);
         CheckSize(preview.FeatureCount, data.RowCount, data.ClassCount, settings);
-        var options = new ClassifierOptions
-        {
-            Hidden = settings.Hidden,
-            Activation = settings.Activation,
-            ValidationFraction = settings.ValidationData is null ? settings.Validation : 0,
-            BalancedClassWeights = settings.BalancedClassWeights,
-            Trainer = settings.Trainer,
-            MaxCategories = settings.MaxCategories,
-            Missing = settings.Missing,
-        };
-        if (settings.Trainer.ClassWeights is { } weights && weights.Length != data.ClassCount)
+        if (options.Trainer.ClassWeights is { } weights && weights.Length != data.ClassCount)
             throw new UserError($"--class-weights has {weights.Length} weights but the data has {data.ClassCount} classes ({string.Join(", ", data.ClassNames)})");
 
         string settingsJson = JsonSerializer.Serialize(settings, Classifier.JsonOptions);
@@ -213,27 +198,21 @@ internal static partial class TrainCommand
 
         if (!json)
         {
-            string hiddenText = settings.Hidden.Length == 0 ? "no hidden layer" : $"hidden {string.Join(",", settings.Hidden)} {settings.Activation}";
-            string validationText = settings.ValidationData is not null ? $"validation from {Path.GetFileName(settings.ValidationData)}"
-                : settings.Validation > 0 ? $"{settings.Validation:P0} stratified validation split" : "no validation data";
             string dropped = data.DroppedRows > 0 ? $" ({data.DroppedRows} without a label left out)" : "";
-            if (preview.IsPlainNumeric)
-                console.Line($"Training on {source}: {data.RowCount} rows{dropped}, {preview.FeatureCount} features, {data.ClassCount} classes; {hiddenText}; {validationText}; features standardised.");
-            else
-                console.Line($"Training on {source}: {data.RowCount} rows{dropped}, {data.Columns.Count} columns encoded as {preview.FeatureCount} features, {data.ClassCount} classes; {hiddenText}; {validationText}; features standardised.");
-            ColumnsReport.Write(console, data, settings.MaxCategories);
+            string features = preview.IsPlainNumeric ? $"{preview.FeatureCount} features" : $"{data.Columns.Count} columns encoded as {preview.FeatureCount} features";
+            console.Line($"{Describe(settings, source, $"{data.RowCount} rows{dropped}, {features}, {data.ClassCount} classes")}");
+            ColumnsReport.Write(console, data, options.MaxCategories);
             if (resume is not null) console.Line($"Resuming from the checkpoint in {resume}.");
         }
 
+        // The split is made once, here, so that the report below measures exactly the rows the model trained and validated on.
+        (Table trainPart, Table? validationPart) = validation is not null || options.ValidationFraction == 0 ? (data, validation)
+            : Split.Stratified(data, options.ValidationFraction, options.Trainer.Seed);
         var clock = System.Diagnostics.Stopwatch.StartNew();
         Classifier model;
         try
         {
-            // While training, the first Ctrl-C or SIGTERM stops after the current batch instead of ending the process.
-            using (Interrupts.Graceful())
-                model = json
-                    ? Classifier.Train(data, options, validation, null, hooks, cancellationToken)
-                    : TrainWithProgress(console, data, options, validation, hooks, cancellationToken);
+            model = TrainGracefully(console, json, options.Trainer.Epochs, progress => Classifier.Train(trainPart, options, validationPart, progress, hooks, cancellationToken));
         }
         catch (OperationCanceledException) when (running is not null && cancellationToken.IsCancellationRequested)
         {
@@ -242,9 +221,6 @@ internal static partial class TrainCommand
         TrainingResult result = model.TrainingResult!;
         double trainingSeconds = clock.Elapsed.TotalSeconds;
 
-        // Re-create the split the trainer used, to report on exactly those rows.
-        (Table trainPart, Table? validationPart) = validation is not null ? (data, validation)
-            : settings.Validation > 0 ? Split.Stratified(data, settings.Validation, settings.Trainer.Seed) : (data, (Table?)null);
         ClassificationMetrics trainMetrics = model.Evaluate(trainPart);
         ClassificationMetrics? validationMetrics = validationPart is null ? null : model.Evaluate(validationPart);
 
@@ -270,7 +246,7 @@ internal static partial class TrainCommand
     // After an interrupt: the run's state goes into its checkpoint (when it has one), --out is never written.
     private static CommandInterruptedException Interrupted(Trainer trainer, TrainSettings settings, string settingsJson, bool writer = true)
     {
-        string at = $"interrupted in epoch {trainer.Epoch + 1} of {settings.Trainer.Epochs}";
+        string at = $"interrupted in epoch {trainer.Epoch + 1} of {settings.Model.Trainer.Epochs}";
         if (settings.CheckpointDir is { } dir)
         {
             if (writer) Checkpoint.Save(dir, trainer, settingsJson);
@@ -282,11 +258,12 @@ internal static partial class TrainCommand
     // Layer widths and memory are checked before training, so an impossible size is a usage error, not a crash.
     private static void CheckSize(int featureCount, int rowCount, int classCount, TrainSettings settings)
     {
-        if (settings.Hidden.Length + 1 > ModelFile.MaxLayers)
-            throw new UserError($"--hidden has {settings.Hidden.Length} layers; a model can have at most {ModelFile.MaxLayers - 1} hidden layers");
+        int[] hidden = settings.Model.Hidden;
+        if (hidden.Length + 1 > ModelFile.MaxLayers)
+            throw new UserError($"--hidden has {hidden.Length} layers; a model can have at most {ModelFile.MaxLayers - 1} hidden layers");
         long parameters = 0, activations = 0;
         int previous = featureCount;
-        foreach (int width in settings.Hidden.Append(classCount))
+        foreach (int width in hidden.Append(classCount))
         {
             if (width > ModelFile.MaxWidth)
                 throw new UserError($"--hidden {width} is wider than the {ModelFile.MaxWidth} units a layer can have");
@@ -295,13 +272,13 @@ internal static partial class TrainCommand
             previous = width;
         }
         if (parameters * sizeof(float) > int.MaxValue - (16 << 20))
-            throw new UserError($"--hidden {string.Join(",", settings.Hidden)} makes {parameters:N0} parameters; a model file holds at most about {int.MaxValue / sizeof(float) / 1_000_000:N0} million");
-        long batch = settings.Trainer.BatchSize == 0 ? rowCount : Math.Min(settings.Trainer.BatchSize, rowCount);
+            throw new UserError($"--hidden {string.Join(",", hidden)} makes {parameters:N0} parameters; a model file holds at most about {int.MaxValue / sizeof(float) / 1_000_000:N0} million");
+        long batch = settings.Model.Trainer.BatchSize == 0 ? rowCount : Math.Min(settings.Model.Trainer.BatchSize, rowCount);
         // weights, gradients, two optimizer buffers, the best weights; three activation buffers per layer
         long bytes = parameters * sizeof(float) * 5 + batch * activations * sizeof(float) * 3;
         long available = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
         if (bytes > available)
-            throw new UserError($"--hidden {string.Join(",", settings.Hidden)} with --batch-size {batch} needs about {bytes / (1 << 20):N0} MB, more than the {available / (1 << 20):N0} MB available; use smaller layers or batches");
+            throw new UserError($"--hidden {string.Join(",", hidden)} with --batch-size {batch} needs about {bytes / (1 << 20):N0} MB, more than the {available / (1 << 20):N0} MB available; use smaller layers or batches");
     }
 
     private static TrainSettings ResumeSettings(ParseResult parse, string resume)
@@ -364,23 +341,28 @@ internal static partial class TrainCommand
             LabelSmoothing = parse.GetValue(LabelSmoothing),
         };
         trainer = trainer with { MinimumLearningRate = Math.Min(trainer.MinimumLearningRate, trainer.LearningRate) };
+        string? validationData = parse.DataValue(ValidationData);
         return new TrainSettings
         {
-            Data = parse.GetValue(Data) is { } d ? FilePaths.DataInput(d, Data.Name) : null,
+            Data = parse.DataValue(Data),
             Label = parse.GetValue(Label),
             Ignore = parse.GetValue(Ignore)?.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries) ?? [],
             Delimiter = OptionParsing.ParseDelimiter(delimiter),
-            Validation = parse.GetValue(Validation),
-            ValidationData = parse.GetValue(ValidationData) is { } v ? FilePaths.DataInput(v, ValidationData.Name) : null,
+            ValidationData = validationData,
             Categorical = OptionParsing.ParseNames(parse.GetValue(CategoricalColumns), CategoricalColumns.Name),
             Numeric = OptionParsing.ParseNames(parse.GetValue(NumericColumns), NumericColumns.Name),
-            MaxCategories = parse.GetValue(MaxCategories),
-            Missing = OptionParsing.ParseMissing(parse.GetValue(Missing)!),
             DropUnlabelled = parse.GetValue(DropUnlabelled),
-            Hidden = OptionParsing.ParseLayerSizes(parse.GetValue(Hidden)!, Hidden.Name),
-            Activation = activation,
-            BalancedClassWeights = classWeights == "balanced",
-            Trainer = trainer,
+            Model = new ClassifierOptions
+            {
+                Hidden = OptionParsing.ParseLayerSizes(parse.GetValue(Hidden)!, Hidden.Name),
+                Activation = activation,
+                // A separate validation file replaces the split.
+                ValidationFraction = validationData is null ? parse.GetValue(Validation) : 0,
+                BalancedClassWeights = classWeights == "balanced",
+                Trainer = trainer,
+                MaxCategories = parse.GetValue(MaxCategories),
+                Missing = OptionParsing.ParseMissing(parse.GetValue(Missing)!),
+            },
             Out = parse.GetValue(Out),
             Force = parse.GetValue(Force),
             CheckpointDir = parse.GetValue(CheckpointDir),
@@ -406,7 +388,7 @@ internal static partial class TrainCommand
             Ignore = settings.Ignore,
             Categorical = settings.Categorical,
             Numeric = settings.Numeric,
-            Missing = settings.Missing,
+            Missing = settings.Model.Missing,
             DropUnlabelled = settings.DropUnlabelled,
         };
         Table table = CsvData.ReadTable(settings.Data, csv);
@@ -423,8 +405,23 @@ internal static partial class TrainCommand
         return (table, validation, Path.GetFileName(settings.Data));
     }
 
-    private static Classifier TrainWithProgress(CliConsole console, Table data, ClassifierOptions options, Table? validation, Classifier.TrainingHooks hooks, CancellationToken cancellationToken) =>
-        TrainWithProgress(console, options.Trainer.Epochs, progress => Classifier.Train(data, options, validation, progress, hooks, cancellationToken));
+    // "Training on iris.csv: 150 rows, 4 features, 3 classes; hidden 16 relu; 20% stratified validation split; features standardised."
+    private static string Describe(TrainSettings settings, string source, string shape)
+    {
+        ClassifierOptions model = settings.Model;
+        string hidden = model.Hidden.Length == 0 ? "no hidden layer" : $"hidden {string.Join(",", model.Hidden)} {model.Activation}";
+        string validation = settings.ValidationData is not null ? $"validation from {Path.GetFileName(settings.ValidationData)}"
+            : model.ValidationFraction > 0 ? $"{model.ValidationFraction:P0} stratified validation split" : "no validation data";
+        return $"Training on {source}: {shape}; {hidden}; {validation}; features standardised.";
+    }
+
+    // train(progress) runs the training, with no progress for --json. While it runs, the first Ctrl-C or SIGTERM stops
+    // after the current batch (every process after the same one, in a data-parallel run) instead of ending the process.
+    private static Classifier TrainGracefully(CliConsole console, bool json, int maxEpochs, Func<IProgress<EpochReport>?, Classifier> train)
+    {
+        using (Interrupts.Graceful())
+            return json ? train(null) : TrainWithProgress(console, maxEpochs, train);
+    }
 
     // train(progress) runs the training; the progress shown is plain lines when redirected, a live bar on a terminal.
     private static Classifier TrainWithProgress(CliConsole console, int maxEpochs, Func<IProgress<EpochReport>, Classifier> train)
@@ -508,7 +505,7 @@ internal static partial class TrainCommand
             writer.WriteStartArray("classes");
             foreach (string c in model.ClassNames) writer.WriteStringValue(c);
             writer.WriteEndArray();
-            ColumnsReport.WriteJson(writer, data, settings.MaxCategories);
+            ColumnsReport.WriteJson(writer, data, settings.Model.MaxCategories);
             writer.WriteNumber("features", model.FeatureNames.Count);
             writer.WriteNumber("droppedRows", data.DroppedRows);
             if (settings.Out is { } path) writer.WriteString("model", path); else writer.WriteNull("model");

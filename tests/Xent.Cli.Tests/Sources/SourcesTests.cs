@@ -8,14 +8,8 @@ namespace Xent.Cli.Tests.Sources;
 /// --data as a Parquet file, a folder of shards or a glob: the same rows as one CSV file give the same run, byte for byte
 /// in --json.
 /// </summary>
-public sealed class SourcesTests : IDisposable
+public sealed class SourcesTests() : TemporaryFolderTests("xent-sources-")
 {
-    private readonly string _folder = Directory.CreateTempSubdirectory("xent-sources-").FullName;
-
-    public void Dispose() => Directory.Delete(_folder, recursive: true);
-
-    private string PathOf(string name) => Path.Combine(_folder, name);
-
     // 60 rows, two numeric features and a string label with three classes.
     private static (double[] A, int[] B, string[] Labels) Rows()
     {

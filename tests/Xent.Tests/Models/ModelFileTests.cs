@@ -10,12 +10,8 @@ using Xent.Training;
 
 namespace Xent.Tests.Models;
 
-public sealed class ModelFileTests : IDisposable
+public sealed class ModelFileTests() : TemporaryFolderTests("xent-models-")
 {
-    private readonly string _dir = Directory.CreateTempSubdirectory("xent-models-").FullName;
-
-    public void Dispose() => Directory.Delete(_dir, recursive: true);
-
     private static Classifier TrainIris(Activation activation = Activation.Relu, int[]? hidden = null) =>
         Classifier.Train(Iris.Load(), new ClassifierOptions { Hidden = hidden ?? [8], Activation = activation, Trainer = new TrainerOptions { Seed = 3, Epochs = 60 } });
 
@@ -23,7 +19,7 @@ public sealed class ModelFileTests : IDisposable
     public void SaveLoadGivesTheSameModelAndMetrics()
     {
         Classifier model = TrainIris();
-        string path = Path.Combine(_dir, "iris.safetensors");
+        string path = Path.Combine(Folder, "iris.safetensors");
         model.Save(path);
         Classifier loaded = Classifier.Load(path);
         Assert.Equal(model.ClassNames, loaded.ClassNames);
@@ -44,7 +40,7 @@ public sealed class ModelFileTests : IDisposable
     public void AnIndependentReaderParsesTheFile()
     {
         Classifier model = TrainIris();
-        string path = Path.Combine(_dir, "m.safetensors");
+        string path = Path.Combine(Folder, "m.safetensors");
         model.Save(path);
         byte[] bytes = File.ReadAllBytes(path);
         // Parse the format by hand: u64 little-endian header length, JSON header, raw little-endian F32 data.
@@ -78,8 +74,13 @@ public sealed class ModelFileTests : IDisposable
     [InlineData(Activation.Identity)]
     public void OnnxRuntimeGivesTheSameProbabilities(Activation activation)
     {
-        Classifier model = TrainIris(activation, [8, 5]);
-        string path = Path.Combine(_dir, "m.onnx");
+        AssertOnnxRuntimeAgrees(TrainIris(activation, [8, 5]), $"{activation}: ONNX Runtime probabilities");
+    }
+
+    // The exported file, run by ONNX Runtime on all of Iris, gives the model's own probabilities.
+    private void AssertOnnxRuntimeAgrees(Classifier model, string context)
+    {
+        string path = PathOf("m.onnx");
         OnnxExport.Save(model, path);
         Dataset iris = Iris.Load();
         var expected = new float[iris.RowCount * 3];
@@ -88,21 +89,14 @@ public sealed class ModelFileTests : IDisposable
         var input = new DenseTensor<float>(iris.Features, [iris.RowCount, 4]);
         using var results = session.Run([NamedOnnxValue.CreateFromTensor("features", input)]);
         float[] actual = results.Single(r => r.Name == "probabilities").AsEnumerable<float>().ToArray();
-        Numerical.AssertClose(expected, actual, 1e-5, 1e-5, $"{activation}: ONNX Runtime probabilities");
+        Numerical.AssertClose(expected, actual, 1e-5, 1e-5, context);
     }
 
     [Fact]
     public void OnnxExportWithoutStandardizationOrHiddenLayers()
     {
         Classifier model = Classifier.Train(Iris.Load(), new ClassifierOptions { Hidden = [], Standardize = false, Trainer = new TrainerOptions { Epochs = 20 } });
-        string path = Path.Combine(_dir, "linear.onnx");
-        OnnxExport.Save(model, path);
-        Dataset iris = Iris.Load();
-        var expected = new float[iris.RowCount * 3];
-        model.PredictProbabilities(iris.Features, iris.RowCount, expected);
-        using var session = new InferenceSession(path);
-        using var results = session.Run([NamedOnnxValue.CreateFromTensor("features", new DenseTensor<float>(iris.Features, [iris.RowCount, 4]))]);
-        Numerical.AssertClose(expected, results.Single(r => r.Name == "probabilities").AsEnumerable<float>().ToArray(), 1e-5, 1e-5);
+        AssertOnnxRuntimeAgrees(model, "linear model without standardisation");
     }
 
     public static TheoryData<string, string> CorruptFiles() => new()
@@ -131,9 +125,9 @@ public sealed class ModelFileTests : IDisposable
     [MemberData(nameof(CorruptFiles))]
     public void CorruptTruncatedAndHostileFilesAreRejectedClearly(string kind, string message)
     {
-        string good = Path.Combine(_dir, "good.safetensors");
+        string good = Path.Combine(Folder, "good.safetensors");
         TrainIris().Save(good);
-        string bad = Path.Combine(_dir, kind + ".safetensors");
+        string bad = Path.Combine(Folder, kind + ".safetensors");
         File.WriteAllBytes(bad, Corrupt(File.ReadAllBytes(good), kind));
         var e = Assert.Throws<ModelFileException>(() => Classifier.Load(bad));
         Assert.Contains(message, e.Message);

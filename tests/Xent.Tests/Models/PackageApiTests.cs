@@ -6,12 +6,8 @@ using Xent.Training;
 namespace Xent.Tests.Models;
 
 /// <summary>The API a .NET user reaches for first: data from arrays, batch prediction, the history after Load, ONNX metadata.</summary>
-public sealed class PackageApiTests : IDisposable
+public sealed class PackageApiTests() : TemporaryFolderTests("xent-api-")
 {
-    private readonly string _dir = Directory.CreateTempSubdirectory("xent-api-").FullName;
-
-    public void Dispose() => Directory.Delete(_dir, recursive: true);
-
     private static (float[][] Rows, string[] Labels) IrisArrays()
     {
         Dataset iris = Iris.Load();
@@ -74,7 +70,7 @@ public sealed class PackageApiTests : IDisposable
         }
         Assert.Contains("row 2 has 3 values; the model takes 4", Assert.Throws<ArgumentException>(() => model.PredictProbabilities([rows[0], rows[1], [1f, 2f, 3f]])).Message);
 
-        string path = Path.Combine(_dir, "m.safetensors");
+        string path = Path.Combine(Folder, "m.safetensors");
         model.Save(path);
         Classifier loaded = Classifier.Load(path);
         Assert.NotNull(loaded.TrainingResult);
@@ -88,7 +84,7 @@ public sealed class PackageApiTests : IDisposable
     public void TheOnnxModelCarriesClassAndFeatureNamesStandardisationAndVersions()
     {
         Classifier model = Classifier.Train(Iris.Load(), new ClassifierOptions { Trainer = new TrainerOptions { Seed = 4, Epochs = 5 } });
-        string path = Path.Combine(_dir, "m.onnx");
+        string path = Path.Combine(Folder, "m.onnx");
         OnnxExport.Save(model, path);
         using var session = new InferenceSession(path);
         ModelMetadata metadata = session.ModelMetadata;

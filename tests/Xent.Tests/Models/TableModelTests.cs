@@ -8,12 +8,8 @@ using Xent.Training;
 namespace Xent.Tests.Models;
 
 /// <summary>A classifier trained on a mixed table: saved and loaded, exported to ONNX and run by ONNX Runtime, old files.</summary>
-public sealed class TableModelTests : IDisposable
+public sealed class TableModelTests() : TemporaryFolderTests("xent-table-models-")
 {
-    private readonly string _dir = Directory.CreateTempSubdirectory("xent-table-models-").FullName;
-
-    public void Dispose() => Directory.Delete(_dir, recursive: true);
-
     private static Table Read(string text, CsvOptions? options = null) => CsvData.ReadTable(new StringReader(text), "mixed.csv", options ?? new CsvOptions());
 
     private static Classifier TrainMixed(out Table train) =>
@@ -32,7 +28,7 @@ public sealed class TableModelTests : IDisposable
         Assert.Contains("01", model.Encoder.Columns[4].Categories);           // --categorical keeps codes as written
         Assert.True(model.Evaluate(train).Accuracy > 0.7, $"accuracy {model.Evaluate(train).Accuracy}");
 
-        string path = Path.Combine(_dir, "mixed.safetensors");
+        string path = Path.Combine(Folder, "mixed.safetensors");
         model.Save(path);
         Classifier loaded = Classifier.Load(path);
         Table test = Read(MixedTable.Csv(200, 2, unseen: true), loaded.ReadingOptions(new CsvOptions()));
@@ -55,7 +51,7 @@ public sealed class TableModelTests : IDisposable
     public void OnnxRuntimeRunsTheWholePipelineWithOneInputPerColumn()
     {
         Classifier model = TrainMixed(out _);
-        string path = Path.Combine(_dir, "mixed.onnx");
+        string path = Path.Combine(Folder, "mixed.onnx");
         OnnxExport.Save(model, path);
         Table test = Read(MixedTable.Csv(300, 3, unseen: true), model.ReadingOptions(new CsvOptions()));
         float[] expected = model.PredictProbabilities(test);
@@ -81,7 +77,7 @@ public sealed class TableModelTests : IDisposable
     {
         Dataset iris = Iris.Load();
         Classifier model = Classifier.Train(iris, new ClassifierOptions { Hidden = [8], Trainer = new TrainerOptions { Seed = 3, Epochs = 30 } });
-        string path = Path.Combine(_dir, "iris.onnx");
+        string path = Path.Combine(Folder, "iris.onnx");
         OnnxExport.Save(model, path);
         float[] rows = iris.Features.AsSpan(0, 8).ToArray();
         rows[1] = float.NaN;
@@ -100,7 +96,7 @@ public sealed class TableModelTests : IDisposable
     {
         Dataset iris = Iris.Load();
         Classifier model = Classifier.Train(iris, new ClassifierOptions { Hidden = [8], Trainer = new TrainerOptions { Seed = 3, Epochs = 20 } });
-        string path = Path.Combine(_dir, "v1.safetensors");
+        string path = Path.Combine(Folder, "v1.safetensors");
         model.Save(path);
         // Rewrite it as Xent wrote files before tables: format version 1, no schema.
         (Dictionary<string, NamedTensor> tensors, Dictionary<string, string> metadata) = SafeTensors.Read(path);

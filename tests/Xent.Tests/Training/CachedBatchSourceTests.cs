@@ -168,18 +168,4 @@ public sealed class CachedTrainingTests : IDisposable
             for (int i = 0; i < reference.Parameters.Count; i++) Assert.Equal(reference.Parameters[i].Value, copy.Parameters[i].Value);
         }
     }
-
-    // Cancels the run right after its given optimizer step, as Ctrl-C between two batches would.
-    private sealed class CancellingOptimizer(Xent.Optimizers.IOptimizer inner, CancellationTokenSource cancel, int after) : Xent.Optimizers.IOptimizer
-    {
-        public float LearningRate { get => inner.LearningRate; set => inner.LearningRate = value; }
-        public long StepCount { get => inner.StepCount; set => inner.StepCount = value; }
-        public IReadOnlyList<(string Name, float[] Buffer)> State => inner.State;
-
-        public void Step()
-        {
-            inner.Step();
-            if (inner.StepCount == after) cancel.Cancel();
-        }
-    }
 }

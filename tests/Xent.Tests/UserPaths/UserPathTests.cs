@@ -1,6 +1,7 @@
 using Xent.Data;
 using Xent.Layers;
 using Xent.Models;
+using Xent.Tests.Training;
 using Xent.Training;
 
 namespace Xent.Tests.UserPaths;
@@ -244,19 +245,5 @@ public class UserPathTests
             Assert.Equal(IrisModel.Value.ClassNames, Classifier.Load(path).ClassNames);
         }
         finally { Directory.Delete(dir, recursive: true); }
-    }
-
-    /// <summary>An optimizer that cancels a token after a given number of steps: a deterministic interrupt between two batches.</summary>
-    private sealed class CancellingOptimizer(Xent.Optimizers.IOptimizer inner, CancellationTokenSource cancel, int after) : Xent.Optimizers.IOptimizer
-    {
-        public float LearningRate { get => inner.LearningRate; set => inner.LearningRate = value; }
-        public long StepCount { get => inner.StepCount; set => inner.StepCount = value; }
-        public IReadOnlyList<(string Name, float[] Buffer)> State => inner.State;
-
-        public void Step()
-        {
-            inner.Step();
-            if (inner.StepCount == after) cancel.Cancel();
-        }
     }
 }
