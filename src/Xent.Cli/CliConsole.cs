@@ -8,21 +8,14 @@ namespace Xent.Cli;
 /// Where a command writes: <see cref="Ansi"/> for human output (tables, progress bars), <see cref="Out"/> for raw
 /// machine-readable text such as JSON, and <see cref="Error"/> for one-line errors. Tests inject string writers.
 /// </summary>
-public sealed class CliConsole
+public sealed class CliConsole(IAnsiConsole ansi, TextWriter output, TextWriter error)
 {
     /// <summary>The width used when output goes to a file or a pipe: wide enough that no line is ever wrapped.</summary>
     public const int UnwrappedWidth = 1 << 16;
 
-    public CliConsole(IAnsiConsole ansi, TextWriter output, TextWriter error)
-    {
-        Ansi = ansi;
-        Out = output;
-        Error = error;
-    }
-
-    public IAnsiConsole Ansi { get; }
-    public TextWriter Out { get; }
-    public TextWriter Error { get; }
+    public IAnsiConsole Ansi { get; } = ansi;
+    public TextWriter Out { get; } = output;
+    public TextWriter Error { get; } = error;
 
     /// <summary>True when a person is watching a terminal, so live progress bars make sense.</summary>
     public bool IsInteractive => Ansi.Profile.Capabilities.Interactive;

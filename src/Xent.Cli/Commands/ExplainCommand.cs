@@ -23,34 +23,11 @@ internal static class ExplainCommand
         DefaultValueFactory = _ => "b3",
     };
 
-    public static readonly Option<double> Start = new("--start")
-    {
-        Description = "The value gradient descent starts the parameter from (the other 14 stay at their walkthrough values)",
-        DefaultValueFactory = _ => -2.0,
-    };
-
-    public static readonly Option<double> LearningRate = new("--learning-rate")
-    {
-        Description = "How far each step moves: step size = derivative × learning rate; too large overshoots, too small crawls",
-        DefaultValueFactory = _ => 1.0,
-    };
-
-    public static readonly Option<double> Tolerance = new("--tolerance")
-    {
-        Description = "Stop when the step size falls below this (the slope is nearly flat: a minimum)",
-        DefaultValueFactory = _ => 0.001,
-    };
-
-    public static readonly Option<int> MaxSteps = new("--max-steps")
-    {
-        Description = "Stop after this many steps even if the step size is still large",
-        DefaultValueFactory = _ => 1000,
-    };
-
-    public static readonly Option<string?> PlotDir = new("--plot")
-    {
-        Description = "Write two plots (PNG and SVG) into this folder: the total cross entropy against the parameter with the descent steps, and −ln p against (1 − p)² with each sample's tangent",
-    };
+    public static readonly Option<double> Start = new("--start") { Description = "The value gradient descent starts the parameter from (the other 14 stay at their walkthrough values)", DefaultValueFactory = _ => -2.0 };
+    public static readonly Option<double> LearningRate = new("--learning-rate") { Description = "How far each step moves: step size = derivative × learning rate; too large overshoots, too small crawls", DefaultValueFactory = _ => 1.0 };
+    public static readonly Option<double> Tolerance = new("--tolerance") { Description = "Stop when the step size falls below this (the slope is nearly flat: a minimum)", DefaultValueFactory = _ => 0.001 };
+    public static readonly Option<int> MaxSteps = new("--max-steps") { Description = "Stop after this many steps even if the step size is still large", DefaultValueFactory = _ => 1000 };
+    public static readonly Option<string?> PlotDir = new("--plot") { Description = "Write two plots (PNG and SVG) into this folder: the total cross entropy against the parameter with the descent steps, and −ln p against (1 − p)² with each sample's tangent" };
 
     public static readonly Option<string?> Html = new("--html")
     {

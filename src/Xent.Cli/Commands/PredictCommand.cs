@@ -11,19 +11,16 @@ namespace Xent.Cli.Commands;
 /// <summary><c>xent predict</c>: the predicted class (and optionally every class probability) for each row of a CSV file.</summary>
 internal static class PredictCommand
 {
-    public static readonly Option<string> Model = CommonOptions.Model();
-    public static readonly Option<string?> Data = CommonOptions.Data("Rows with the model's feature columns (a label column is allowed and ignored)", required: true);
+    private static readonly ModelInput Input = new("Rows with the model's feature columns (a label column is allowed and ignored)");
     public static readonly Option<string?> Out = CommonOptions.Out("Write the predictions to this CSV file instead of the console");
     public static readonly Option<bool> Force = CommonOptions.Force();
     public static readonly Option<bool> Probabilities = new("--probabilities") { Description = "Add one probability column per class" };
-    public static readonly Option<string> Delimiter = CommonOptions.Delimiter();
-    public static readonly Option<string?> Missing = CommonOptions.MissingForModel();
     public static readonly Option<bool> Json = CommonOptions.Json("{\"predictions\": [{\"class\", \"probabilities\"}], \"unseen\": {column: rows}, \"rare\": {column: rows}, \"missing\": {column: rows}}");
 
     public static Command Create(CliConsole console)
     {
         var command = new Command("predict", "Predict the class of every row of a CSV file with a saved model.");
-        foreach (Option o in new Option[] { Model, Data, Out, Force, Probabilities, Delimiter, Missing, Json }) command.Options.Add(o);
+        foreach (Option o in Input.Options.Concat([Out, Force, Probabilities, Json])) command.Options.Add(o);
         command.SetAction(parse => Run(parse, console));
         return command;
     }
@@ -33,14 +30,8 @@ internal static class PredictCommand
         var output = parse.OutputFile(Out, Force);
         using OutputLock? owned = output?.Lock;
         string? outPath = output?.Path;
-        Classifier model = Classifier.Load(FilePaths.Input(parse.GetValue(Model), Model.Name));
-        char delimiter = parse.DelimiterValue(Delimiter);
-        Table table = CsvData.ReadTable(parse.DataValue(Data)!, model.ReadingOptions(new CsvOptions
-        {
-            Delimiter = delimiter,
-            LabelRequired = false,
-            Missing = parse.MissingValue(Missing, model.Encoder.Missing),
-        }));
+        (Classifier model, Table table) = Input.Read(parse, new CsvOptions { LabelRequired = false });
+        char delimiter = parse.DelimiterValue(Input.Delimiter);
         int classes = model.ClassNames.Count;
         var report = new EncodingReport();
         float[] p = model.PredictProbabilities(table, report);
