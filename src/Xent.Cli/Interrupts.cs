@@ -102,13 +102,13 @@ internal sealed class Interrupts : IDisposable
     // ending, and if another process vanished there is nothing left to wait for.
     private void HandleContinue(PosixSignalContext context)
     {
-        if (s_watch is not null) EndIfAnotherVanished(ExitCodeOf(PosixSignal.SIGTERM));
+        if (s_watch is not null) EndIfAnotherVanished(ExitCodeOf(PosixSignal.SIGTERM), terminating: false);
     }
 
-    private static void EndIfAnotherVanished(int exitCode)
+    private static void EndIfAnotherVanished(int exitCode, bool terminating)
     {
         if (s_watch is not { } watch) return;
-        (bool vanished, string? line) = watch.JobEnding();
+        (bool vanished, string? line) = watch.JobEnding(terminating);
         if (line is not null)
         {
             Console.Error.WriteLine(line);
@@ -127,7 +127,7 @@ internal sealed class Interrupts : IDisposable
         {
             _first = context.Signal;
             SignalExitCode = ExitCodeOf(context.Signal);
-            EndIfAnotherVanished(ExitCodeOf(context.Signal));
+            EndIfAnotherVanished(ExitCodeOf(context.Signal), terminating: true);
             if (Volatile.Read(ref s_graceful) > 0)
             {
                 if (!Console.IsErrorRedirected && Speaks)

@@ -61,9 +61,10 @@ internal sealed class RankWatch
     /// <summary>
     /// The one line this process prints now that mpirun is ending the job, or null: from the lowest-numbered survivor of a
     /// machine where a process vanished without a word, the ranks that did; from process 0, when the job spans other
-    /// machines and none of its own vanished, that the cause lies there (or in mpirun being interrupted). At most once.
+    /// machines and none of its own vanished, that the cause lies there (or in mpirun being interrupted), on a
+    /// <paramref name="terminating"/> signal only. At most once.
     /// </summary>
-    public (bool AnotherVanished, string? Line) JobEnding()
+    public (bool AnotherVanished, string? Line) JobEnding(bool terminating)
     {
         Member self = _members[_rank];
         Member[] local = _members.Where(m => m.Machine == self.Machine && m.Host == self.Host).ToArray();
@@ -71,7 +72,8 @@ internal sealed class RankWatch
         if (gone.Length == 0)
         {
             Member[] elsewhere = _members.Except(local).ToArray();
-            if (_rank != 0 || elsewhere.Length == 0 || Interlocked.Exchange(ref _reported, 1) != 0) return (false, null);
+            // Only on a terminating signal: a SIGCONT with every local process alive may be job control (fg after Ctrl-Z).
+            if (!terminating || _rank != 0 || elsewhere.Length == 0 || Interlocked.Exchange(ref _reported, 1) != 0) return (false, null);
             string hosts = string.Join(", ", elsewhere.GroupBy(m => m.Host).Select(g => $"{g.Key}: rank {Ranks(g)}"));
             return (false, $"xent train: rank 0: mpirun is ending the job, and no process on this machine ended: mpirun was interrupted, or a process on another machine ({hosts}) failed or was killed; no model was written");
         }
