@@ -135,6 +135,14 @@ public sealed class ExplainHtmlTests() : TemporaryFolderTests("xent-explain-html
         return a.Groups[1].Value;
     }
 
+    // The page written with the default options, opened with a query string, after its self-check: its DOM.
+    private string OpenChecked(string query)
+    {
+        Chromium.Page page = Chromium.Open(Write(), query);
+        AssertSelfCheckPassedAndNothingWasFetched(page);
+        return page.Dom;
+    }
+
     private static void AssertSelfCheckPassedAndNothingWasFetched(Chromium.Page page)
     {
         string dom = page.Dom;
@@ -195,9 +203,7 @@ public sealed class ExplainHtmlTests() : TemporaryFolderTests("xent-explain-html
     [ChromiumFact]
     public void StepTakesTheFirstDescentStepOfB3FromMinus2()
     {
-        Chromium.Page page = Chromium.Open(Write(), "b3=-2&steps=1");
-        AssertSelfCheckPassedAndNothingWasFetched(page);
-        string dom = page.Dom;
+        string dom = OpenChecked("b3=-2&steps=1");
         Assert.Equal("-2", Shown(dom, "row0.value"));
         Assert.Equal("-1.2268", Shown(dom, "row0.new"));
         Assert.Equal("Step 1: b3 -2 → -1.2268.", Shown(dom, "status"));
@@ -213,9 +219,7 @@ public sealed class ExplainHtmlTests() : TemporaryFolderTests("xent-explain-html
     [ChromiumFact]
     public void MovingTheSlidersRecomputesEverythingAtTheNewPoint()
     {
-        Chromium.Page page = Chromium.Open(Write(), "b3=-1&p=0.1&sample=2");
-        AssertSelfCheckPassedAndNothingWasFetched(page);
-        string dom = page.Dom;
+        string dom = OpenChecked("b3=-1&p=0.1&sample=2");
         Assert.Equal("-1", Shown(dom, "theta"));
         var example = new WorkedExample();
         example.Set("b3", -1f);

@@ -158,21 +158,24 @@ public sealed class ModelCommandsTests() : TemporaryFolderTests("xent-cli-")
         Assert.Equal(before.Order(), Directory.GetFiles(Folder).Order()); // nothing written, not even a temporary file
     }
 
+    // A CSV in the test's folder: columns x0, x1, … of standard normal numbers, and a label column "c" + label(x, row).
+    private void WriteGaussianCsv(string name, int features, int rows, long seed, Func<double[], int, int> label)
+    {
+        var random = new Xent.Numerics.RandomSource(seed);
+        using var w = new StreamWriter(PathOf(name));
+        w.WriteLine(string.Join(",", Enumerable.Range(0, features).Select(i => $"x{i}")) + ",label");
+        for (int r = 0; r < rows; r++)
+        {
+            double[] x = Enumerable.Range(0, features).Select(_ => random.NextGaussian()).ToArray();
+            w.WriteLine(string.Join(",", x.Select(v => v.ToString("R", CultureInfo.InvariantCulture))) + $",c{label(x, r)}");
+        }
+    }
+
     [Fact]
     public void AKilledRunResumedFromItsCheckpointEndsWithTheSameModelBitForBit()
     {
         // A data set big enough that training takes a few seconds, so the run can be killed in the middle.
-        var random = new Xent.Numerics.RandomSource(1);
-        using (var w = new StreamWriter(PathOf("big.csv")))
-        {
-            w.WriteLine(string.Join(",", Enumerable.Range(0, 20).Select(i => $"x{i}")) + ",label");
-            for (int r = 0; r < 4000; r++)
-            {
-                double[] x = Enumerable.Range(0, 20).Select(_ => random.NextGaussian()).ToArray();
-                int label = (x[0] + x[1] * x[2] > 0 ? 1 : 0) + (x[3] > 0.5 ? 1 : 0);
-                w.WriteLine(string.Join(",", x.Select(v => v.ToString("R", CultureInfo.InvariantCulture))) + $",c{label}");
-            }
-        }
+        WriteGaussianCsv("big.csv", 20, 4000, seed: 1, (x, _) => (x[0] + x[1] * x[2] > 0 ? 1 : 0) + (x[3] > 0.5 ? 1 : 0));
         string[] common = ["train", "--data", PathOf("big.csv"), "--hidden", "64,32", "--epochs", "300", "--no-early-stopping", "--checkpoint-every", "1", "--seed", "5", "--json"];
         Assert.Equal(0, CliRunner.Run([.. common, "--out", PathOf("straight.safetensors")]).ExitCode);
 
@@ -202,13 +205,7 @@ public sealed class ModelCommandsTests() : TemporaryFolderTests("xent-cli-")
     public void TheModelIsBitIdenticalWhateverTheNumberOfThreads()
     {
         // Wide enough (batch 128 × 300 inputs × 512 units) that the products are split over the worker threads.
-        var random = new Xent.Numerics.RandomSource(2);
-        using (var w = new StreamWriter(PathOf("wide.csv")))
-        {
-            w.WriteLine(string.Join(",", Enumerable.Range(0, 300).Select(i => $"x{i}")) + ",label");
-            for (int r = 0; r < 600; r++)
-                w.WriteLine(string.Join(",", Enumerable.Range(0, 300).Select(_ => random.NextGaussian().ToString("R", CultureInfo.InvariantCulture))) + $",c{r % 3}");
-        }
+        WriteGaussianCsv("wide.csv", 300, 600, seed: 2, (_, row) => row % 3);
         string xent = Path.Combine(AppContext.BaseDirectory, "xent.dll");
         foreach (int cores in new[] { 1, 2 })
         {

@@ -1,8 +1,6 @@
 using System.CommandLine;
 using Xent.Data;
-using Xent.Models;
 using Xent.Training;
-using Table = Xent.Data.Table;
 
 namespace Xent.Cli.Commands;
 
@@ -23,7 +21,7 @@ internal static class EvaluateCommand
 
     private static int Run(ParseResult parse, CliConsole console)
     {
-        (Classifier model, Table data) = Input.Read(parse, new CsvOptions { Label = parse.GetValue(Label) });
+        var (model, data) = Input.Read(parse, new CsvOptions { Label = parse.GetValue(Label) });
         var report = new EncodingReport();
         ClassificationMetrics metrics = model.Evaluate(data, report);
         if (parse.GetValue(Json))

@@ -180,8 +180,7 @@ internal static class LossCommand
 
     private static void WriteJson(CliConsole console, Reduction reduction, double reduced, float[] rowLosses, float[] probabilities, float[] gradient, int batch, int classes)
     {
-        using var stream = new MemoryStream();
-        using (var writer = new Utf8JsonWriter(stream, JsonOutput.Options))
+        console.Out.WriteLine(JsonOutput.Write(writer =>
         {
             writer.WriteStartObject();
             writer.WritePropertyName("loss");
@@ -195,8 +194,7 @@ internal static class LossCommand
             WriteMatrix(writer, "probabilities", probabilities, batch, classes);
             WriteMatrix(writer, "gradient", gradient, batch, classes);
             writer.WriteEndObject();
-        }
-        console.Out.WriteLine(System.Text.Encoding.UTF8.GetString(stream.ToArray()));
+        }));
     }
 
     private static void WriteMatrix(Utf8JsonWriter writer, string name, float[] values, int rows, int columns)

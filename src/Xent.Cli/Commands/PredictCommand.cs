@@ -4,7 +4,6 @@ using System.Numerics.Tensors;
 using System.Text;
 using Xent.Data;
 using Xent.Models;
-using Table = Xent.Data.Table;
 
 namespace Xent.Cli.Commands;
 
@@ -30,7 +29,7 @@ internal static class PredictCommand
         var output = parse.OutputFile(Out, Force);
         using OutputLock? owned = output?.Lock;
         string? outPath = output?.Path;
-        (Classifier model, Table table) = Input.Read(parse, new CsvOptions { LabelRequired = false });
+        var (model, table) = Input.Read(parse, new CsvOptions { LabelRequired = false });
         char delimiter = parse.DelimiterValue(Input.Delimiter);
         int classes = model.ClassNames.Count;
         var report = new EncodingReport();

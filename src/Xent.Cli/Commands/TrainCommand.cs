@@ -471,8 +471,7 @@ internal static partial class TrainCommand
 
     private static void WriteJson(CliConsole console, TrainingResult result, ClassificationMetrics train, ClassificationMetrics? validation, Classifier model, TrainSettings settings, DataSummary data, double? trainingSeconds, Trainer trainer)
     {
-        using var stream = new MemoryStream();
-        using (var writer = new Utf8JsonWriter(stream, JsonOutput.Options))
+        console.Out.WriteLine(JsonOutput.Write(writer =>
         {
             writer.WriteStartObject();
             writer.WriteNumber("epochs", result.Epochs);
@@ -510,8 +509,7 @@ internal static partial class TrainCommand
             writer.WriteNumber("droppedRows", data.DroppedRows);
             if (settings.Out is { } path) writer.WriteString("model", path); else writer.WriteNull("model");
             writer.WriteEndObject();
-        }
-        console.Out.WriteLine(System.Text.Encoding.UTF8.GetString(stream.ToArray()));
+        }));
     }
 }
 

@@ -176,14 +176,28 @@ public static class OnnxExport
         return "encoded";
     }
 
+    // A float32 tensor: its values little-endian, whatever the machine's byte order.
+    private static byte[] TensorProto(string name, int[] shape, float[] values)
+    {
+        var raw = new byte[values.Length * sizeof(float)];
+        for (int i = 0; i < values.Length; i++) BinaryPrimitives.WriteSingleLittleEndian(raw.AsSpan(i * sizeof(float)), values[i]);
+        return TensorProto(name, shape, FloatType, raw);
+    }
+
+    // An int64 tensor, little-endian likewise.
+    private static byte[] Int64TensorProto(string name, int[] shape, long[] values)
+    {
+        var raw = new byte[values.Length * sizeof(long)];
+        for (int i = 0; i < values.Length; i++) BinaryPrimitives.WriteInt64LittleEndian(raw.AsSpan(i * sizeof(long)), values[i]);
+        return TensorProto(name, shape, Int64Type, raw);
+    }
+
     // TensorProto: dims = 1, data_type = 2, name = 8, raw_data = 9
-    private static byte[] TensorProto(string name, int[] shape, float[] values) => Message(o =>
+    private static byte[] TensorProto(string name, int[] shape, int dataType, byte[] raw) => Message(o =>
     {
         foreach (int d in shape) Int(o, 1, d);
-        Int(o, 2, FloatType);
+        Int(o, 2, dataType);
         String(o, 8, name);
-        var raw = new byte[values.Length * 4];
-        for (int i = 0; i < values.Length; i++) BinaryPrimitives.WriteSingleLittleEndian(raw.AsSpan(i * 4), values[i]);
         o.WriteTag(9, WireFormat.WireType.LengthDelimited);
         o.WriteBytes(ByteString.CopyFrom(raw));
     });
@@ -199,18 +213,6 @@ public static class OnnxExport
         String(o, 4, op);
         foreach (byte[] a in attributes) Field(o, 5, a);
         if (domain.Length > 0) String(o, 7, domain);
-    });
-
-    // TensorProto of int64 values: dims = 1, data_type = 2, name = 8, raw_data = 9 (little-endian)
-    private static byte[] Int64TensorProto(string name, int[] shape, long[] values) => Message(o =>
-    {
-        foreach (int d in shape) Int(o, 1, d);
-        Int(o, 2, Int64Type);
-        String(o, 8, name);
-        var raw = new byte[values.Length * 8];
-        for (int i = 0; i < values.Length; i++) BinaryPrimitives.WriteInt64LittleEndian(raw.AsSpan(i * 8), values[i]);
-        o.WriteTag(9, WireFormat.WireType.LengthDelimited);
-        o.WriteBytes(ByteString.CopyFrom(raw));
     });
 
     // AttributeProto: floats = 7 (packed), ints = 8 (packed), strings = 9, type = 20
