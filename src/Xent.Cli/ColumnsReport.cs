@@ -10,15 +10,18 @@ namespace Xent.Cli;
 internal static class ColumnsReport
 {
     /// <summary>Two lines: the numeric columns, then the categorical ones, each with its missing count and number of categories.</summary>
-    public static void Write(CliConsole console, Table data, int maxCategories)
+    public static void Write(CliConsole console, Table data, int maxCategories) => Write(console, DataSummary.Of(data), maxCategories);
+
+    /// <inheritdoc cref="Write(CliConsole, Table, int)"/>
+    public static void Write(CliConsole console, DataSummary data, int maxCategories)
     {
         foreach (ColumnKind kind in new[] { ColumnKind.Numeric, ColumnKind.Categorical })
         {
-            FeatureColumn[] columns = data.Columns.Where(c => c.Kind == kind).ToArray();
+            ColumnSummary[] columns = data.Columns.Where(c => c.Kind == kind).ToArray();
             if (columns.Length == 0) continue;
             // A wide file lists its first columns and every one with something to say (missing values, categories), up to a limit.
             const int shown = 16;
-            FeatureColumn[] listed = columns.Length <= shown ? columns
+            ColumnSummary[] listed = columns.Length <= shown ? columns
                 : columns.Where(c => c.MissingCount > 0 || c.Kind == ColumnKind.Categorical).Take(shown).Concat(columns).Distinct().Take(shown).ToArray();
             string list = string.Join(", ", columns.Where(listed.Contains).Select(c => Describe(c, maxCategories)))
                 + (columns.Length > listed.Length ? $" and {columns.Length - listed.Length} more" : "");
@@ -26,7 +29,7 @@ internal static class ColumnsReport
         }
     }
 
-    private static string Describe(FeatureColumn c, int maxCategories)
+    private static string Describe(ColumnSummary c, int maxCategories)
     {
         var parts = new List<string>();
         if (c.Kind == ColumnKind.Categorical)
@@ -39,10 +42,10 @@ internal static class ColumnsReport
     }
 
     /// <summary>"columns": [{"name", "type", "categories" (null for numeric), "categoriesKept", "missing"}].</summary>
-    public static void WriteJson(Utf8JsonWriter writer, Table data, int maxCategories)
+    public static void WriteJson(Utf8JsonWriter writer, DataSummary data, int maxCategories)
     {
         writer.WriteStartArray("columns");
-        foreach (FeatureColumn c in data.Columns)
+        foreach (ColumnSummary c in data.Columns)
         {
             writer.WriteStartObject();
             writer.WriteString("name", c.Name);
@@ -89,4 +92,14 @@ internal static class ColumnsReport
         foreach ((string column, int rows) in report.Missing) writer.WriteNumber(column, rows);
         writer.WriteEndObject();
     }
+}
+
+/// <summary>What the column report says of one column: its kind, its distinct categories (0 for numeric) and its missing values.</summary>
+internal sealed record ColumnSummary(string Name, ColumnKind Kind, int DistinctCount, int MissingCount);
+
+/// <summary>What the reports say of a data set: its columns, its rows and the rows left out for lack of a label.</summary>
+internal sealed record DataSummary(IReadOnlyList<ColumnSummary> Columns, int RowCount, int DroppedRows)
+{
+    public static DataSummary Of(Table data) =>
+        new(data.Columns.Select(c => new ColumnSummary(c.Name, c.Kind, c.DistinctCount, c.MissingCount)).ToArray(), data.RowCount, data.DroppedRows);
 }

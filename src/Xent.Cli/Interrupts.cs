@@ -8,24 +8,29 @@ namespace Xent.Cli;
 /// or 129 (SIGHUP); anywhere else, and on a second signal, the process ends at once: temporary files are deleted (a
 /// target is only ever replaced by a complete file), the cursor is shown again, and no stack trace is printed. SIGUSR1
 /// (forwarded by mpirun, which ends its processes on the others) stops training the same graceful way (exit 138) and is
-/// ignored outside training.
+/// ignored outside training. Under mpirun (<see cref="Watch"/>), SIGCONT, which mpirun sends a second before SIGTERM when
+/// it ends the job, and the first terminating signal ask the <see cref="RankWatch"/> whether another process vanished:
+/// then the line naming it is printed and the process ends at once (its group can no longer take a step together).
 /// </summary>
 internal sealed class Interrupts : IDisposable
 {
     private static int s_graceful;
-    private static volatile bool s_quiet;
-    private static string? s_quietLine;
+    private static volatile RankWatch? s_watch;
+    private static volatile bool s_speaks = true;
 
     /// <summary>
     /// Under mpirun: signals come from mpirun ending the job (after a process failed or was killed, or on the user's
-    /// Ctrl-C), and a process that failed has said why, so the others print only <paramref name="line"/> (if any) on the
-    /// first signal instead of their own messages.
+    /// Ctrl-C). <paramref name="watch"/> says whether another process vanished and which line (if any) this process
+    /// prints about it; otherwise only a process that <paramref name="speaks"/> (process 0) prints its own messages.
     /// </summary>
-    public static void BeQuiet(string? line)
+    public static void Watch(RankWatch watch, bool speaks)
     {
-        s_quietLine = line;
-        s_quiet = true;
+        s_speaks = speaks;
+        s_watch = watch;
     }
+
+    // Whether this process prints its own interrupt messages: alone, or as process 0 when no other process's end was reported.
+    private static bool Speaks => s_speaks && s_watch?.HasReported != true;
     private readonly CancellationTokenSource _cancel = new();
     private readonly PosixSignalRegistration[] _registrations;
     private int _count;
@@ -42,6 +47,8 @@ internal sealed class Interrupts : IDisposable
             // data-parallel run is `kill -USR1 <mpirun's pid>`. Outside training it is ignored.
             PosixSignalRegistration.Create(SigUsr1, HandleUser),
         ];
+        // mpirun's first sign that it is ending the job (data-parallel runs are Linux-only).
+        if (!OperatingSystem.IsWindows()) _registrations = [.. _registrations, PosixSignalRegistration.Create(PosixSignal.SIGCONT, HandleContinue)];
     }
 
     public CancellationToken Token => _cancel.Token;
@@ -91,6 +98,28 @@ internal sealed class Interrupts : IDisposable
     /// <summary>The exit code for the first signal this process received, if any.</summary>
     public static int? SignalExitCode { get; private set; }
 
+    // SIGCONT: after a stop (job control) it means nothing here; under mpirun it is the first sign that the job is
+    // ending, and if another process vanished there is nothing left to wait for.
+    private void HandleContinue(PosixSignalContext context)
+    {
+        if (s_watch is not null) EndIfAnotherVanished(ExitCodeOf(PosixSignal.SIGTERM), terminating: false);
+    }
+
+    private static void EndIfAnotherVanished(int exitCode, bool terminating)
+    {
+        if (s_watch is not { } watch) return;
+        (bool vanished, string? line) = watch.JobEnding(terminating);
+        if (line is not null)
+        {
+            Console.Error.WriteLine(line);
+            Console.Error.Flush();
+        }
+        if (!vanished) return;
+        // Marked before ending, so that a survivor looking after this one has gone does not take it for another failure.
+        watch.MarkEnding();
+        EndNow(exitCode);
+    }
+
     private void Handle(PosixSignalContext context)
     {
         context.Cancel = true;   // the process decides how to end, not the runtime's default handler
@@ -98,10 +127,10 @@ internal sealed class Interrupts : IDisposable
         {
             _first = context.Signal;
             SignalExitCode = ExitCodeOf(context.Signal);
-            if (s_quiet && s_quietLine is { } line) Console.Error.WriteLine(line);
+            EndIfAnotherVanished(ExitCodeOf(context.Signal), terminating: true);
             if (Volatile.Read(ref s_graceful) > 0)
             {
-                if (!Console.IsErrorRedirected && !s_quiet)
+                if (!Console.IsErrorRedirected && Speaks)
                     Console.Error.WriteLine("xent: stopping after the current batch (press Ctrl-C again to stop at once)");
                 _cancel.Cancel();
                 return;
@@ -126,7 +155,7 @@ internal sealed class Interrupts : IDisposable
     {
         if (Interlocked.CompareExchange(ref s_state, 2, 0) != 0) return;   // the command has finished: let it report
         Cleanup.RunAll();
-        if (!s_quiet)
+        if (Speaks)
         {
             if (!Console.IsOutputRedirected) Console.Out.Write("\u001b[?25h");   // a live progress bar hides the cursor
             Console.Error.WriteLine("xent: interrupted; stopped at once, nothing was saved");

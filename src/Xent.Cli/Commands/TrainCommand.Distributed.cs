@@ -3,6 +3,7 @@ using System.Text.Json;
 using Xent.Data;
 using Xent.Distributed;
 using Xent.Models;
+using Table = Xent.Data.Table;
 
 namespace Xent.Cli.Commands;
 
@@ -12,7 +13,8 @@ namespace Xent.Cli.Commands;
 /// checkpoints, <c>--out</c> and the plots. A failure that every process meets alike (a bad option, too many processes
 /// for the rows, an interrupt) ends all of them with one report from process 0; a failure of one process (its share of
 /// the data is bad, it cannot read the file) prints one line naming it, <c>xent train: rank R: …</c>, and MPI_Abort ends
-/// the whole job. A process that dies is noticed by mpirun, which ends the others.
+/// the whole job. A process that dies is noticed by mpirun, which ends the others; the survivors find which one it was
+/// (<see cref="RankWatch"/>) and one of them names it.
 /// </summary>
 internal static partial class TrainCommand
 {
@@ -29,8 +31,12 @@ internal static partial class TrainCommand
             throw new UserError($"--distributed {mode}: {e.Message}");
         }
         int rank = mpi.Rank;
+        RankWatch? watch = null;
         if (mpi.Size > 1)
-            Interrupts.BeQuiet(rank == 0 ? QuitNotice : null);
+        {
+            watch = RankWatch.Gather(mpi);
+            Interrupts.Watch(watch, speaks: rank == 0);
+        }
         int code;
         try
         {
@@ -58,6 +64,7 @@ internal static partial class TrainCommand
         catch (Exception e) when (mpi.Size > 1)
         {
             (string message, int failure) = Failure(e);
+            watch?.MarkReported();
             Cleanup.RunAll();
             // The process's own standard error: under mpirun, only process 0's console prints.
             Console.Error.WriteLine($"xent train: rank {rank}: {message}");
@@ -73,12 +80,6 @@ internal static partial class TrainCommand
         mpi.Dispose();
         return shared[0];
     }
-
-    /// <summary>
-    /// What process 0 prints when mpirun ends the job under it: after another process's own line naming it and the cause
-    /// (a failure), or as the only report (a process killed, mpirun interrupted; mpirun -q prints nothing then).
-    /// </summary>
-    internal const string QuitNotice = "xent train: rank 0: stopped: mpirun is ending the job (another process failed or was killed, or mpirun was interrupted); no model was written";
 
     /// <summary>An error that every process of the group raised at the same point of the run.</summary>
     private sealed class SameOnEveryRank(Exception error, int exitCode) : Exception(error.Message, error)
@@ -134,17 +135,20 @@ internal static partial class TrainCommand
         if (status[0] != 0) throw new SameOnEveryRank(failure ?? new UserError("process 0 failed", status[0]), status[0]);
     }
 
-    // The data-parallel run: every process reads its share of a CSV of numbers, trains with the others, and process 0
-    // alone reports and writes. Mirrors Train, on numeric data sets instead of typed tables.
+    // The data-parallel run: every process reads its share of the rows, trains with the others, and process 0 alone
+    // reports and writes. Mirrors Train; the columns' types, the encoding and the column report come from all shares.
     private static int TrainShared(ParseResult parse, CliConsole console, TrainSettings settings, string? resume, bool json, Xent.Distributed.ICollectives group, CancellationToken cancellationToken)
     {
-        if (settings.Categorical.Length > 0 || settings.Numeric.Length > 0 || settings.DropUnlabelled)
-            throw Same(group, new UserError("--categorical, --numeric and --drop-unlabelled do not work with data-parallel training yet: its data must be numbers, with a label on every row"));
-        (Dataset data, Dataset? validation, string source, int rowCount) = LoadShare(settings, group);
-        OnEveryRank(group, () => CheckSize(data.FeatureCount, rowCount, data.ClassCount, settings));
+        if (settings.DropUnlabelled)
+            throw Same(group, new UserError("--drop-unlabelled does not work with data-parallel training yet: every row needs its label (the processes share the rows by their position in the file)"));
+        (Table data, Table? validation, string source, int rowCount) = LoadShare(settings, group);
         ClassifierOptions options = settings.Model;
         if (options.Trainer.ClassWeights is { } weights && weights.Length != data.ClassCount)
             throw Same(group, new UserError($"--class-weights has {weights.Length} weights but the data has {data.ClassCount} classes ({string.Join(", ", data.ClassNames)})"));
+        DataSummary summary = Summarize(data, rowCount, group);
+        SharedSplit split = Classifier.SplitShared(data, RowShare.Of(group), rowCount, group, options, validation);
+        TableEncoder encoder = split.Encoder!;
+        OnEveryRank(group, () => CheckSize(encoder.FeatureCount, rowCount, data.ClassCount, settings));
 
         string settingsJson = JsonSerializer.Serialize(settings, SettingsJson.Options);
         Training.Trainer? running = null;
@@ -161,12 +165,13 @@ internal static partial class TrainCommand
         };
         if (!json)
         {
-            console.Line($"{Describe(settings, source, $"{rowCount} rows, {data.FeatureCount} features, {data.ClassCount} classes")}");
+            string features = encoder.IsPlainNumeric ? $"{encoder.FeatureCount} features" : $"{data.Columns.Count} columns encoded as {encoder.FeatureCount} features";
+            console.Line($"{Describe(settings, source, $"{rowCount} rows, {features}, {data.ClassCount} classes")}");
+            ColumnsReport.Write(console, summary, options.MaxCategories);
             console.Line($"Data-parallel on {group.Size} processes: each reads and trains on its share of the rows; one all-reduce of the gradients per batch.");
             if (resume is not null) console.Line($"Resuming from the checkpoint in {resume}.");
         }
 
-        SharedSplit split = Classifier.SplitShared(data, RowShare.Of(group), rowCount, group, options, validation);
         var clock = System.Diagnostics.Stopwatch.StartNew();
         Classifier model;
         try
@@ -200,41 +205,98 @@ internal static partial class TrainCommand
                 catch (IOException e) when (e is not ModelFileException) { throw new UserError($"{path}: cannot write the model ({e.Message})", 1); }
             }
             if (settings.Plot is { } plotDir) PlotFiles.Write(plotDir, plots!);
-            if (json) WriteJson(console, result, trainMetrics, validationMetrics, model, settings, Table.FromDataset(data), parse.GetValue(ReportTime) ? trainingSeconds : null, running!);
+            if (json) WriteJson(console, result, trainMetrics, validationMetrics, model, settings, summary, parse.GetValue(ReportTime) ? trainingSeconds : null, running!);
             else WriteSummary(console, result, trainMetrics, validationMetrics, model, settings);
         });
         return 0;
     }
 
-    // This process's share of the rows (RowShare: row i of the file to process i mod N), with the classes of all shares.
-    private static (Dataset Data, Dataset? Validation, string Source, int RowCount) LoadShare(TrainSettings settings, Xent.Distributed.ICollectives group)
+    // This process's share of the rows (RowShare: row i of the file to process i mod N), read as a table whose column
+    // types and classes are those of the whole file: a column is categorical when any process found text in it (a
+    // process that read it as numbers reads its share again), and classes are numbered over the labels of all shares.
+    private static (Table Data, Table? Validation, string Source, int RowCount) LoadShare(TrainSettings settings, Xent.Distributed.ICollectives group)
     {
         RowShare share = RowShare.Of(group);
         if (settings.Data is null)
         {
             if (settings.Label is not null || settings.Ignore.Length > 0 || settings.ValidationData is not null)
                 throw Same(group, new UserError("--label, --ignore and --validation-data need --data FILE"));
+            if (settings.Categorical.Length > 0 || settings.Numeric.Length > 0)
+                throw Same(group, new UserError("--categorical and --numeric need --data FILE (the embedded Iris data is all numeric)"));
             Dataset iris = Iris.Load();
             CheckRanks(group, iris.RowCount, "the embedded Iris data");
             int[] mine = Enumerable.Range(0, iris.RowCount).Where(i => share.Owns(i)).ToArray();
-            return (iris.Subset(mine), null, "the embedded Iris data", iris.RowCount);
+            return (Table.FromDataset(iris.Subset(mine)), null, "the embedded Iris data", iris.RowCount);
         }
-        var csv = new CsvOptions { Delimiter = settings.Delimiter, Label = settings.Label, Ignore = settings.Ignore, Share = share };
-        CsvTable table = CsvData.Read(settings.Data, csv);
+        var csv = new CsvOptions
+        {
+            Delimiter = settings.Delimiter,
+            Label = settings.Label,
+            Ignore = settings.Ignore,
+            Categorical = settings.Categorical,
+            Numeric = settings.Numeric,
+            Missing = settings.Model.Missing,
+            Share = share,
+        };
+        Table table = CsvData.ReadTable(settings.Data, csv);
         string file = Path.GetFileName(settings.Data);
         Span<int> rows = [table.RowCount];
         group.AllReduceSum(rows);
         if (rows[0] == 0) throw Same(group, new DataFormatException($"{file}: the header is followed by no data rows"));
         CheckRanks(group, rows[0], file);
-        // Classes are numbered over the labels of all shares, in the order one process reading the whole file would use.
+
+        int[] categorical = table.Columns.Select(c => c.Kind == ColumnKind.Categorical ? 1 : 0).ToArray();
+        group.AllReduceSum(categorical);
+        if (table.Columns.Where((c, i) => categorical[i] > 0 && c.Kind == ColumnKind.Numeric).Any())
+            table = CsvData.ReadTable(settings.Data, csv with { Categorical = table.Columns.Where((c, i) => categorical[i] > 0).Select(c => c.Name).ToArray() });
+
         string[] classes = CsvData.SortClassNames(group.AllGather(table.ClassNames).SelectMany(c => c).Distinct());
         if (classes.Length < 2) throw Same(group, new DataFormatException(CsvData.OneClass(file, table.LabelColumn ?? "", classes.FirstOrDefault() ?? "")));
         int[] map = table.ClassNames.Select(c => Array.IndexOf(classes, c)).ToArray();
-        var data = new Dataset(table.Features, table.Labels!.Select(l => map[l]).ToArray(), table.FeatureNames, classes);
-        Dataset? validation = null;
+        table = new Table(table.Columns, table.Labels!.Select(l => map[l]).ToArray(), classes, table.LabelColumn);
+        Table? validation = null;
         if (settings.ValidationData is { } v)
-            validation = CsvData.Read(v, csv with { FeatureNames = data.FeatureNames, ClassNames = classes, Label = table.LabelColumn }).ToDataset();
-        return (data, validation, file, rows[0]);
+            validation = CsvData.ReadTable(v, csv with
+            {
+                FeatureNames = table.Columns.Select(c => c.Name).ToArray(),
+                FeatureKinds = table.Columns.Select(c => c.Kind).ToArray(),
+                ClassNames = classes,
+                Label = table.LabelColumn,
+            });
+        return (table, validation, file, rows[0]);
+    }
+
+    // The column report of the whole file: missing values all-reduced, each categorical column's distinct categories
+    // gathered from every share (the names, once per share).
+    private static DataSummary Summarize(Table share, int rowCount, Xent.Distributed.ICollectives group)
+    {
+        int[] missing = share.Columns.Select(c => c.MissingCount).ToArray();
+        group.AllReduceSum(missing);
+        var distinct = new int[share.Columns.Count];
+        for (int c = 0; c < distinct.Length; c++)
+        {
+            if (share.Columns[c].Kind != ColumnKind.Categorical) continue;
+            string[] mine = share.Columns[c].Categories.OfType<string>().Distinct(StringComparer.Ordinal).ToArray();
+            distinct[c] = group.AllGather(Categories(mine)).SelectMany(Categories).Distinct(StringComparer.Ordinal).Count();
+        }
+        return new DataSummary(share.Columns.Select((c, i) => new ColumnSummary(c.Name, c.Kind, distinct[i], missing[i])).ToArray(), rowCount, 0);
+    }
+
+    // A list of category names as bytes and back (length-prefixed UTF-8, so any text survives).
+    private static byte[] Categories(string[] names)
+    {
+        using var buffer = new MemoryStream();
+        using (var writer = new BinaryWriter(buffer))
+            foreach (string name in names) writer.Write(name);
+        return buffer.ToArray();
+    }
+
+    private static IEnumerable<string> Categories(byte[] bytes)
+    {
+        using var reader = new BinaryReader(new MemoryStream(bytes));
+        var names = new List<string>();
+        while (reader.BaseStream.Position < bytes.Length) names.Add(reader.ReadString());
+        return names;
     }
 
     // Every process needs at least one row to share.

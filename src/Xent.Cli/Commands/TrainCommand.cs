@@ -65,7 +65,7 @@ internal static partial class TrainCommand
     public static readonly Option<string?> Resume = new("--resume") { Description = "Continue the run whose checkpoint is in this folder (its settings are reused)" };
     public static readonly Option<string?> Plot = new("--plot") { Description = "Write loss and accuracy curves and the confusion matrix as PNG and SVG into this folder" };
     public static readonly Option<bool> Json = CommonOptions.Json("one object with the run's losses, accuracies, classes and columns");
-    public static readonly Option<string> DistributedMode = new("--distributed") { Description = "Data-parallel training over the processes mpirun started: auto (when run by mpirun with -np 2 or more), on or off", DefaultValueFactory = _ => "auto" };
+    public static readonly Option<string> DistributedMode = new("--distributed") { Description = "Data-parallel training over the processes mpirun started: auto (when run by mpirun with -np 2 or more), on or off. Stop such a run with kill -USR1 <mpirun pid> (every process stops after the same batch and the checkpoint is saved); Ctrl-C to mpirun does the same within its odls_base_sigkill_timeout (1 s unless raised with --mca)", DefaultValueFactory = _ => "auto" };
     public static readonly Option<bool> ReportTime = new("--report-time") { Description = "Add the training time in seconds and the peak resident memory in bytes to the --json output (which is otherwise identical for identical runs)" };
 
     static TrainCommand()
@@ -239,7 +239,10 @@ internal static partial class TrainCommand
         }
         if (settings.Plot is { } plotDir) PlotFiles.Write(plotDir, plots!);
 
-        if (json) WriteJson(console, result, trainMetrics, validationMetrics, model, settings, data, parse.GetValue(ReportTime) ? trainingSeconds : null, trainer);
+        // Streamed data has numeric columns without missing values only; the stream counted its rows.
+        DataSummary summary = data is not null ? DataSummary.Of(data)
+            : DataSummary.Of(Table.FromDataset(new Dataset([], [], model.FeatureNames, model.ClassNames))) with { RowCount = (int)model.Streamed!.RowCount, DroppedRows = (int)model.Streamed.DroppedRows };
+        if (json) WriteJson(console, result, trainMetrics, validationMetrics, model, settings, summary, parse.GetValue(ReportTime) ? trainingSeconds : null, trainer);
         else WriteSummary(console, result, trainMetrics, validationMetrics, model, settings);
         return 0;
     }
@@ -480,7 +483,7 @@ internal static partial class TrainCommand
         if (settings.Plot is { } plots) console.Line($"Wrote the plots to {plots}.");
     }
 
-    private static void WriteJson(CliConsole console, TrainingResult result, ClassificationMetrics train, ClassificationMetrics? validation, Classifier model, TrainSettings settings, Table? data, double? trainingSeconds, Trainer trainer)
+    private static void WriteJson(CliConsole console, TrainingResult result, ClassificationMetrics train, ClassificationMetrics? validation, Classifier model, TrainSettings settings, DataSummary data, double? trainingSeconds, Trainer trainer)
     {
         console.Out.WriteLine(JsonOutput.Write(writer =>
         {
@@ -511,16 +514,15 @@ internal static partial class TrainCommand
                 writer.WriteNumber("peakMemoryBytes", process.PeakWorkingSet64);
             }
             writer.WriteNumber("ranks", trainer.Group.Size);
-            writer.WriteNumber("rows", data?.RowCount ?? model.Streamed!.RowCount);
-            writer.WriteBoolean("streamed", data is null);
+            writer.WriteNumber("rows", data.RowCount);
+            writer.WriteBoolean("streamed", model.Streamed is not null);
             writer.WriteString("network", model.Network.ToString());
             writer.WriteStartArray("classes");
             foreach (string c in model.ClassNames) writer.WriteStringValue(c);
             writer.WriteEndArray();
-            // Streamed data has numeric columns without missing values only.
-            ColumnsReport.WriteJson(writer, data ?? Table.FromDataset(new Dataset([], [], model.FeatureNames, model.ClassNames)), settings.Model.MaxCategories);
+            ColumnsReport.WriteJson(writer, data, settings.Model.MaxCategories);
             writer.WriteNumber("features", model.FeatureNames.Count);
-            writer.WriteNumber("droppedRows", data?.DroppedRows ?? model.Streamed!.DroppedRows);
+            writer.WriteNumber("droppedRows", data.DroppedRows);
             if (settings.Out is { } path) writer.WriteString("model", path); else writer.WriteNull("model");
             writer.WriteEndObject();
         }));

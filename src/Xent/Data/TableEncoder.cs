@@ -73,7 +73,7 @@ public sealed class EncodingReport
 /// <see cref="ColumnEncoding"/>. <see cref="Encode"/> turns a <see cref="Table"/> into the feature matrix the network
 /// (after standardisation) takes, once, before training or prediction.
 /// </summary>
-public sealed class TableEncoder
+public sealed partial class TableEncoder
 {
     /// <summary>The default of <see cref="ClassifierOptions.MaxCategories"/>: the most categories of a column that get their own feature.</summary>
     public const int DefaultMaxCategories = 32;
@@ -161,31 +161,45 @@ public sealed class TableEncoder
         for (int c = 0; c < columns.Length; c++)
         {
             FeatureColumn column = train.Columns[c];
-            if (column.Kind == ColumnKind.Numeric)
-            {
-                double sum = 0;
-                int present = 0;
-                foreach (float v in column.Numbers)
-                    if (!float.IsNaN(v)) { sum += v; present++; }
-                columns[c] = new ColumnEncoding { Name = column.Name, Kind = ColumnKind.Numeric, Fill = present > 0 ? (float)(sum / present) : 0f, MissingIndicator = column.MissingCount > 0 };
-            }
-            else
-            {
-                var counts = new Dictionary<string, int>(StringComparer.Ordinal);
-                foreach (string? k in column.Categories)
-                    if (k is not null) counts[k] = counts.GetValueOrDefault(k) + 1;
-                string[] ordered = counts.OrderByDescending(p => p.Value).ThenBy(p => p.Key, StringComparer.Ordinal).Select(p => p.Key).ToArray();
-                columns[c] = new ColumnEncoding
-                {
-                    Name = column.Name,
-                    Kind = ColumnKind.Categorical,
-                    Categories = ordered.Take(maxCategories).ToArray(),
-                    RareCategories = ordered.Skip(maxCategories).Take(MaxRareCategories).ToArray(),
-                    MissingCategory = column.MissingCount > 0,
-                };
-            }
+            columns[c] = column.Kind == ColumnKind.Numeric
+                ? NumericEncoding(column.Name, SumOfPresent(column), column.RowCount - column.MissingCount, column.MissingCount)
+                : CategoricalEncoding(column.Name, CategoryCounts(column), column.MissingCount, maxCategories);
         }
         return new TableEncoder(columns, missing);
+    }
+
+    // The pieces of Fit, shared with the fit over a group of processes (TableEncoder.Distributed.cs), which adds up the
+    // same sums and counts over every process's rows first.
+    private static double SumOfPresent(FeatureColumn column)
+    {
+        double sum = 0;
+        foreach (float v in column.Numbers)
+            if (!float.IsNaN(v)) sum += v;
+        return sum;
+    }
+
+    private static Dictionary<string, long> CategoryCounts(FeatureColumn column)
+    {
+        var counts = new Dictionary<string, long>(StringComparer.Ordinal);
+        foreach (string? k in column.Categories)
+            if (k is not null) counts[k] = counts.GetValueOrDefault(k) + 1;
+        return counts;
+    }
+
+    private static ColumnEncoding NumericEncoding(string name, double sum, long present, long missing) =>
+        new() { Name = name, Kind = ColumnKind.Numeric, Fill = present > 0 ? (float)(sum / present) : 0f, MissingIndicator = missing > 0 };
+
+    private static ColumnEncoding CategoricalEncoding(string name, Dictionary<string, long> counts, long missing, int maxCategories)
+    {
+        string[] ordered = counts.OrderByDescending(p => p.Value).ThenBy(p => p.Key, StringComparer.Ordinal).Select(p => p.Key).ToArray();
+        return new ColumnEncoding
+        {
+            Name = name,
+            Kind = ColumnKind.Categorical,
+            Categories = ordered.Take(maxCategories).ToArray(),
+            RareCategories = ordered.Skip(maxCategories).Take(MaxRareCategories).ToArray(),
+            MissingCategory = missing > 0,
+        };
     }
 
     // table [rows, columns by name] -> features [rows, FeatureCount]

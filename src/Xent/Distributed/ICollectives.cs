@@ -75,17 +75,26 @@ internal static class CollectiveExtensions
     /// <summary>Every process's list of strings, in rank order (each process broadcasts its own in turn).</summary>
     public static string[][] AllGather(this ICollectives group, IReadOnlyList<string> mine)
     {
-        var all = new string[group.Size][];
+        byte[] bytes = System.Text.Encoding.UTF8.GetBytes(string.Join('\n', mine.Select(s => s.Replace('\n', ' '))));
+        return group.AllGather(bytes).Select(b => System.Text.Encoding.UTF8.GetString(b) is { Length: > 0 } text ? text.Split('\n') : []).ToArray();
+    }
+
+    /// <summary>
+    /// Every process's bytes, in rank order: each process in turn broadcasts its length, then its bytes, so this takes
+    /// 2 × Size broadcasts; meant for the few exchanges of a run's start (names, category tables), not for every step.
+    /// </summary>
+    public static byte[][] AllGather(this ICollectives group, ReadOnlySpan<byte> mine)
+    {
+        var all = new byte[group.Size][];
         Span<byte> length = stackalloc byte[sizeof(int)];
         for (int root = 0; root < group.Size; root++)
         {
-            byte[] bytes = root == group.Rank ? System.Text.Encoding.UTF8.GetBytes(string.Join('\n', mine.Select(s => s.Replace('\n', ' ')))) : [];
+            byte[] bytes = root == group.Rank ? mine.ToArray() : [];
             System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(length, bytes.Length);
             group.Broadcast(length, root);
             if (root != group.Rank) bytes = new byte[System.Buffers.Binary.BinaryPrimitives.ReadInt32LittleEndian(length)];
             group.Broadcast(bytes, root);
-            string text = System.Text.Encoding.UTF8.GetString(bytes);
-            all[root] = text.Length == 0 ? [] : text.Split('\n');
+            all[root] = bytes;
         }
         return all;
     }

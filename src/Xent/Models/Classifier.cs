@@ -187,7 +187,7 @@ public sealed partial class Classifier
 
     /// <summary>
     /// Splits off a stratified validation part (unless one is given), fits the encoding of the columns
-    /// (<see cref="TableEncoder.Fit"/>) and the standardisation on the training part only, encodes both parts once, builds
+    /// (<see cref="TableEncoder.Fit(Table, int, MissingValues)"/>) and the standardisation on the training part only, encodes both parts once, builds
     /// the network and trains it.
     /// </summary>
     /// <param name="data">The labelled training table, with numeric and categorical columns.</param>
