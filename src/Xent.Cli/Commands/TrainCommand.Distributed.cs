@@ -228,16 +228,8 @@ internal static partial class TrainCommand
             int[] mine = Enumerable.Range(0, iris.RowCount).Where(i => share.Owns(i)).ToArray();
             return (Table.FromDataset(iris.Subset(mine)), null, "the embedded Iris data", iris.RowCount);
         }
-        var csv = new CsvOptions
-        {
-            Delimiter = settings.Delimiter,
-            Label = settings.Label,
-            Ignore = settings.Ignore,
-            Categorical = settings.Categorical,
-            Numeric = settings.Numeric,
-            Missing = settings.Model.Missing,
-            Share = share,
-        };
+        // Read as one process would (--drop-unlabelled is refused above), each process taking its share of the rows.
+        CsvOptions csv = ReadingOptions(settings) with { Share = share };
         Table table = CsvData.ReadTable(settings.Data, csv);
         string file = Path.GetFileName(settings.Data);
         Span<int> rows = [table.RowCount];
