@@ -93,8 +93,11 @@ internal sealed unsafe class FusedSmallStep
     {
         correct = 0;
         if (batch <= 0 || x.Length < batch * _inputs || y.Length < batch) return null;
-        for (int n = 0; n < batch; n++)
-            if (y[n] == _ignoreIndex || (uint)y[n] >= (uint)_classes) return null;
+        // Every label a class (an ignored row, or one out of range, takes the general path), checked a vector at a time: an
+        // ignore index outside [0, classes) is caught by the range.
+        ReadOnlySpan<int> labels = y[..batch];
+        if (System.Numerics.Tensors.TensorPrimitives.Min(labels) < 0 || System.Numerics.Tensors.TensorPrimitives.Max(labels) >= _classes) return null;
+        if ((uint)_ignoreIndex < (uint)_classes && labels.Contains(_ignoreIndex)) return null;
         int blocks = (batch + _lanes - 1) / _lanes;
         long needed = (long)blocks * (_inputs + _hidden + _classes) * _lanes;
         if (needed > Array.MaxLength - MaxLanes) return null;   // a batch of tens of millions of rows

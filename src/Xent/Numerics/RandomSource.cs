@@ -20,6 +20,9 @@ internal sealed class RandomSource
     /// <summary>The four state words; <see cref="FromState"/> rebuilds an identical generator.</summary>
     public ulong[] GetState() => [_s0, _s1, _s2, _s3];
 
+    /// <summary>The four state words written into <paramref name="state"/> (four long), without allocating.</summary>
+    public void CopyState(Span<ulong> state) => (state[0], state[1], state[2], state[3]) = (_s0, _s1, _s2, _s3);
+
     public static RandomSource FromState(ReadOnlySpan<ulong> state)
     {
         if (state.Length != 4) throw new ArgumentException("a generator state has four words", nameof(state));

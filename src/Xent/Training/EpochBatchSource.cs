@@ -10,7 +10,7 @@ namespace Xent.Training;
 /// </summary>
 internal abstract class EpochBatchSource(long seed)
 {
-    private ulong[] _epochRandomState = [];
+    private ulong[] _epochRandomState = new ulong[4];
 
     /// <summary>The generator the epoch's shuffles draw from.</summary>
     protected RandomSource Random { get; private set; } = new(seed);
@@ -29,7 +29,7 @@ internal abstract class EpochBatchSource(long seed)
     {
         // The generator is put back to its state before the epoch's shuffles, so the shuffles alone rebuild the order.
         if (InEpoch) Random = RandomSource.FromState(_epochRandomState);
-        else { _epochRandomState = Random.GetState(); (Position, LossSum, Correct) = (0, 0, 0); }
+        else { Random.CopyState(_epochRandomState); (Position, LossSum, Correct) = (0, 0, 0); }
         InEpoch = true;
         Shuffle();
     }

@@ -181,5 +181,12 @@ public class FusedSmallStepTests
         Assert.Null(SmallNetworkPath.TryCreate(Network.CreateClassifier(4, [16], 3), new SoftmaxCrossEntropy(new CrossEntropyOptions { Weights = [1, 2, 1] })));
         FusedSmallStep step = SmallNetworkPath.TryCreate(Network.CreateClassifier(4, [16], 3), new SoftmaxCrossEntropy())!;
         Assert.Null(step.Step(new float[8], [0, -100], 2, out _)); // an ignored row: the general path handles it
+        Assert.Null(step.Step(new float[8], [0, 3], 2, out _));    // a label out of range, likewise
+        // An ignore index that is itself a class index, anywhere in a batch longer than a vector of labels.
+        FusedSmallStep ignoring = SmallNetworkPath.TryCreate(Network.CreateClassifier(4, [16], 3), new SoftmaxCrossEntropy(new CrossEntropyOptions { IgnoreIndex = 2 }))!;
+        int[] labels = new int[40];
+        Assert.NotNull(ignoring.Step(new float[160], labels, 40, out _));
+        labels[37] = 2;
+        Assert.Null(ignoring.Step(new float[160], labels, 40, out _));
     }
 }
