@@ -102,4 +102,8 @@ internal sealed record DataSummary(IReadOnlyList<ColumnSummary> Columns, int Row
 {
     public static DataSummary Of(Table data) =>
         new(data.Columns.Select(c => new ColumnSummary(c.Name, c.Kind, c.DistinctCount, c.MissingCount)).ToArray(), data.RowCount, data.DroppedRows);
+
+    /// <summary>Columns of numbers without missing values (what a stream reads), counted by the stream.</summary>
+    public static DataSummary Numeric(IEnumerable<string> names, int rowCount, int droppedRows) =>
+        new(names.Select(n => new ColumnSummary(n, ColumnKind.Numeric, 0, 0)).ToArray(), rowCount, droppedRows);
 }

@@ -241,7 +241,7 @@ internal static partial class TrainCommand
 
         // Streamed data has numeric columns without missing values only; the stream counted its rows.
         DataSummary summary = data is not null ? DataSummary.Of(data)
-            : DataSummary.Of(Table.FromDataset(new Dataset([], [], model.FeatureNames, model.ClassNames))) with { RowCount = (int)model.Streamed!.RowCount, DroppedRows = (int)model.Streamed.DroppedRows };
+            : DataSummary.Numeric(model.FeatureNames, (int)model.Streamed!.RowCount, (int)model.Streamed.DroppedRows);
         if (json) WriteJson(console, result, trainMetrics, validationMetrics, model, settings, summary, parse.GetValue(ReportTime) ? trainingSeconds : null, trainer);
         else WriteSummary(console, result, trainMetrics, validationMetrics, model, settings);
         return 0;
