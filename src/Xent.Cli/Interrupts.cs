@@ -66,6 +66,26 @@ internal sealed class Interrupts : IDisposable
         return new Scope();
     }
 
+    /// <summary>
+    /// Runs <paramref name="work"/> in a graceful scope. If it ends by cancellation, the process is stopping gracefully
+    /// from then on: a first signal that comes while it saves and reports (under mpirun, another process's signal can
+    /// stop training before this one's arrives) is part of the same stop, and only a second one ends the process at once.
+    /// </summary>
+    public static T RunGracefully<T>(Func<T> work)
+    {
+        using (Graceful())
+        {
+            try { return work(); }
+            catch (OperationCanceledException)
+            {
+                Volatile.Write(ref s_stopping, true);
+                throw;
+            }
+        }
+    }
+
+    private static bool s_stopping;
+
     private sealed class Scope : IDisposable
     {
         private int _disposed;
@@ -127,10 +147,14 @@ internal sealed class Interrupts : IDisposable
         {
             _first = context.Signal;
             SignalExitCode = ExitCodeOf(context.Signal);
+            // Read when the signal came, not after the look at the other processes (which takes milliseconds): under
+            // mpirun another process's signal may have stopped training meanwhile, closing the scope, and this process
+            // must then go on to save and report with the others instead of ending at once.
+            bool stopping = Volatile.Read(ref s_stopping), graceful = stopping || Volatile.Read(ref s_graceful) > 0;
             EndIfAnotherVanished(ExitCodeOf(context.Signal), terminating: true);
-            if (Volatile.Read(ref s_graceful) > 0)
+            if (graceful)
             {
-                if (!Console.IsErrorRedirected && Speaks)
+                if (!stopping && !Console.IsErrorRedirected && Speaks)
                     Console.Error.WriteLine("xent: stopping after the current batch (press Ctrl-C again to stop at once)");
                 _cancel.Cancel();
                 return;

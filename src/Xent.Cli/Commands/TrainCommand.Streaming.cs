@@ -89,8 +89,7 @@ internal static partial class TrainCommand
         Classifier model;
         try
         {
-            using (Interrupts.Graceful())
-                model = json
+            model = Interrupts.RunGracefully(() => json
                     ? Classifier.Train(data, options, validation, null, hooks, cancellationToken)
                     : TrainWithProgress(console, options.Trainer.Epochs, progress => Classifier.Train(data, options, validation, progress, hooks, cancellationToken),
                         context =>
@@ -104,7 +103,7 @@ internal static partial class TrainCommand
                                 reading.Description = r.Reused ? $"reused the kept cache ({r.Rows:N0} rows)"
                                     : $"read {r.Rows:N0} rows  {r.BytesRead / seconds / 1e6:F0} MB/s";
                             };
-                        });
+                        }));
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {

@@ -431,8 +431,7 @@ internal static partial class TrainCommand
     // after the current batch (every process after the same one, in a data-parallel run) instead of ending the process.
     private static Classifier TrainGracefully(CliConsole console, bool json, int maxEpochs, Func<IProgress<EpochReport>?, Classifier> train)
     {
-        using (Interrupts.Graceful())
-            return json ? train(null) : TrainWithProgress(console, maxEpochs, train);
+        return Interrupts.RunGracefully(() => json ? train(null) : TrainWithProgress(console, maxEpochs, train));
     }
 
     // train(progress) runs the training; the progress shown is plain lines when redirected, a live bar on a terminal.

@@ -302,6 +302,32 @@ public sealed class DistributedTests : IDisposable
         Assert.True(File.Exists(PathOf("m.safetensors")));
     }
 
+    [MpiFact]
+    public void ASignalThatReachesOneProcessAfterTheOthersStoppedTrainingIsPartOfTheSameStop()
+    {
+        // mpirun signals its processes one after the other: the first one's stop is agreed in the next all-reduce, so
+        // the last one can get its own signal after training has already ended for it, while it saves. That signal must
+        // not end it at once (CI once lost the checkpoint and the report that way).
+        string data = WriteData("big.csv", 20000, 20);
+        string marker = Guid.NewGuid().ToString("N");
+        string[] run = ["train", "--data", data, "--epochs", "200", "--no-early-stopping", "--hidden", "64", "--seed", "7", "--batch-size", "128",
+            "--checkpoint-dir", "ckpt", "--checkpoint-every", "100", "--out", "m.safetensors"];
+        using (XentProcess.Running job = Mpi.Start(_dir, 2, marker, true, null, run))
+        {
+            job.WaitForOutput("epoch     1/200");
+            int first = Mpi.RankProcess(marker, 1), last = Mpi.RankProcess(marker, 0);
+            Assert.Equal(0, Kill(first, 15));
+            Thread.Sleep(300);
+            Assert.Equal(0, Kill(last, 15));
+            XentProcess.Result stopped = job.Finish();
+            Assert.Equal(143, stopped.ExitCode);
+            AssertInterruptedWithACheckpoint(stopped, epochs: 200);
+        }
+    }
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static extern int Kill(int process, int signal);
+
     private static void CopyFolder(string from, string to)
     {
         Directory.CreateDirectory(to);
