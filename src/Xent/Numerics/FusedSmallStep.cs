@@ -12,7 +12,7 @@ namespace Xent.Numerics;
 /// <see cref="KernelPaths.FusedStep"/> chooses), every operation is a full-width FMA with a broadcast weight, the softmax's
 /// exponential is an inlined vector polynomial, and each gradient is kept as per-row partial sums, added up once per step.
 /// <para>
-/// The pieces, in order: <see cref="Pack{TInputs}"/> (rows into blocks of one register's rows), <c>Forward</c> (over all
+/// The pieces, in order: <c>Pack</c> (rows into blocks of one register's rows), <c>Forward</c> (over all
 /// blocks: the blocks are independent, so the CPU overlaps one block's long chain of logits, exponentials and division
 /// with the next; it leaves ∂loss/∂logits in the block), <c>Backward</c> (a second pass with short chains) and
 /// <c>Reduce</c> (lane sums into the gradients). The algorithm is written once for both widths (<see cref="IMaskedLanes{TSelf, TInts}"/>);
@@ -166,36 +166,18 @@ internal sealed unsafe class FusedSmallStep
         fixed (float* xFixed = x)
         fixed (int* labels = y)
         {
-            Pack<TInputs>(xFixed, batch, _lanes, _hidden + TClasses.Value, blocks);
             new Span<float>(arena, _accumulators * _lanes).Clear();
             float* w2t = arena + _w2tFloat;
             for (int c = 0; c < TClasses.Value; c++)
                 for (int j = 0; j < _hidden; j++) w2t[j * TClasses.Value + c] = w2[c * _hidden + j];
             var weights = new Weights(w1, b1, w2, b2, w2t, _hidden);
             double loss = _lanes == 16
-                ? Kernel<Lanes16, Vector512<int>>.Blocks<TInputs, TClasses>(weights, blocks, labels, arena, batch, _mean, out correct)
-                : Kernel<Lanes8, Vector256<int>>.Blocks<TInputs, TClasses>(weights, blocks, labels, arena, batch, _mean, out correct);
+                ? Kernel<Lanes16, Vector512<int>>.Blocks<TInputs, TClasses>(weights, xFixed, blocks, labels, arena, batch, _mean, out correct)
+                : Kernel<Lanes8, Vector256<int>>.Blocks<TInputs, TClasses>(weights, xFixed, blocks, labels, arena, batch, _mean, out correct);
             if (double.IsNaN(loss)) network.ClearGradients();
             else if (_lanes == 16) Kernel<Lanes16, Vector512<int>>.Reduce<TInputs, TClasses>(arena, _accumulators, arena + _sumsFloat, network);
             else Kernel<Lanes8, Vector256<int>>.Reduce<TInputs, TClasses>(arena, _accumulators, arena + _sumsFloat, network);
             return loss;
-        }
-    }
-
-    // x [batch, inputs] -> blocks of `lanes` rows, feature by feature: block[f·lanes + lane]; `rest` vectors (h, logits)
-    // follow each block's features. Padding rows are zero: finite, and masked out of every sum.
-    private static void Pack<TInputs>(float* x, int batch, int lanes, int rest, float* blocks) where TInputs : struct, ISize
-    {
-        int blockCount = (batch + lanes - 1) / lanes, blockStride = (TInputs.Value + rest) * lanes;
-        for (int block = 0; block < blockCount; block++)
-        {
-            float* to = blocks + block * blockStride;
-            int valid = Math.Min(lanes, batch - block * lanes);
-            float* from = x + block * lanes * TInputs.Value;
-            for (int lane = 0; lane < valid; lane++, from += TInputs.Value)
-                for (int f = 0; f < TInputs.Value; f++) to[f * lanes + lane] = from[f];
-            for (int lane = valid; lane < lanes; lane++)
-                for (int f = 0; f < TInputs.Value; f++) to[f * lanes + lane] = 0;
         }
     }
 
@@ -219,16 +201,33 @@ internal sealed unsafe class FusedSmallStep
     /// </summary>
     internal static class Kernel<W, TInts> where W : unmanaged, IMaskedLanes<W, TInts> where TInts : unmanaged
     {
-        // Forward over every block, then backward: the gradients as per-row partial sums in the accumulators. Returns the mean
-        // (the sum when !mean)
-        // loss, or NaN when a logit is not finite.
-        public static double Blocks<TInputs, TClasses>(Weights net, float* blocks, int* labels, float* arena, int batch, bool mean, out int correct)
+        // The rows packed into blocks, forward over every block, then backward: the gradients as per-row partial sums in the
+        // accumulators. Returns the mean (the sum when !mean) loss, or NaN when a logit is not finite.
+        public static double Blocks<TInputs, TClasses>(Weights net, float* x, float* blocks, int* labels, float* arena, int batch, bool mean, out int correct)
             where TInputs : struct, ISize where TClasses : struct, ISize
         {
+            Pack<TInputs>(x, batch, net.Hidden + TClasses.Value, blocks);
             var accumulators = new Accumulators<W>(arena, net.Hidden, TInputs.Value, TClasses.Value);
             double loss = Forward<TInputs, TClasses>(net, blocks, labels, accumulators, batch, mean, out correct);
             if (!double.IsNaN(loss)) Backward<TInputs, TClasses>(net, blocks, accumulators, batch);
             return loss;
+        }
+
+        // x [batch, inputs] -> blocks of W.Count rows, feature by feature: block[f·lanes + lane]; `rest` vectors (h, logits)
+        // follow each block's features. Padding rows are zero: finite, and masked out of every sum.
+        private static void Pack<TInputs>(float* x, int batch, int rest, float* blocks) where TInputs : struct, ISize
+        {
+            int lanes = W.Count, blockCount = (batch + lanes - 1) / lanes, blockStride = (TInputs.Value + rest) * lanes;
+            for (int block = 0; block < blockCount; block++)
+            {
+                float* to = blocks + block * blockStride;
+                int valid = Math.Min(lanes, batch - block * lanes);
+                float* from = x + block * lanes * TInputs.Value;
+                for (int lane = 0; lane < valid; lane++, from += TInputs.Value)
+                    for (int f = 0; f < TInputs.Value; f++) to[f * lanes + lane] = from[f];
+                for (int lane = valid; lane < lanes; lane++)
+                    for (int f = 0; f < TInputs.Value; f++) to[f * lanes + lane] = 0;
+            }
         }
 
         // Each block: h = ReLU(W1·x + b1), logits = W2·h + b2, the loss, the arg-max, and d = ∂loss/∂logits in place of the

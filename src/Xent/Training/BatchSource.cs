@@ -46,10 +46,13 @@ internal sealed class BatchSource(long seed) : EpochBatchSource(seed)
     }
 
     // Each epoch shuffles the identity permutation, so the generator's state alone determines the order.
+    // A full batch is the data set's own buffers in their order (see Next): no order to draw, and nothing drawn from the
+    // generator, as before.
     protected override void Shuffle()
     {
+        if (_batchSize >= _order.Length) return;
         for (int i = 0; i < _order.Length; i++) _order[i] = i;
-        if (_batchSize < _order.Length) Random.Shuffle(_order);
+        Random.Shuffle(_order);
     }
 
     // -> x [rows, features], y [rows]: this process's rows of the next batch of `batch` rows of the whole set (all of them
