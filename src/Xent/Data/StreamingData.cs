@@ -117,6 +117,9 @@ public sealed class StreamingData
         return (int)Math.Max(16, blockBytes / ((features + 1L) * sizeof(float)));
     }
 
+    // What one Parquet row group (or, read a column chunk at a time, one column chunk) may take during the pass.
+    internal long ParquetGroupBytes => Math.Max(MemoryLimitBytes / 4, 256L << 10);
+
     internal int BlocksPerBuffer(int features)
     {
         long blockBytes = RowsPerBlock(features) * (features + 1L) * sizeof(float);
@@ -491,7 +494,8 @@ internal sealed class StreamedRows : IDisposable
             progress ??= data.PassProgress;
             CsvOptions options = data.Options;
             string fileName = data.Source.DisplayName;
-            using ICellSource cells = data.Source.OpenCells(options);
+            // A Parquet row group may take a quarter of the limit (at least 256 KB); a larger one is read a column chunk at a time.
+            using ICellSource cells = data.Source.OpenCells(options with { ParquetGroupBytes = data.ParquetGroupBytes, SpillFolder = folder });
             (string[] header, int[] featureColumns, int labelColumn) = TableReader.SelectColumns(cells, fileName, options);
             if (labelColumn < 0) throw new DataFormatException($"{fileName}: no label column; name it with CsvOptions.Label");
             (ColumnKind?[] kinds, TableReader.KindSource[] sources) = TableReader.FixedKinds(header, featureColumns, labelColumn, fileName, options);

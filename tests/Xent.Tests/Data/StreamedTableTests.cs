@@ -132,7 +132,7 @@ public sealed class StreamedTableTests : IDisposable
         Assert.Equal(expected.RowCount, at);
     }
 
-    private void AssertStreamedAsInMemory(string path, CsvOptions? options = null)
+    private void AssertStreamedAsInMemory(string path, CsvOptions? options = null, long limit = 32 << 10)
     {
         Table table = CsvData.ReadTable(DataSource.Open(path), options ?? new CsvOptions());
         Assert.Equal(ColumnKind.Categorical, table.Column("late")!.Kind);
@@ -141,7 +141,7 @@ public sealed class StreamedTableTests : IDisposable
         TableEncoder encoder = TableEncoder.Fit(trainPart, 6, MissingValues.Impute);
         Dataset train = encoder.ToDataset(trainPart), validation = encoder.ToDataset(validationPart);
 
-        using (StreamedRows rows = StreamedRows.Prepare(Stream(path, options), null, 0.25, 4, CancellationToken.None, 6, MissingValues.Impute))
+        using (StreamedRows rows = StreamedRows.Prepare(Stream(path, options, limit), null, 0.25, 4, CancellationToken.None, 6, MissingValues.Impute))
         {
             AssertSameEncoder(encoder, rows.Encoder);
             Assert.Equal(table.ClassNames, rows.ClassNames);
@@ -158,7 +158,7 @@ public sealed class StreamedTableTests : IDisposable
 
         // Through Classifier.Train: the model carries the same encoder and standardisation as the in-memory one.
         Classifier memory = Classifier.Train(trainPart, Options(), validationPart);
-        Classifier streamed = Classifier.Train(Stream(path, options), Options());
+        Classifier streamed = Classifier.Train(Stream(path, options, limit), Options());
         AssertSameEncoder(memory.Encoder, streamed.Encoder);
         Assert.Equal(memory.Standardizer!.Mean, streamed.Standardizer!.Mean);
         Assert.Equal(memory.Standardizer.Deviation, streamed.Standardizer.Deviation);
@@ -245,5 +245,48 @@ public sealed class StreamedTableTests : IDisposable
         // Left out, the rest streams.
         using StreamedRows rows = StreamedRows.Prepare(Stream(path, new CsvOptions { Ignore = ["id"] }), null, 0.25, 4, CancellationToken.None);
         Assert.Equal(["x"], rows.FeatureNames);
+    }
+
+    [Fact]
+    public void ARowGroupLargerThanTheLimitAllowsIsReadAColumnChunkAtATime()
+    {
+        // One row group of 20,000 rows × 5 columns: several MB in memory, against 2 MB (a quarter of 8 MB) for a row group.
+        Mixed data = MakeRows(20000);
+        string path = WriteParquet(data, rowsPerGroup: 20000);
+        string spills = Directory.CreateDirectory(Path.Combine(_folder, "spills")).FullName;
+        using (var whole = new ParquetCells(path))
+        using (var chunked = new ParquetCells(path, 2L << 20, spills))
+        {
+            // Every cell alike, read in the order a pass reads them (a column's number, then its text where that fails).
+            int rows = 0;
+            while (whole.Read())
+            {
+                Assert.True(chunked.Read());
+                for (int c = 0; c < whole.FieldCount; c++)
+                {
+                    Assert.Equal(whole.TryNumber(c, out float a), chunked.TryNumber(c, out float b));
+                    Assert.Equal(a, b);
+                    Assert.Equal(whole.Text(c), chunked.Text(c));
+                }
+                rows++;
+            }
+            Assert.False(chunked.Read());
+            Assert.Equal(20000, rows);
+            Assert.Equal(0, whole.SpilledRowGroups);
+            Assert.Equal(1, chunked.SpilledRowGroups);
+        }
+        Assert.Empty(Directory.EnumerateFileSystemEntries(spills));
+        AssertStreamedAsInMemory(path, limit: 8L << 20);
+    }
+
+    [Fact]
+    public void AColumnChunkLargerThanTheLimitAllowsIsOneLineNamingTheFileRowGroupColumnAndSize()
+    {
+        Mixed data = MakeRows(20000);
+        string path = WriteParquet(data, rowsPerGroup: 20000);
+        var e = Assert.Throws<DataFormatException>(() => StreamedRows.Prepare(Stream(path, limit: 1L << 20), null, 0.25, 4, CancellationToken.None).Dispose());
+        Assert.DoesNotContain('\n', e.Message);
+        Assert.Matches(@"^mixed\.parquet, row group 1, column '(n|c|late|m|label)': the column chunk takes about [0-9.]+ MB to read \(20000 rows\), more than the 0\.3 MB a row group may take under StreamingData\.MemoryLimitBytes", e.Message);
+        Assert.Empty(Directory.EnumerateFileSystemEntries(_cache));
     }
 }
