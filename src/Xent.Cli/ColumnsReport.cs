@@ -103,7 +103,7 @@ internal sealed record DataSummary(IReadOnlyList<ColumnSummary> Columns, int Row
     public static DataSummary Of(Table data) =>
         new(data.Columns.Select(c => new ColumnSummary(c.Name, c.Kind, c.DistinctCount, c.MissingCount)).ToArray(), data.RowCount, data.DroppedRows);
 
-    /// <summary>Columns of numbers without missing values (what a stream reads), counted by the stream.</summary>
-    public static DataSummary Numeric(IEnumerable<string> names, int rowCount, int droppedRows) =>
-        new(names.Select(n => new ColumnSummary(n, ColumnKind.Numeric, 0, 0)).ToArray(), rowCount, droppedRows);
+    /// <summary>The columns of a streamed training source, as the pass over it counted them.</summary>
+    public static DataSummary Of(StreamedTraining streamed) =>
+        new(streamed.Columns.Select(c => new ColumnSummary(c.Name, c.Kind, c.DistinctCount, (int)c.MissingCount)).ToArray(), (int)streamed.RowCount, (int)streamed.DroppedRows);
 }

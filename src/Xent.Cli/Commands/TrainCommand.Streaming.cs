@@ -52,8 +52,6 @@ internal static partial class TrainCommand
     private static int TrainStreamed(ParseResult parse, CliConsole console, TrainSettings settings, string? resume, bool json, long needed, CancellationToken cancellationToken)
     {
         string limit = FormatSize(settings.MemoryLimit);
-        if (settings.Categorical.Length > 0)
-            throw new UserError($"--categorical: the data needs about {FormatSize(needed)} in memory, more than --memory-limit {limit}, and training from a stream reads numeric columns only; raise --memory-limit or leave out --categorical");
         ClassifierOptions options = settings.Model;
         CsvOptions csv = ReadingOptions(settings);
         // The folder of the cache is known from the pass's first report; until the run ends it is removed on a hard stop too.
@@ -115,6 +113,8 @@ internal static partial class TrainCommand
             if (cleanup is not null) Cleanup.Remove(cleanup);
         }
         StreamedTraining streamed = model.Streamed!;
+        // The columns' kinds, categories and missing counts are known once the pass is over.
+        if (!json) ColumnsReport.Write(console, DataSummary.Of(streamed), options.MaxCategories);
         return Report(parse, console, settings, json, model, streamed.TrainMetrics, streamed.ValidationMetrics, null, clock.Elapsed.TotalSeconds, run.Trainer!);
     }
 

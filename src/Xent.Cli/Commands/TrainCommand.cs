@@ -239,9 +239,8 @@ internal static partial class TrainCommand
         }
         if (settings.Plot is { } plotDir) PlotFiles.Write(plotDir, plots!);
 
-        // Streamed data has numeric columns without missing values only; the stream counted its rows.
-        DataSummary summary = data is not null ? DataSummary.Of(data)
-            : DataSummary.Numeric(model.FeatureNames, (int)model.Streamed!.RowCount, (int)model.Streamed.DroppedRows);
+        // Streamed data: the pass over it counted the rows, categories and missing cells.
+        DataSummary summary = data is not null ? DataSummary.Of(data) : DataSummary.Of(model.Streamed!);
         if (json) WriteJson(console, result, trainMetrics, validationMetrics, model, settings, summary, parse.GetValue(ReportTime) ? trainingSeconds : null, trainer);
         else WriteSummary(console, result, trainMetrics, validationMetrics, model, settings);
         return 0;

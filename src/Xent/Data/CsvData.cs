@@ -46,6 +46,10 @@ public sealed record CsvOptions
 
     // CsvData.Read: every feature a number, no missing values (the numeric reader's contract).
     internal bool NumbersOnly { get; init; }
+    // A streamed pass's bound on the memory one Parquet row group may take (larger groups are read a column chunk at a
+    // time through a spill file in SpillFolder; see ParquetCells); unbounded when reading into memory.
+    internal long ParquetGroupBytes { get; init; } = long.MaxValue;
+    internal string? SpillFolder { get; init; }
 
     /// <summary>
     /// When set, only the data rows this share owns are parsed and kept (the others are skipped unread); a share may be

@@ -118,7 +118,7 @@ public sealed class DataSource
 
     internal static ICellSource OpenShard(string path, CsvOptions options) => FormatOf(path) switch
     {
-        ShardFormat.Parquet => new ParquetCells(path),
+        ShardFormat.Parquet => new ParquetCells(path, options.ParquetGroupBytes, options.SpillFolder),
         _ => CsvData.OpenCells(path, options),
     };
 

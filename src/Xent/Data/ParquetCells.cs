@@ -9,6 +9,14 @@ namespace Xent.Data;
 /// the columns). Numeric columns of any Parquet numeric type give numbers; strings and booleans give text (so they are
 /// labels or categories); a null is an empty cell, which the table rules treat as a missing value. Columns are read only
 /// when a cell of theirs is asked for, so ignored columns cost nothing. Errors name the file, the row group and the row.
+/// <para>
+/// Parquet.Net reads a column chunk whole (it has no call for part of one), so a row group in memory costs all its
+/// columns at once. With a bound (<c>groupBytes</c>, a streamed pass's share of its limit), a row group that would take
+/// more is read a column chunk at a time: each column, when first asked for, is read, written to a spill file cell by
+/// cell and dropped, and its cells are then read back in row order through a small buffer, so memory holds one column
+/// chunk at a time whatever the row group's size. A column chunk that alone would take more than the bound is an error
+/// naming the file, row group, column and size.
+/// </para>
 /// </summary>
 internal sealed class ParquetCells : ICellSource
 {
@@ -28,8 +36,18 @@ internal sealed class ParquetCells : ICellSource
     private readonly string?[]?[] _texts;
     private readonly bool[] _loaded;
 
-    public ParquetCells(string path)
+    private readonly long _groupBytes;
+    private readonly string? _spillFolder;
+    private Spilled?[]? _spilled;     // per column, while the current row group is read through spill files
+    private readonly long[] _chunkBytes;
+
+    /// <summary>Row groups read a column chunk at a time through spill files (for tests and reports).</summary>
+    public int SpilledRowGroups { get; private set; }
+
+    public ParquetCells(string path, long groupBytes = long.MaxValue, string? spillFolder = null)
     {
+        _groupBytes = groupBytes;
+        _spillFolder = spillFolder;
         _path = path;
         _fileName = Path.GetFileName(path);
         (_stream, _reader) = Open();
@@ -41,6 +59,7 @@ internal sealed class ParquetCells : ICellSource
         _numbers = fields.Select(NumberColumn.For).ToArray();
         _texts = new string?[]?[fields.Length];
         _loaded = new bool[fields.Length];
+        _chunkBytes = new long[fields.Length];
     }
 
     public string[] Header { get; }
@@ -77,8 +96,25 @@ internal sealed class ParquetCells : ICellSource
             _groupRows = checked((int)_groupReader.RowCount);
             _row = -1;
             Array.Clear(_loaded);
+            CloseSpills();
+            long total = 0;
+            for (int c = 0; c < _fields.Length; c++) total += _chunkBytes[c] = ChunkBytes(c);
+            if (total > _groupBytes)
+            {
+                _spilled = new Spilled?[_fields.Length];
+                SpilledRowGroups++;
+            }
         }
         return true;
+    }
+
+    // About the memory reading column c of the current row group takes: its cells in their CLR type (a nullable number
+    // 16 bytes, a string 40 and two bytes a character) and the decompressed pages Parquet.Net holds while decoding.
+    private long ChunkBytes(int column)
+    {
+        DataField field = _fields[column];
+        long pages = Guard(() => _groupReader!.GetMetadata(field)?.MetaData?.TotalUncompressedSize ?? 0);
+        return _numbers[column] is null ? _groupRows * 40L + 3 * pages : _groupRows * 16L + pages;
     }
 
 
@@ -87,7 +123,14 @@ internal sealed class ParquetCells : ICellSource
         value = 0;
         if (_numbers[column] is not { } numbers) return false;
         Load(column);
-        if (!numbers.TryGet(_row, out double v)) return false;
+        double v;
+        if (_spilled is not null)
+        {
+            Spilled cell = _spilled[column]!.At(_row);
+            if (!cell.Present) return false;
+            v = cell.Number;
+        }
+        else if (!numbers.TryGet(_row, out v)) return false;
         value = (float)v;
         return double.IsFinite(v) && float.IsFinite(value);
     }
@@ -95,6 +138,11 @@ internal sealed class ParquetCells : ICellSource
     public string Text(int column)
     {
         Load(column);
+        if (_spilled is not null)
+        {
+            Spilled cell = _spilled[column]!.At(_row);
+            return !cell.Present ? "" : _numbers[column] is null ? cell.Text! : cell.Number.ToString("R", CultureInfo.InvariantCulture);
+        }
         if (_numbers[column] is { } numbers) return numbers.TryGet(_row, out double v) ? v.ToString("R", CultureInfo.InvariantCulture) : "";
         return _texts[column]![_row] ?? "";
     }
@@ -102,9 +150,87 @@ internal sealed class ParquetCells : ICellSource
     private void Load(int column)
     {
         if (_loaded[column]) return;
+        if (_spilled is not null && _chunkBytes[column] > _groupBytes)
+            throw new DataFormatException($"{_fileName}, row group {_group + 1}, column '{_fields[column].Name}': the column chunk takes about {Megabytes(_chunkBytes[column])} to read ({_groupRows} rows), more than the {Megabytes(_groupBytes)} a row group may take under StreamingData.MemoryLimitBytes (a quarter of it); raise StreamingData.MemoryLimitBytes, or write the file with smaller row groups");
         if (_numbers[column] is { } numbers) Guard(() => { numbers.Read(_groupReader!, _fields[column], _groupRows); return 0; });
         else Texts(column);
         _loaded[column] = true;
+        if (_spilled is not null) _spilled[column] = Spill(column);
+    }
+
+    private static string Megabytes(long bytes) => (bytes / 1048576.0).ToString("0.0", CultureInfo.InvariantCulture) + " MB";
+
+    // Writes the current row group's column to a spill file (a presence byte, then a float64 or a string, per cell), drops
+    // the column's arrays and opens the file to be read back in row order.
+    private Spilled Spill(int column)
+    {
+        string path = Path.Combine(_spillFolder ?? Path.GetTempPath(), $"spill-{Environment.ProcessId}-{Guid.NewGuid():N}.cells");
+        var file = new FileStream(path, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 1 << 16, FileOptions.DeleteOnClose);
+        try
+        {
+            using (var writer = new BinaryWriter(file, System.Text.Encoding.UTF8, leaveOpen: true))
+            {
+                for (int r = 0; r < _groupRows; r++)
+                {
+                    if (_numbers[column] is { } numbers)
+                    {
+                        bool present = numbers.TryGet(r, out double v);
+                        writer.Write(present);
+                        if (present) writer.Write(v);
+                    }
+                    else
+                    {
+                        string? text = _texts[column]![r];
+                        writer.Write(text is not null);
+                        if (text is not null) writer.Write(text);
+                    }
+                }
+            }
+            file.Position = 0;
+            _numbers[column]?.Release();
+            _texts[column] = null;
+            // The column's arrays are garbage now, mostly in the large-object heap, which only a full collection frees.
+            if (_chunkBytes[column] >= 1 << 20) GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
+            return new Spilled(file, _numbers[column] is null);
+        }
+        catch
+        {
+            file.Dispose();
+            throw;
+        }
+    }
+
+    private void CloseSpills()
+    {
+        if (_spilled is null) return;
+        foreach (Spilled? spilled in _spilled) spilled?.Dispose();
+        _spilled = null;
+    }
+
+    /// <summary>A spilled column read back in row order: the cell of the row last asked for.</summary>
+    private sealed class Spilled(FileStream file, bool text) : IDisposable
+    {
+        private readonly BinaryReader _reader = new(file, System.Text.Encoding.UTF8, leaveOpen: false);
+        private int _at = -1;
+
+        public bool Present { get; private set; }
+        public double Number { get; private set; }
+        public string? Text { get; private set; }
+
+        // Rows only go forward, and a column may be skipped for some rows (a dropped row's cells are not read).
+        public Spilled At(int row)
+        {
+            while (_at < row)
+            {
+                Present = _reader.ReadBoolean();
+                if (Present && text) Text = _reader.ReadString();
+                else if (Present) Number = _reader.ReadDouble();
+                _at++;
+            }
+            return this;
+        }
+
+        public void Dispose() => _reader.Dispose();
     }
 
     /// <summary>
@@ -116,6 +242,8 @@ internal sealed class ParquetCells : ICellSource
         public abstract void Read(ParquetRowGroupReader reader, DataField field, int rows);
         /// <summary>The cell's value; false for a null.</summary>
         public abstract bool TryGet(int row, out double value);
+        /// <summary>Drops the arrays (after a spill), so the memory of one column chunk is held at a time.</summary>
+        public abstract void Release();
 
         public static NumberColumn? For(DataField field)
         {
@@ -147,6 +275,8 @@ internal sealed class ParquetCells : ICellSource
                 }
             }
 
+            public override void Release() => (_values, _nullable) = ([], []);
+
             public override bool TryGet(int row, out double value)
             {
                 T? cell = _isNullable ? _nullable[row] : _values[row];
@@ -177,6 +307,7 @@ internal sealed class ParquetCells : ICellSource
     public void Restart()
     {
         Dispose();
+        SpilledRowGroups = 0;
         (_stream, _reader) = Open();
         _group = -1;
         _groupReader = null;
@@ -188,6 +319,7 @@ internal sealed class ParquetCells : ICellSource
 
     public void Dispose()
     {
+        CloseSpills();
         _groupReader?.Dispose();
         _reader.DisposeAsync().AsTask().GetAwaiter().GetResult();
         _stream.Dispose();

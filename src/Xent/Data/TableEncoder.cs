@@ -186,10 +186,10 @@ public sealed partial class TableEncoder
         return counts;
     }
 
-    private static ColumnEncoding NumericEncoding(string name, double sum, long present, long missing) =>
+    internal static ColumnEncoding NumericEncoding(string name, double sum, long present, long missing) =>
         new() { Name = name, Kind = ColumnKind.Numeric, Fill = present > 0 ? (float)(sum / present) : 0f, MissingIndicator = missing > 0 };
 
-    private static ColumnEncoding CategoricalEncoding(string name, Dictionary<string, long> counts, long missing, int maxCategories)
+    internal static ColumnEncoding CategoricalEncoding(string name, Dictionary<string, long> counts, long missing, int maxCategories)
     {
         string[] ordered = counts.OrderByDescending(p => p.Value).ThenBy(p => p.Key, StringComparer.Ordinal).Select(p => p.Key).ToArray();
         return new ColumnEncoding

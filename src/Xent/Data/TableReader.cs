@@ -126,7 +126,7 @@ internal static class TableReader
     }
 
     // The optimistic pass met a text cell in an open column, or an error that a not yet settled type might explain away.
-    private sealed class TypesUnsettledException : Exception
+    internal sealed class TypesUnsettledException : Exception
     {
     }
 
@@ -138,7 +138,7 @@ internal static class TableReader
     }
 
     // The types that options or a model fix; null where the data decides.
-    private static (ColumnKind?[], KindSource[]) FixedKinds(string[] header, int[] featureColumns, int labelColumn, string fileName, CsvOptions options)
+    internal static (ColumnKind?[], KindSource[]) FixedKinds(string[] header, int[] featureColumns, int labelColumn, string fileName, CsvOptions options)
     {
         var kinds = new ColumnKind?[featureColumns.Length];
         var sources = new KindSource[featureColumns.Length];
@@ -179,7 +179,7 @@ internal static class TableReader
 
     // The first pass: a column the options leave open is categorical when any cell is text (not a number, a number
     // spoilt by a comma, or a missing value); otherwise numeric, and the second pass reports any bad number in it.
-    private static void InferKinds(ICellSource source, int width, int[] featureColumns, int labelColumn, ColumnKind?[] kinds, CsvOptions options)
+    internal static void InferKinds(ICellSource source, int width, int[] featureColumns, int labelColumn, ColumnKind?[] kinds, CsvOptions options)
     {
         var open = Enumerable.Range(0, kinds.Length).Where(i => kinds[i] is null).ToList();
         try

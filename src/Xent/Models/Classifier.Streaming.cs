@@ -21,6 +21,8 @@ public sealed record StreamedTraining
     public bool CacheReused { get; init; }
     /// <summary>The time the pass over the data and the passes over the cache took, before the first epoch.</summary>
     public TimeSpan PassTime { get; init; }
+    /// <summary>The training source's feature columns as the pass found them (kinds, distinct categories, missing cells), for the column report.</summary>
+    internal IReadOnlyList<StreamedColumn> Columns { get; init; } = [];
 }
 
 public sealed partial class Classifier
@@ -54,18 +56,12 @@ public sealed partial class Classifier
         options.Validate();
         double fraction = validation is null ? options.ValidationFraction : 0;
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        using StreamedRows rows = StreamedRows.Prepare(data, validation, fraction, options.Trainer.Seed, cancellationToken);
+        using StreamedRows rows = StreamedRows.Prepare(data, validation, fraction, options.Trainer.Seed, cancellationToken, options.MaxCategories, options.Missing);
         TimeSpan passTime = clock.Elapsed;
-        int features = rows.FeatureNames.Length;
+        int features = rows.Encoder.FeatureCount;
         if (options.Trainer.ClassWeights is { } weights && weights.Length != rows.ClassNames.Length)
             throw new ArgumentException($"{weights.Length} class weights for {rows.ClassNames.Length} classes ({string.Join(", ", rows.ClassNames)})", nameof(options));
-        // The features are numeric columns as they are; a missing value at prediction gets the training mean.
-        var encoder = new TableEncoder(rows.FeatureNames.Select((name, f) => new ColumnEncoding
-        {
-            Name = name,
-            Kind = ColumnKind.Numeric,
-            Fill = rows.Mean[f],
-        }).ToArray(), options.Missing);
+        TableEncoder encoder = rows.Encoder;
         Standardizer? standardizer = options.Standardize ? rows.Standardizer : null;
         TrainerOptions trainerOptions = options.Trainer;
         if (options.BalancedClassWeights) trainerOptions = trainerOptions with { ClassWeights = ClassWeighting.BalancedFromCounts(rows.TrainClassCounts) };
@@ -85,6 +81,7 @@ public sealed partial class Classifier
             CacheFolder = rows.Folder,
             CacheReused = rows.Reused,
             PassTime = passTime,
+            Columns = rows.Columns,
         };
         return model;
     }

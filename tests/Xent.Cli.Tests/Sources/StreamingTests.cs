@@ -115,11 +115,64 @@ public sealed class StreamingTests : IDisposable
         Assert.Single(Directory.GetDirectories(_cache));
     }
 
-    [Fact]
-    public void CategoricalColumnsUnderStreamingAreOneLineSayingWhy()
+    // A table with a text column, a column that turns to text late, and empty or NA cells: about 560 KB (1.7 MB in memory by the estimate), so 1MB streams it.
+    private string WriteMixedCsv(string name, int rows)
     {
-        string data = WriteCsv("d.csv", 100);
-        CliRunner.AssertOneLineError(CliRunner.Run(Streamed(data, "--categorical", "a")), "reads numeric columns only");
+        using var w = new StreamWriter(PathOf(name));
+        w.WriteLine("a,city,code,b,label");
+        string[] cities = ["Lyon", "Oslo", "Porto", "Graz", "Turku", "Split", "Cork"];
+        for (int i = 0; i < rows; i++)
+        {
+            double a = Math.Sin(i * 0.37) * 3, b = Math.Cos(i * 0.11) * 2;
+            string city = i % 19 == 4 ? "" : cities[(i * 7 + i / 3) % cities.Length];
+            string code = i < rows - 50 ? (i % 4).ToString(CultureInfo.InvariantCulture) : "x" + (i % 3).ToString(CultureInfo.InvariantCulture);
+            string aText = i % 13 == 2 ? (i % 2 == 0 ? "" : "NA") : a.ToString("F4", CultureInfo.InvariantCulture);
+            string label = a + b + (city == "Oslo" ? 1 : 0) > 0.5 ? "hi" : a > 0 ? "mid" : "lo";
+            w.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{aText},{city},{code},{b:F4},{label}"));
+        }
+        return PathOf(name);
+    }
+
+    [Fact]
+    public void ATableWithTextAndEmptyCellsStreamsToTheInMemoryModelsEncoding()
+    {
+        string data = WriteMixedCsv("mixed.csv", 20000);
+        string streamedModel = PathOf("s.safetensors"), memoryModel = PathOf("m.safetensors");
+        CliRunner.Result streamed = CliRunner.Run(InMemory(data, "--memory-limit", "1MB", "--out", streamedModel));
+        Assert.True(streamed.ExitCode == 0, streamed.Error);
+        AssertNoCache();
+        CliRunner.Result memory = CliRunner.Run(InMemory(data, "--memory-limit", "1GB", "--out", memoryModel));
+        Assert.True(memory.ExitCode == 0, memory.Error);
+        using var s = JsonDocument.Parse(streamed.Output);
+        using var m = JsonDocument.Parse(memory.Output);
+        Assert.True(s.RootElement.GetProperty("streamed").GetBoolean(), streamed.Output);
+        Assert.False(m.RootElement.GetProperty("streamed").GetBoolean());
+        Assert.Equal(m.RootElement.GetProperty("rows").GetInt32(), s.RootElement.GetProperty("rows").GetInt32());
+        Assert.Equal(m.RootElement.GetProperty("classes").ToString(), s.RootElement.GetProperty("classes").ToString());
+        // The column report: kinds, categories and missing counts alike.
+        Assert.Equal(m.RootElement.GetProperty("columns").ToString(), s.RootElement.GetProperty("columns").ToString());
+        Assert.Contains("\"categorical\"", s.RootElement.GetProperty("columns").ToString());
+
+        // The saved models encode and standardise alike, bit for bit; the batches differ, so the weights do not.
+        Classifier sm = Classifier.Load(streamedModel), mm = Classifier.Load(memoryModel);
+        Assert.Equal(mm.Encoder.FeatureNames, sm.Encoder.FeatureNames);
+        Assert.Equal(mm.Encoder.Columns.Select(c => (c.Name, c.Kind, c.Fill, c.MissingIndicator, string.Join('|', c.Categories), c.MissingCategory)),
+            sm.Encoder.Columns.Select(c => (c.Name, c.Kind, c.Fill, c.MissingIndicator, string.Join('|', c.Categories), c.MissingCategory)));
+        Assert.Equal(mm.Standardizer!.Mean, sm.Standardizer!.Mean);
+        Assert.Equal(mm.Standardizer.Deviation, sm.Standardizer.Deviation);
+        double memoryAccuracy = m.RootElement.GetProperty("validationAccuracy").GetDouble();
+        Assert.InRange(s.RootElement.GetProperty("validationAccuracy").GetDouble(), memoryAccuracy - 0.06, memoryAccuracy + 0.06);
+    }
+
+    [Fact]
+    public void CategoricalOptionsAreTakenUnderStreaming()
+    {
+        string data = WriteCsv("d.csv", 300);
+        CliRunner.Result r = CliRunner.Run(Streamed(data, "--categorical", "a"));
+        Assert.True(r.ExitCode == 0, r.Error);
+        using var s = JsonDocument.Parse(r.Output);
+        Assert.True(s.RootElement.GetProperty("streamed").GetBoolean());
+        Assert.Contains("\"categorical\"", s.RootElement.GetProperty("columns").ToString());
         AssertNoCache();
     }
 
@@ -134,7 +187,7 @@ public sealed class StreamingTests : IDisposable
         AssertNoCache();
     }
 
-    public static TheoryData<string> BadSources() => ["parquet null", "parquet NaN", "parquet text", "parquet null label", "csv shard new column",
+    public static TheoryData<string> BadSources() => ["parquet null", "parquet NaN", "parquet text in a numeric column", "parquet null label", "csv shard new column",
         "parquet shard lacks a column", "csv shard bad number", "csv shard missing value", "parquet shard null"];
 
     [Theory]
@@ -153,15 +206,17 @@ public sealed class StreamingTests : IDisposable
             File.WriteAllText(PathOf("s/part-1.csv"), "a,b,label\n" + string.Concat(Enumerable.Range(0, 40).Select(i => $"{i},{i % 3},{labels[i]}\n")));
             File.WriteAllText(PathOf("s/part-2.csv"), second);
         }
-        (string data, string shard, string message) = which switch
+        // Missing values and text are taken as a table takes them; under --missing error and --numeric they are refused.
+        string[] missingError = ["--missing", "error"];
+        (string data, string shard, string message, string[] more) = which switch
         {
-            "parquet null" => Write("p.parquet", () => ParquetFixtures.Write(PathOf("p.parquet"), (a, with(7, null)), (b, numbers), (label, labels)), "p.parquet, row group 1, row 8, column 'a': missing value"),
-            "parquet NaN" => Write("p.parquet", () => ParquetFixtures.Write(PathOf("p.parquet"), (a, numbers), (b, with(3, double.NaN)), (label, labels)), "p.parquet, row group 1, row 4, column 'b': 'NaN' is not a finite number"),
-            "parquet text" => Write("p.parquet", () => ParquetFixtures.Write(PathOf("p.parquet"), (new DataField<string>("a"), labels), (b, numbers), (label, labels)), "p.parquet, row group 1, row 1, column 'a': 'x' is not a number"),
+            "parquet null" => Write("p.parquet", () => ParquetFixtures.Write(PathOf("p.parquet"), (a, with(7, null)), (b, numbers), (label, labels)), "p.parquet, row group 1, row 8, column 'a': missing value", missingError),
+            "parquet NaN" => Write("p.parquet", () => ParquetFixtures.Write(PathOf("p.parquet"), (a, numbers), (b, with(3, double.NaN)), (label, labels)), "p.parquet, row group 1, row 4, column 'b': 'NaN' is not a finite number", missingError),
+            "parquet text in a numeric column" => Write("p.parquet", () => ParquetFixtures.Write(PathOf("p.parquet"), (new DataField<string>("a"), labels), (b, numbers), (label, labels)), "p.parquet, row group 1, row 1, column 'a': 'x' is not a number; --numeric names 'a'", ["--numeric", "a"]),
             "parquet null label" => Write("p.parquet", () => ParquetFixtures.Write(PathOf("p.parquet"), (a, numbers), (b, numbers), (label, labels.Select((l, i) => i == 5 ? null : l).ToArray())), "p.parquet, row group 1, row 6, column 'label': the label is missing"),
             "csv shard new column" => Write("s", () => csvShards("a,b,z,label\n1,2,3,x\n"), "part-2.csv, line 1: the column 'z' is not in the first shard part-1.csv"),
-            "csv shard bad number" => Write("s", () => csvShards("a,b,label\n1,2,x\n1,2..5,y\n"), "part-2.csv, line 3, column 'b': '2..5' is not a number"),
-            "csv shard missing value" => Write("s", () => csvShards("a,b,label\n1,2,x\n1,,y\n"), "part-2.csv, line 3, column 'b': missing value"),
+            "csv shard bad number" => Write("s", () => csvShards("a,b,label\n1,2,x\n1,2..5,y\n"), "part-2.csv, line 3, column 'b': '2..5' is not a number", ["--numeric", "b"]),
+            "csv shard missing value" => Write("s", () => csvShards("a,b,label\n1,2,x\n1,,y\n"), "part-2.csv, line 3, column 'b': missing value", missingError),
             "parquet shard lacks a column" => Write("s", () =>
             {
                 ParquetFixtures.Write(PathOf("s/part-1.parquet"), (a, numbers), (b, numbers), (label, labels));
@@ -171,18 +226,18 @@ public sealed class StreamingTests : IDisposable
             {
                 ParquetFixtures.Write(PathOf("s/part-1.parquet"), (a, numbers), (b, numbers), (label, labels));
                 ParquetFixtures.Write(PathOf("s/part-2.parquet"), (a, numbers), (b, with(39, null)), (label, labels));
-            }, "part-2.parquet, row group 1, row 40, column 'b': missing value"),
+            }, "part-2.parquet, row group 1, row 40, column 'b': missing value", missingError),
             _ => throw new ArgumentException(which),
         };
-        CliRunner.Result r = CliRunner.Run(Streamed(data));
+        CliRunner.Result r = CliRunner.Run(Streamed(data, more));
         CliRunner.AssertOneLineError(r, message);
         Assert.Contains(shard, r.Error);
         AssertNoCache();
     }
 
-    private (string Data, string Shard, string Message) Write(string data, Action write, string message)
+    private (string Data, string Shard, string Message, string[] More) Write(string data, Action write, string message, string[]? more = null)
     {
         write();
-        return (PathOf(data), message.Split(',', ':')[0], message);
+        return (PathOf(data), message.Split(',', ':')[0], message, more ?? []);
     }
 }

@@ -124,12 +124,4 @@ public sealed class StreamingDataTests : IDisposable
         Assert.ThrowsAny<OperationCanceledException>(() => Classifier.Train(Stream(path), Options(), cancellationToken: cancel.Token));
         Assert.Empty(Directory.EnumerateFileSystemEntries(_cache));
     }
-
-    [Fact]
-    public void CategoricalColumnsAreRefusedWhenTheStreamIsMade()
-    {
-        string path = WriteCsv("data.csv", 10);
-        var e = Assert.Throws<ArgumentException>(() => new StreamingData(DataSource.Open(path), new CsvOptions { Categorical = ["a"] }));
-        Assert.Contains("reads numeric columns only", e.Message);
-    }
 }
