@@ -10,14 +10,9 @@ namespace Xent.Tests.Data;
 /// Streamed tables with categorical columns and missing values against the same files read in memory: the same column
 /// kinds, encoder (categories in the same order, the same fills and indicators), cached rows and standardisation, bit for bit.
 /// </summary>
-public sealed class StreamedTableTests : IDisposable
+public sealed class StreamedTableTests() : TemporaryFolderTests("xent-stream-table-")
 {
-    private readonly string _folder = Directory.CreateTempSubdirectory("xent-stream-table-").FullName;
-    private readonly string _cache;
-
-    public StreamedTableTests() => _cache = Directory.CreateDirectory(Path.Combine(_folder, "cache")).FullName;
-
-    public void Dispose() => Directory.Delete(_folder, recursive: true);
+    private string Cache => Directory.CreateDirectory(PathOf("cache")).FullName;
 
     // n: numeric with missing cells (empty, NA, NaN); c: 40 categories of skewed frequency, some missing; late: numbers
     // until row 900, then text (so the pass meets its kind late); m: numeric, never missing; label: three classes.
@@ -42,7 +37,7 @@ public sealed class StreamedTableTests : IDisposable
 
     private string WriteCsv(Mixed data, string name = "mixed.csv")
     {
-        string path = Path.Combine(_folder, name);
+        string path = PathOf(name);
         using var w = new StreamWriter(path);
         w.WriteLine("n,c,late,m,label");
         string[] missing = ["", "NA", "NaN", " "];
@@ -57,7 +52,7 @@ public sealed class StreamedTableTests : IDisposable
     // Strings as Parquet strings, nulls as nulls; written in row groups of rowsPerGroup.
     private string WriteParquet(Mixed data, int rowsPerGroup, string name = "mixed.parquet")
     {
-        string path = Path.Combine(_folder, name);
+        string path = PathOf(name);
         WriteParquetAsync(path, data, rowsPerGroup).GetAwaiter().GetResult();
         return path;
     }
@@ -84,7 +79,7 @@ public sealed class StreamedTableTests : IDisposable
     }
 
     private StreamingData Stream(string path, CsvOptions? options = null, long limit = 32 << 10) =>
-        new(DataSource.Open(path), options ?? new CsvOptions()) { MemoryLimitBytes = limit, CacheDirectory = _cache };
+        new(DataSource.Open(path), options ?? new CsvOptions()) { MemoryLimitBytes = limit, CacheDirectory = Cache };
 
     private static ClassifierOptions Options(int maxCategories = 6) => new()
     {
@@ -154,7 +149,7 @@ public sealed class StreamedTableTests : IDisposable
             Assert.Equal(table.Columns.Select(c => (c.Name, c.Kind, c.DistinctCount, (long)c.MissingCount)),
                 rows.Columns.Select(c => (c.Name, c.Kind, c.DistinctCount, c.MissingCount)));
         }
-        Assert.Empty(Directory.EnumerateFileSystemEntries(_cache));
+        Assert.Empty(Directory.EnumerateFileSystemEntries(Cache));
 
         // Through Classifier.Train: the model carries the same encoder and standardisation as the in-memory one.
         Classifier memory = Classifier.Train(trainPart, Options(), validationPart);
@@ -164,7 +159,7 @@ public sealed class StreamedTableTests : IDisposable
         Assert.Equal(memory.Standardizer.Deviation, streamed.Standardizer.Deviation);
         Assert.Equal(validationPart.RowCount, streamed.Streamed!.ValidationMetrics!.RowCount);
         Assert.Equal(streamed.Streamed.ValidationMetrics.Accuracy, streamed.Evaluate(validationPart).Accuracy, 12);
-        Assert.Empty(Directory.EnumerateFileSystemEntries(_cache));
+        Assert.Empty(Directory.EnumerateFileSystemEntries(Cache));
     }
 
     [Fact]
@@ -192,11 +187,11 @@ public sealed class StreamedTableTests : IDisposable
     public void ShardsOfMixedFormatsStreamAsOneTable()
     {
         Mixed data = MakeRows(2000);
-        Directory.CreateDirectory(Path.Combine(_folder, "shards"));
+        Directory.CreateDirectory(PathOf("shards"));
         Mixed Part(int from, int to) => new(data.N[from..to], data.C[from..to], data.Late[from..to], data.M[from..to], data.Label[from..to]);
         WriteCsv(Part(0, 800), "shards/part-1.csv");
         WriteParquet(Part(800, 2000), 500, "shards/part-2.parquet");
-        AssertStreamedAsInMemory(Path.Combine(_folder, "shards"));
+        AssertStreamedAsInMemory(PathOf("shards"));
     }
 
     [Fact]
@@ -225,14 +220,14 @@ public sealed class StreamedTableTests : IDisposable
         var e = Assert.Throws<DataFormatException>(() => StreamedRows.Prepare(Stream(path, options), null, 0.25, 4, CancellationToken.None).Dispose());
         Assert.Equal(expected, e.Message);
         Assert.Matches(@"^mixed\.csv, line \d+, column '(n|c)': ", e.Message);
-        Assert.Empty(Directory.EnumerateFileSystemEntries(_cache));
+        Assert.Empty(Directory.EnumerateFileSystemEntries(Cache));
     }
 
     [Fact]
     public void MoreDistinctCategoriesThanTheLimitCountsAreOneLineNamingTheColumn()
     {
         // An identifier column: every row another category, about 90 bytes each against a budget of 256 KB.
-        string path = Path.Combine(_folder, "ids.csv");
+        string path = PathOf("ids.csv");
         using (var w = new StreamWriter(path))
         {
             w.WriteLine("id,x,label");
@@ -241,7 +236,7 @@ public sealed class StreamedTableTests : IDisposable
         var e = Assert.Throws<DataFormatException>(() => StreamedRows.Prepare(Stream(path), null, 0.25, 4, CancellationToken.None).Dispose());
         Assert.DoesNotContain('\n', e.Message);
         Assert.Matches(@"^ids\.csv, line \d+, column 'id': more distinct categories \(\d+ in the categorical columns so far\) than a stream can count within StreamingData\.MemoryLimitBytes", e.Message);
-        Assert.Empty(Directory.EnumerateFileSystemEntries(_cache));
+        Assert.Empty(Directory.EnumerateFileSystemEntries(Cache));
         // Left out, the rest streams.
         using StreamedRows rows = StreamedRows.Prepare(Stream(path, new CsvOptions { Ignore = ["id"] }), null, 0.25, 4, CancellationToken.None);
         Assert.Equal(["x"], rows.FeatureNames);
@@ -253,7 +248,7 @@ public sealed class StreamedTableTests : IDisposable
         // One row group of 20,000 rows × 5 columns: several MB in memory, against 2 MB (a quarter of 8 MB) for a row group.
         Mixed data = MakeRows(20000);
         string path = WriteParquet(data, rowsPerGroup: 20000);
-        string spills = Directory.CreateDirectory(Path.Combine(_folder, "spills")).FullName;
+        string spills = Directory.CreateDirectory(PathOf("spills")).FullName;
         using (var whole = new ParquetCells(path))
         using (var chunked = new ParquetCells(path, 2L << 20, spills))
         {
@@ -287,6 +282,6 @@ public sealed class StreamedTableTests : IDisposable
         var e = Assert.Throws<DataFormatException>(() => StreamedRows.Prepare(Stream(path, limit: 1L << 20), null, 0.25, 4, CancellationToken.None).Dispose());
         Assert.DoesNotContain('\n', e.Message);
         Assert.Matches(@"^mixed\.parquet, row group 1, column '(n|c|late|m|label)': the column chunk takes about [0-9.]+ MB to read \(20000 rows\), more than the 0\.3 MB a row group may take under StreamingData\.MemoryLimitBytes", e.Message);
-        Assert.Empty(Directory.EnumerateFileSystemEntries(_cache));
+        Assert.Empty(Directory.EnumerateFileSystemEntries(Cache));
     }
 }

@@ -5,20 +5,15 @@ using Xent.Numerics;
 namespace Xent.Tests.Data;
 
 /// <summary>Training from a stream with a limit far below the data's size, against training on the same file in memory.</summary>
-public sealed class StreamingDataTests : IDisposable
+public sealed class StreamingDataTests() : TemporaryFolderTests("xent-stream-")
 {
-    private readonly string _folder = Directory.CreateTempSubdirectory("xent-stream-").FullName;
-    private readonly string _cache;
-
-    public StreamingDataTests() => _cache = Directory.CreateDirectory(Path.Combine(_folder, "cache")).FullName;
-
-    public void Dispose() => Directory.Delete(_folder, recursive: true);
+    private string Cache => Directory.CreateDirectory(PathOf("cache")).FullName;
 
     // Three classes (one of them rare) from four features; labels written as numbers in several spellings.
     private string WriteCsv(string name, int rows)
     {
         var random = new RandomSource(11);
-        string path = Path.Combine(_folder, name);
+        string path = PathOf(name);
         using var w = new StreamWriter(path);
         w.WriteLine("a,b,c,d,label");
         for (int r = 0; r < rows; r++)
@@ -38,7 +33,7 @@ public sealed class StreamingDataTests : IDisposable
     };
 
     private StreamingData Stream(string path, bool keep = false) =>
-        new(DataSource.Open(path), new CsvOptions()) { MemoryLimitBytes = 32 << 10, CacheDirectory = _cache, KeepCache = keep };
+        new(DataSource.Open(path), new CsvOptions()) { MemoryLimitBytes = 32 << 10, CacheDirectory = Cache, KeepCache = keep };
 
     [Fact]
     public void TheSameClassesStandardisationAndSplitAsInMemoryAndAsAccurate()
@@ -81,7 +76,7 @@ public sealed class StreamingDataTests : IDisposable
         double memoryAccuracy = memory.Evaluate(validationPart).Accuracy;
         Assert.InRange(streamed.Streamed.ValidationMetrics.Accuracy, memoryAccuracy - 0.04, memoryAccuracy + 0.04);
         Assert.Equal(streamed.Streamed.ValidationMetrics.Accuracy, streamed.Evaluate(validationPart).Accuracy, 12);
-        Assert.Empty(Directory.EnumerateFileSystemEntries(_cache));
+        Assert.Empty(Directory.EnumerateFileSystemEntries(Cache));
     }
 
     [Fact]
@@ -93,7 +88,7 @@ public sealed class StreamingDataTests : IDisposable
         Assert.Equal(first.TrainingResult!.LossHistory, second.TrainingResult!.LossHistory);
         for (int i = 0; i < first.Network.Parameters.Count; i++)
             Assert.Equal(first.Network.Parameters[i].Value, second.Network.Parameters[i].Value);
-        Assert.Empty(Directory.EnumerateFileSystemEntries(_cache));
+        Assert.Empty(Directory.EnumerateFileSystemEntries(Cache));
     }
 
     [Fact]
@@ -102,7 +97,7 @@ public sealed class StreamingDataTests : IDisposable
         string path = WriteCsv("data.csv", 1500);
         Classifier built = Classifier.Train(Stream(path, keep: true), Options());
         Assert.False(built.Streamed!.CacheReused);
-        Assert.Single(Directory.GetDirectories(_cache));
+        Assert.Single(Directory.GetDirectories(Cache));
         Classifier reused = Classifier.Train(Stream(path, keep: true), Options());
         Assert.True(reused.Streamed!.CacheReused);
         Assert.Equal(built.TrainingResult!.LossHistory, reused.TrainingResult!.LossHistory);
@@ -111,8 +106,8 @@ public sealed class StreamingDataTests : IDisposable
         Assert.False(Classifier.Train(Stream(path, keep: true), Options(seed: 5)).Streamed!.CacheReused);
         File.SetLastWriteTimeUtc(path, DateTime.UtcNow.AddMinutes(1));
         Assert.False(Classifier.Train(Stream(path, keep: true), Options()).Streamed!.CacheReused);
-        Assert.Equal(3, Directory.GetDirectories(_cache).Length);
-        Assert.All(Directory.GetDirectories(_cache), d => Assert.Matches(@"xent-cache-[0-9a-f]{16}$", d));
+        Assert.Equal(3, Directory.GetDirectories(Cache).Length);
+        Assert.All(Directory.GetDirectories(Cache), d => Assert.Matches(@"xent-cache-[0-9a-f]{16}$", d));
     }
 
     [Fact]
@@ -122,6 +117,6 @@ public sealed class StreamingDataTests : IDisposable
         using var cancel = new CancellationTokenSource();
         cancel.Cancel();
         Assert.ThrowsAny<OperationCanceledException>(() => Classifier.Train(Stream(path), Options(), cancellationToken: cancel.Token));
-        Assert.Empty(Directory.EnumerateFileSystemEntries(_cache));
+        Assert.Empty(Directory.EnumerateFileSystemEntries(Cache));
     }
 }
