@@ -64,7 +64,7 @@ def main():
     peak = xent["mnist"]["peakWorkingSetBytes"]
     print(f"\nmnist peak working set: Xent {peak / 1e6:.0f} MB (limit 1.5 × (data {dataset / 1e6:.0f} MB + parameters {parameters / 1e6:.1f} MB) + 100 MB = {limit / 1e6:.0f} MB); "
           f"PyTorch process peak {torch['mnist']['peakWorkingSetBytes'] / 1e6:.0f} MB")
-    print(f"PyTorch {torch['version']}; peer threads chosen: " + ", ".join(f"{k} {v['threads']}" for k, v in torch.items() if isinstance(v, dict)))
+    print(f"PyTorch {torch['version']}; intra-op threads chosen (its BLAS, OpenBLAS, keeps its own pool of threads): " + ", ".join(f"{k} {v['threads']}" for k, v in torch.items() if isinstance(v, dict)))
 
 
 if __name__ == "__main__":

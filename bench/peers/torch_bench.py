@@ -1,7 +1,9 @@
 #!/usr/bin/python3
 """PyTorch (Debian's python3-torch, CPU) running the same workloads as bench/Xent.Bench, printing the same JSON keys.
 
-Each workload runs with 1 and with 2 intra-op threads and the better figure is kept (best of 1 and 2 threads).
+Each workload runs with 1 and with 2 intra-op threads and the better figure is kept (best of 1 and 2 threads). Matrix
+products go through the system BLAS (Debian: OpenBLAS with pthreads), whose own thread pool torch.set_num_threads does
+not limit: with 1 intra-op thread, they still run on every core.
 Usage: /usr/bin/python3 bench/peers/torch_bench.py [--only iris,digits,mnist,gemm,predict]
 """
 import argparse
