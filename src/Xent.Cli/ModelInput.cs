@@ -21,12 +21,28 @@ internal sealed class ModelInput(string dataDescription)
     /// <summary>The model, and the data read for it; <paramref name="reading"/> adds what the command decides (label column, whether labels are required).</summary>
     public (Classifier Model, Table Data) Read(ParseResult parse, CsvOptions reading)
     {
+        (Classifier model, CsvOptions csv) = Open(parse, reading);
+        return (model, CsvData.ReadTable(parse.DataValue(Data)!, csv));
+    }
+
+    /// <summary>
+    /// The model, and the data read for it in tables of at most <paramref name="rowsPerChunk"/> rows, each read when the
+    /// previous one is done with (so memory holds one chunk, whatever the data's size).
+    /// </summary>
+    public (Classifier Model, IEnumerable<Table> Chunks) ReadChunks(ParseResult parse, CsvOptions reading, int rowsPerChunk)
+    {
+        (Classifier model, CsvOptions csv) = Open(parse, reading);
+        return (model, CsvData.ReadTableChunks(DataSource.Open(parse.DataValue(Data)!), csv, rowsPerChunk));
+    }
+
+    private (Classifier Model, CsvOptions Reading) Open(ParseResult parse, CsvOptions reading)
+    {
         Classifier model = Classifier.Load(FilePaths.Input(parse.GetValue(Model), Model.Name));
         CsvOptions csv = model.ReadingOptions(reading with
         {
             Delimiter = parse.DelimiterValue(Delimiter),
             Missing = parse.MissingValue(Missing, model.Encoder.Missing),
         });
-        return (model, CsvData.ReadTable(parse.DataValue(Data)!, csv));
+        return (model, csv);
     }
 }

@@ -66,6 +66,66 @@ public sealed class ModelCommandsTests() : TemporaryFolderTests("xent-cli-")
         Assert.True(new FileInfo(PathOf("model.onnx")).Length > 100);
     }
 
+    // Rows with a text column and empty cells, columns in another order than the training file's in `shuffled`.
+    private string WriteMixedCsv(string name, int rows, bool shuffled, int badRow = -1)
+    {
+        var random = new Xent.Numerics.RandomSource(17);
+        string[] cities = ["Paris", "Lyon", "Nice", "Brest"];
+        using var writer = new StreamWriter(PathOf(name));
+        writer.WriteLine(shuffled ? "city,size,label,score" : "size,city,score,label");
+        for (int r = 0; r < rows; r++)
+        {
+            double sizeValue = random.NextDouble() * 100, scoreValue = random.NextGaussian();
+            string size = random.NextDouble() < 0.05 ? "" : sizeValue.ToString("F2", CultureInfo.InvariantCulture);
+            string city = cities[(int)(random.NextDouble() * cities.Length)];
+            string score = r == badRow ? "abc" : scoreValue.ToString("R", CultureInfo.InvariantCulture);
+            string label = (sizeValue > 50) ^ (city == "Paris") ? "yes" : "no";
+            writer.WriteLine(shuffled ? $"{city},{size},{label},{score}" : $"{size},{city},{score},{label}");
+        }
+        return PathOf(name);
+    }
+
+    [Fact]
+    public void PredictWritesALargeFileAChunkAtATimeAsTheWholeTablePredictsIt()
+    {
+        string model = PathOf("mixed.safetensors");
+        Assert.Equal(0, CliRunner.Run("train", "--data", WriteMixedCsv("train.csv", 600, shuffled: false), "--epochs", "30", "--out", model, "--json").ExitCode);
+        // More rows than one chunk holds, so the output is written from two chunks.
+        int rows = Commands.PredictCommand.RowsPerChunk + 4_000;
+        string data = WriteMixedCsv("big.csv", rows, shuffled: true);
+        string predictions = PathOf("predictions.csv");
+        CliRunner.Result predict = CliRunner.Run("predict", "--model", model, "--data", data, "--out", predictions, "--probabilities");
+        Assert.True(predict.ExitCode == 0, predict.Error);
+        Assert.Contains($"Wrote {rows} predictions", predict.Output);
+
+        Classifier loaded = Classifier.Load(model);
+        Table whole = CsvData.ReadTable(data, loaded.ReadingOptions(new CsvOptions { LabelRequired = false, Missing = loaded.Encoder.Missing }));
+        float[] p = loaded.PredictProbabilities(whole);
+        string[] lines = File.ReadAllLines(predictions);
+        Assert.Equal(rows + 1, lines.Length);
+        for (int r = 0; r < rows; r += 997)
+        {
+            string[] fields = lines[r + 1].Split(',');
+            Assert.Equal(loaded.ClassNames[p[2 * r] >= p[2 * r + 1] ? 0 : 1], fields[0]);
+            Assert.Equal(p[2 * r], float.Parse(fields[1], CultureInfo.InvariantCulture));
+        }
+        // Standard output takes the same lines.
+        CliRunner.Result piped = CliRunner.Run("predict", "--model", model, "--data", data, "--probabilities");
+        Assert.Equal(File.ReadAllText(predictions).ReplaceLineEndings(), piped.Output.ReplaceLineEndings());
+    }
+
+    [Fact]
+    public void ABadRowInALaterChunkLeavesNoPredictionsFile()
+    {
+        string model = PathOf("mixed.safetensors");
+        Assert.Equal(0, CliRunner.Run("train", "--data", WriteMixedCsv("train.csv", 600, shuffled: false), "--epochs", "5", "--out", model, "--json").ExitCode);
+        int bad = Commands.PredictCommand.RowsPerChunk + 100;
+        string data = WriteMixedCsv("big.csv", bad + 50, shuffled: true, badRow: bad);
+        string predictions = PathOf("predictions.csv");
+        CliRunner.AssertOneLineError(CliRunner.Run("predict", "--model", model, "--data", data, "--out", predictions), $"line {bad + 2}, column 'score'");
+        Assert.Empty(Directory.EnumerateFiles(Folder, "predictions*"));
+    }
+
     [Fact]
     public void ASeparateValidationFileIsUsedInsteadOfASplit()
     {

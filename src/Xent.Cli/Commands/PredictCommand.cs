@@ -24,19 +24,22 @@ internal static class PredictCommand
         return command;
     }
 
+    // Rows read, predicted and written a chunk at a time for CSV output, so a file of any size is predicted in bounded
+    // memory; --json builds one document of every prediction, so it reads the data whole.
+    internal const int RowsPerChunk = 65_536;
+
     private static int Run(ParseResult parse, CliConsole console)
     {
         var output = parse.OutputFile(Out, Force);
         using OutputLock? owned = output?.Lock;
         string? outPath = output?.Path;
-        var (model, table) = Input.Read(parse, new CsvOptions { LabelRequired = false });
         char delimiter = parse.DelimiterValue(Input.Delimiter);
-        int classes = model.ClassNames.Count;
         var report = new EncodingReport();
-        float[] p = model.PredictProbabilities(table, report);
-
         if (parse.GetValue(Json))
         {
+            var (model, table) = Input.Read(parse, new CsvOptions { LabelRequired = false });
+            int classes = model.ClassNames.Count;
+            float[] p = model.PredictProbabilities(table, report);
             console.Out.WriteLine(JsonOutput.Write(w =>
             {
                 w.WriteStartObject();
@@ -55,24 +58,32 @@ internal static class PredictCommand
                 ColumnsReport.WriteJson(w, report);
                 w.WriteEndObject();
             }));
+            if (outPath is not null)
+                AtomicFile.Write(outPath, stream =>
+                {
+                    using var writer = new StreamWriter(stream, new UTF8Encoding(false), leaveOpen: true);
+                    StringBuilder line = WriteHeader(writer, model, parse.GetValue(Probabilities), delimiter);
+                    WriteRows(writer, model, p, table.RowCount, line, parse.GetValue(Probabilities), delimiter);
+                }, overwrite: parse.GetValue(Force));
+            return 0;
         }
+        var (streamed, chunks) = Input.ReadChunks(parse, new CsvOptions { LabelRequired = false }, RowsPerChunk);
         bool withProbabilities = parse.GetValue(Probabilities);
         if (outPath is not null)
         {
+            // The file appears whole or not at all: an error in a later chunk leaves no partial file behind.
+            long rows = 0;
             AtomicFile.Write(outPath, stream =>
             {
                 using var writer = new StreamWriter(stream, new UTF8Encoding(false), leaveOpen: true);
-                WriteCsv(writer, model, p, table.RowCount, withProbabilities, delimiter);
+                rows = WriteCsv(writer, streamed, chunks, report, withProbabilities, delimiter);
             }, overwrite: parse.GetValue(Force));
-            if (!parse.GetValue(Json))
-            {
-                console.Line($"Wrote {table.RowCount} predictions to {outPath}.");
-                if (ColumnsReport.Describe(report) is { } note) console.Line($"{note}");
-            }
+            console.Line($"Wrote {rows} predictions to {outPath}.");
+            if (ColumnsReport.Describe(report) is { } note) console.Line($"{note}");
         }
-        else if (!parse.GetValue(Json))
+        else
         {
-            WriteCsv(console.Out, model, p, table.RowCount, withProbabilities, delimiter);
+            WriteCsv(console.Out, streamed, chunks, report, withProbabilities, delimiter);
             // The predictions on standard output stay a clean CSV file; the note goes beside them.
             if (ColumnsReport.Describe(report) is { } note)
                 foreach (string line in note.Split(Environment.NewLine)) console.Error.WriteLine($"xent predict: note: {line}");
@@ -80,13 +91,38 @@ internal static class PredictCommand
         return 0;
     }
 
-    private static void WriteCsv(TextWriter writer, Classifier model, float[] p, int rows, bool withProbabilities, char delimiter)
+    // The header, then each chunk's predicted class (and probabilities) per row; returns the rows written. The first chunk
+    // is read before anything is written, so a file that does not fit the model (a missing column, a bad first rows)
+    // leaves the output empty; a bad row further on ends the output where it is, with the error and a non-zero exit.
+    private static long WriteCsv(TextWriter writer, Classifier model, IEnumerable<Table> chunks, EncodingReport report, bool withProbabilities, char delimiter)
     {
-        int classes = model.ClassNames.Count;
+        using IEnumerator<Table> next = chunks.GetEnumerator();
+        bool more = next.MoveNext();
+        StringBuilder line = WriteHeader(writer, model, withProbabilities, delimiter);
+        long rows = 0;
+        for (; more; more = next.MoveNext())
+        {
+            Table chunk = next.Current;
+            WriteRows(writer, model, model.PredictProbabilities(chunk, report), chunk.RowCount, line, withProbabilities, delimiter);
+            rows += chunk.RowCount;
+        }
+        return rows;
+    }
+
+    // The CSV header; returns the line buffer the rows reuse.
+    private static StringBuilder WriteHeader(TextWriter writer, Classifier model, bool withProbabilities, char delimiter)
+    {
         var line = new StringBuilder("predicted");
         if (withProbabilities)
             foreach (string c in model.ClassNames) line.Append(delimiter).Append(CsvData.Escape("p_" + c, delimiter));
         writer.WriteLine(line);
+        return line;
+    }
+
+    // p [rows, classes] -> one line per row: the most probable class, then the probabilities when asked for.
+    private static void WriteRows(TextWriter writer, Classifier model, float[] p, int rows, StringBuilder line, bool withProbabilities, char delimiter)
+    {
+        int classes = model.ClassNames.Count;
         for (int r = 0; r < rows; r++)
         {
             ReadOnlySpan<float> row = p.AsSpan(r * classes, classes);

@@ -137,6 +137,17 @@ public static class CsvData
         return TableReader.Read(cells, source.DisplayName, options);
     }
 
+    /// <summary>
+    /// The shards' rows read by a model's columns (<c>Classifier.ReadingOptions</c>) in tables of at most
+    /// <paramref name="rowsPerChunk"/> rows, each read when the previous one is done with: prediction over data of any size
+    /// in bounded memory. The checks and messages are those of <see cref="ReadTable(DataSource, CsvOptions)"/>.
+    /// </summary>
+    internal static IEnumerable<Table> ReadTableChunks(DataSource source, CsvOptions options, int rowsPerChunk)
+    {
+        using ICellSource cells = source.OpenCells(options);
+        foreach (Table chunk in TableReader.ReadChunks(cells, source.DisplayName, options, rowsPerChunk)) yield return chunk;
+    }
+
     internal static ICellSource OpenCells(string path, CsvOptions options)
     {
         CsvReaderOptions readerOptions = ReaderOptions(options);

@@ -125,6 +125,28 @@ internal static class TableReader
         return ReadRecords(source, fileName, options, header, featureColumns, labelColumn, kinds.Select(k => k!.Value).ToArray(), sources, null);
     }
 
+    /// <summary>
+    /// The rows in tables of at most <paramref name="rowsPerChunk"/> rows, one after another, for data read by a model's
+    /// columns (every kind fixed, and the classes when there is a label column): memory holds one chunk, whatever the
+    /// data's size. The checks and messages are those of <see cref="Read"/>.
+    /// </summary>
+    internal static IEnumerable<Table> ReadChunks(ICellSource source, string fileName, CsvOptions options, int rowsPerChunk)
+    {
+        (string[] header, int[] featureColumns, int labelColumn) = SelectColumns(source, fileName, options);
+        (ColumnKind?[] kinds, KindSource[] sources) = FixedKinds(header, featureColumns, labelColumn, fileName, options);
+        if (kinds.Any(k => k is null) || labelColumn >= 0 && options.ClassNames is null)
+            throw new InvalidOperationException("reading in chunks needs every column's kind and the classes fixed (a model's ReadingOptions)");
+        ColumnKind[] fixedKinds = kinds.Select(k => k!.Value).ToArray();
+        DataFormatException? putAside = null;
+        for (bool first = true; ; first = false)
+        {
+            Table chunk = ReadRecords(source, fileName, options, header, featureColumns, labelColumn, fixedKinds, sources, null, ref putAside, rowsPerChunk, first);
+            if (chunk.RowCount == 0 && !first) yield break;
+            yield return chunk;
+            if (chunk.RowCount < rowsPerChunk) yield break;
+        }
+    }
+
     // The optimistic pass met a text cell in an open column, or an error that a not yet settled type might explain away.
     internal sealed class TypesUnsettledException : Exception
     {
@@ -218,8 +240,9 @@ internal static class TableReader
         catch (DataFormatException) when (putAside is not null) { throw new TypesUnsettledException(); }
     }
 
+    // Reads the records that are left, or at most maxRows of them (the next chunk; firstChunk says whether it is the first).
     private static Table ReadRecords(ICellSource source, string fileName, CsvOptions options, string[] header, int[] featureColumns, int labelColumn,
-        ColumnKind[] kinds, KindSource[] sources, bool[]? open, ref DataFormatException? putAside)
+        ColumnKind[] kinds, KindSource[] sources, bool[]? open, ref DataFormatException? putAside, int maxRows = int.MaxValue, bool firstChunk = true)
     {
         var numbers = new FloatBuffer?[featureColumns.Length];
         var categories = new List<string?>?[featureColumns.Length];
@@ -239,7 +262,7 @@ internal static class TableReader
         var labels = new List<int>();
         var seenClasses = new Dictionary<string, int>(StringComparer.Ordinal);
         int rows = 0, dropped = 0;
-        while (source.Read())
+        while (rows < maxRows && source.Read())
         {
             if (source.FieldCount != header.Length)
                 throw new DataFormatException($"{source.Where}: {source.FieldCount} fields but the header has {header.Length}; every row needs one value per column");
@@ -310,7 +333,7 @@ internal static class TableReader
             throw first;
         }
         // A share of the rows may be empty or hold one class: the caller checks all shares together.
-        if (rows == 0 && options.Share is null)
+        if (rows == 0 && options.Share is null && firstChunk)
             throw new DataFormatException(dropped > 0 ? $"{fileName}: every row lacks a label, so CsvOptions.DropUnlabelled left none" : $"{fileName}: the header is followed by no data rows");
 
         IReadOnlyList<string> classNames;
