@@ -115,6 +115,27 @@ public sealed class ModelCommandsTests() : TemporaryFolderTests("xent-cli-")
     }
 
     [Fact]
+    public void EvaluateOverSeveralChunksGivesTheWholeTablesMetrics()
+    {
+        string model = PathOf("mixed.safetensors");
+        Assert.Equal(0, CliRunner.Run("train", "--data", WriteMixedCsv("train.csv", 600, shuffled: false), "--epochs", "30", "--out", model, "--json").ExitCode);
+        int rows = Commands.PredictCommand.RowsPerChunk * 2 + 321;
+        string data = WriteMixedCsv("big.csv", rows, shuffled: true);
+        CliRunner.Result evaluate = CliRunner.Run("evaluate", "--model", model, "--data", data, "--label", "label", "--json");
+        Assert.True(evaluate.ExitCode == 0, evaluate.Error);
+
+        Classifier loaded = Classifier.Load(model);
+        Table whole = CsvData.ReadTable(data, loaded.ReadingOptions(new CsvOptions { Label = "label", Missing = loaded.Encoder.Missing }));
+        ClassificationMetrics expected = loaded.Evaluate(whole);
+        using JsonDocument json = JsonDocument.Parse(evaluate.Output);
+        Assert.Equal(expected.Accuracy, json.RootElement.GetProperty("accuracy").GetDouble());
+        Assert.Equal(expected.LogLoss, json.RootElement.GetProperty("logLoss").GetDouble());
+        Assert.Equal(expected.ConfusionMatrix.Select(r => r.ToArray()),
+            json.RootElement.GetProperty("confusionMatrix").EnumerateArray().Select(r => r.EnumerateArray().Select(v => v.GetInt32()).ToArray()));
+        Assert.Equal(rows, expected.ConfusionMatrix.Sum(r => r.Sum()));
+    }
+
+    [Fact]
     public void ABadRowInALaterChunkLeavesNoPredictionsFile()
     {
         string model = PathOf("mixed.safetensors");

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Xent.Data;
+using Table = Xent.Data.Table;
 
 namespace Xent.Cli.Commands;
 
@@ -20,15 +21,28 @@ internal static class EvaluateCommand
 
     private static int Run(ParseResult parse, CliConsole console)
     {
-        var (model, data) = Input.Read(parse, new CsvOptions { Label = parse.GetValue(Label) });
+        // A chunk of rows at a time (as predict reads them), so data of any size is evaluated in bounded memory: the
+        // confusion matrix and the log loss are summed row by row in file order, as over the whole table.
+        var (model, chunks) = Input.ReadChunks(parse, new CsvOptions { Label = parse.GetValue(Label) }, PredictCommand.RowsPerChunk);
         var report = new EncodingReport();
-        ClassificationMetrics metrics = model.Evaluate(data, report);
+        int classes = model.ClassNames.Count;
+        var confusion = new int[classes][];
+        for (int c = 0; c < classes; c++) confusion[c] = new int[classes];
+        double logLoss = 0;
+        long rows = 0;
+        foreach (Table chunk in chunks)
+        {
+            // The reading requires the label column, so every chunk has labels.
+            ClassificationMetrics.Add(chunk.Labels!, model.PredictProbabilities(chunk, report), confusion, ref logLoss);
+            rows += chunk.RowCount;
+        }
+        ClassificationMetrics metrics = ClassificationMetrics.FromConfusion(confusion, logLoss, model.ClassNames);
         if (parse.GetValue(Json))
         {
             console.Out.WriteLine(JsonOutput.Write(w => { w.WriteStartObject(); MetricsReport.WriteJson(w, metrics); ColumnsReport.WriteJson(w, report); w.WriteEndObject(); }));
             return 0;
         }
-        console.Line($"Model {model.Network.ToString()} on {Path.GetFileName(parse.GetValue(Input.Data))}: {data.RowCount} rows.");
+        console.Line($"Model {model.Network.ToString()} on {Path.GetFileName(parse.GetValue(Input.Data))}: {rows} rows.");
         if (ColumnsReport.Describe(report) is { } note) console.Line($"{note}");
         console.Line($"accuracy {metrics.Accuracy:P2}   log loss {metrics.LogLoss:F4}   macro F1 {metrics.MacroF1:F3}");
         MetricsReport.Write(console, metrics, "Evaluation");

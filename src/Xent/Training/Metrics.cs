@@ -49,15 +49,23 @@ public sealed record ClassificationMetrics
         var confusion = new int[k][];
         for (int i = 0; i < k; i++) confusion[i] = new int[k];
         double logLoss = 0;
-        for (int r = 0; r < rows; r++)
+        Add(labels, probabilities, confusion, ref logLoss);
+        return FromConfusion(confusion, logLoss, classes);
+    }
+
+    // labels [rows], probabilities [rows, classes] -> counts each row into confusion[true][predicted] and adds its
+    // −ln p(true class) to logLossSum, in row order: rows added a chunk at a time give the sums of the whole.
+    internal static void Add(ReadOnlySpan<int> labels, ReadOnlySpan<float> probabilities, int[][] confusion, ref double logLossSum)
+    {
+        int k = confusion.Length;
+        for (int r = 0; r < labels.Length; r++)
         {
             ReadOnlySpan<float> p = probabilities.Slice(r * k, k);
             int predicted = TensorPrimitives.IndexOfMax(p);
             int actual = labels[r];
             confusion[actual][predicted]++;
-            logLoss -= Math.Log(Math.Clamp(p[actual], 1e-15, 1.0));
+            logLossSum -= Math.Log(Math.Clamp(p[actual], 1e-15, 1.0));
         }
-        return FromConfusion(confusion, logLoss, classes);
     }
 
     /// <summary>
