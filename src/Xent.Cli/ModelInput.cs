@@ -25,14 +25,17 @@ internal sealed class ModelInput(string dataDescription)
         return (model, CsvData.ReadTable(parse.DataValue(Data)!, csv));
     }
 
+    /// <summary>Rows a chunk of <see cref="ReadChunks"/> holds: large enough that a chunk's overhead does not count, small enough to stay far below memory.</summary>
+    public const int RowsPerChunk = 65_536;
+
     /// <summary>
-    /// The model, and the data read for it in tables of at most <paramref name="rowsPerChunk"/> rows, each read when the
+    /// The model, and the data read for it in tables of at most <see cref="RowsPerChunk"/> rows, each read when the
     /// previous one is done with (so memory holds one chunk, whatever the data's size).
     /// </summary>
-    public (Classifier Model, IEnumerable<Table> Chunks) ReadChunks(ParseResult parse, CsvOptions reading, int rowsPerChunk)
+    public (Classifier Model, IEnumerable<Table> Chunks) ReadChunks(ParseResult parse, CsvOptions reading)
     {
         (Classifier model, CsvOptions csv) = Open(parse, reading);
-        return (model, CsvData.ReadTableChunks(DataSource.Open(parse.DataValue(Data)!), csv, rowsPerChunk));
+        return (model, CsvData.ReadTableChunks(DataSource.Open(parse.DataValue(Data)!), csv, RowsPerChunk));
     }
 
     private (Classifier Model, CsvOptions Reading) Open(ParseResult parse, CsvOptions reading)

@@ -91,7 +91,7 @@ public sealed class ModelCommandsTests() : TemporaryFolderTests("xent-cli-")
         string model = PathOf("mixed.safetensors");
         Assert.Equal(0, CliRunner.Run("train", "--data", WriteMixedCsv("train.csv", 600, shuffled: false), "--epochs", "30", "--out", model, "--json").ExitCode);
         // More rows than one chunk holds, so the output is written from two chunks.
-        int rows = Commands.PredictCommand.RowsPerChunk + 4_000;
+        int rows = ModelInput.RowsPerChunk + 4_000;
         string data = WriteMixedCsv("big.csv", rows, shuffled: true);
         string predictions = PathOf("predictions.csv");
         CliRunner.Result predict = CliRunner.Run("predict", "--model", model, "--data", data, "--out", predictions, "--probabilities");
@@ -119,7 +119,7 @@ public sealed class ModelCommandsTests() : TemporaryFolderTests("xent-cli-")
     {
         string model = PathOf("mixed.safetensors");
         Assert.Equal(0, CliRunner.Run("train", "--data", WriteMixedCsv("train.csv", 600, shuffled: false), "--epochs", "30", "--out", model, "--json").ExitCode);
-        int rows = Commands.PredictCommand.RowsPerChunk * 2 + 321;
+        int rows = ModelInput.RowsPerChunk * 2 + 321;
         string data = WriteMixedCsv("big.csv", rows, shuffled: true);
         CliRunner.Result evaluate = CliRunner.Run("evaluate", "--model", model, "--data", data, "--label", "label", "--json");
         Assert.True(evaluate.ExitCode == 0, evaluate.Error);
@@ -140,7 +140,7 @@ public sealed class ModelCommandsTests() : TemporaryFolderTests("xent-cli-")
     {
         string model = PathOf("mixed.safetensors");
         Assert.Equal(0, CliRunner.Run("train", "--data", WriteMixedCsv("train.csv", 600, shuffled: false), "--epochs", "5", "--out", model, "--json").ExitCode);
-        int bad = Commands.PredictCommand.RowsPerChunk + 100;
+        int bad = ModelInput.RowsPerChunk + 100;
         string data = WriteMixedCsv("big.csv", bad + 50, shuffled: true, badRow: bad);
         string predictions = PathOf("predictions.csv");
         CliRunner.AssertOneLineError(CliRunner.Run("predict", "--model", model, "--data", data, "--out", predictions), $"line {bad + 2}, column 'score'");

@@ -23,7 +23,7 @@ internal static class EvaluateCommand
     {
         // A chunk of rows at a time (as predict reads them), so data of any size is evaluated in bounded memory: the
         // confusion matrix and the log loss are summed row by row in file order, as over the whole table.
-        var (model, chunks) = Input.ReadChunks(parse, new CsvOptions { Label = parse.GetValue(Label) }, PredictCommand.RowsPerChunk);
+        var (model, chunks) = Input.ReadChunks(parse, new CsvOptions { Label = parse.GetValue(Label) });
         var report = new EncodingReport();
         int classes = model.ClassNames.Count;
         var confusion = new int[classes][];

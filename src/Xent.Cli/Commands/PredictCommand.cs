@@ -24,10 +24,8 @@ internal static class PredictCommand
         return command;
     }
 
-    // Rows read, predicted and written a chunk at a time for CSV output, so a file of any size is predicted in bounded
-    // memory; --json builds one document of every prediction, so it reads the data whole.
-    internal const int RowsPerChunk = 65_536;
-
+    // CSV output is read, predicted and written a chunk at a time (ModelInput.ReadChunks), so a file of any size is
+    // predicted in bounded memory; --json builds one document of every prediction, so it reads the data whole.
     private static int Run(ParseResult parse, CliConsole console)
     {
         var output = parse.OutputFile(Out, Force);
@@ -67,7 +65,7 @@ internal static class PredictCommand
                 }, overwrite: parse.GetValue(Force));
             return 0;
         }
-        var (streamed, chunks) = Input.ReadChunks(parse, new CsvOptions { LabelRequired = false }, RowsPerChunk);
+        var (streamed, chunks) = Input.ReadChunks(parse, new CsvOptions { LabelRequired = false });
         bool withProbabilities = parse.GetValue(Probabilities);
         if (outPath is not null)
         {

@@ -538,7 +538,6 @@ internal sealed class StreamedRows : IDisposable
                 var classIndex = new Dictionary<string, int>(StringComparer.Ordinal);
                 if (FixedClasses is not null)
                     for (int i = 0; i < FixedClasses.Count; i++) classIndex.TryAdd(ClassLabels.Normalize(FixedClasses[i]), i);
-                bool impute = options.Missing == MissingValues.Impute;
                 var row = new float[features];
                 Progress?.Report(new StreamingPassReport { CacheFolder = Folder, BytesRead = BytesBefore, TotalBytes = TotalBytes, Elapsed = Clock.Elapsed });
                 using var writer = new RowCacheWriter(CachePath, features, Data.RowsPerBlock(features));
@@ -585,27 +584,24 @@ internal sealed class StreamedRows : IDisposable
                             if (float.IsNaN(row[f])) pass.MissingCounts[f]++;
                             continue;
                         }
-                        string trimmed = cells.Text(c).Trim();
-                        if (impute ? MissingCells.IsMissing(trimmed) : trimmed.Length == 0)
+                        if (TableReader.Category(cells.Text(c), options.Missing, cells.Where, header[c]) is { } category)
+                            row[f] = budget.Code(codes[f]!, pass.Vocabularies[f], category, cells, header[c]);
+                        else
                         {
-                            if (!impute)
-                                throw new DataFormatException($"{cells.Where}, column '{header[c]}': missing value; fill it in or drop the row (or set CsvOptions.Missing to Impute)");
                             row[f] = float.NaN;
                             pass.MissingCounts[f]++;
                         }
-                        else row[f] = budget.Code(codes[f]!, pass.Vocabularies[f], trimmed, cells, header[c]);
                     }
                     if (y < 0)
                     {
-                        if (label!.Length == 0) throw new DataFormatException($"{cells.Where}, column '{labelName}': the label is missing");
-                        if (!ClassLabels.IsValid(label))
-                            throw new DataFormatException($"{cells.Where}, column '{labelName}': '{TableReader.Shorten(label)}' is not a valid label (NaN and infinities cannot name a class)");
-                        if (!classIndex.TryGetValue(label, out y))
+                        string name = label!;   // normalised above whenever y < 0
+                        TableReader.CheckLabel(name, cells.Where, labelName);
+                        if (!classIndex.TryGetValue(name, out y))
                         {
                             if (FixedClasses is not null)
-                                throw new DataFormatException($"{cells.Where}, column '{labelName}': the class '{label}' is not one the training data has ({string.Join(", ", FixedClasses)})");
-                            classIndex[label] = y = pass.Classes.Count;
-                            pass.Classes.Add(label);
+                                throw new DataFormatException($"{cells.Where}, column '{labelName}': the class '{name}' is not one the training data has ({string.Join(", ", FixedClasses)})");
+                            classIndex[name] = y = pass.Classes.Count;
+                            pass.Classes.Add(name);
                         }
                         (lastLabel, lastIndex) = (text, y);
                     }

@@ -291,27 +291,16 @@ internal static class TableReader
                     }
                     else buffer.Add(ParseNumber(source.Text(c), source.Where, header[c], sources[f], options.Missing));
                 }
+                else if (Category(source.Text(c), options.Missing, source.Where, header[c]) is not { } category) categories[f]!.Add(null);
                 else
                 {
-                    string trimmed = source.Text(c).Trim();
-                    if (options.Missing == MissingValues.Impute ? MissingCells.IsMissing(trimmed) : trimmed.Length == 0)
-                    {
-                        if (options.Missing == MissingValues.Error)
-                            throw new DataFormatException($"{source.Where}, column '{header[c]}': missing value; fill it in or drop the row (or set CsvOptions.Missing to Impute)");
-                        categories[f]!.Add(null);
-                    }
-                    else
-                    {
-                        if (!interned[f]!.TryGetValue(trimmed, out string? same)) interned[f]![trimmed] = same = trimmed;
-                        categories[f]!.Add(same);
-                    }
+                    if (!interned[f]!.TryGetValue(category, out string? same)) interned[f]![category] = same = category;
+                    categories[f]!.Add(same);
                 }
             }
             if (label is not null)
             {
-                if (label.Length == 0) throw new DataFormatException($"{source.Where}, column '{header[labelColumn]}': the label is missing");
-                if (!ClassLabels.IsValid(label))
-                    throw new DataFormatException($"{source.Where}, column '{header[labelColumn]}': '{Shorten(label)}' is not a valid label (NaN and infinities cannot name a class)");
+                CheckLabel(label, source.Where, header[labelColumn]);
                 if (fixedClasses is not null)
                 {
                     if (!fixedClasses.TryGetValue(label, out int index))
@@ -361,6 +350,24 @@ internal static class TableReader
                 ? FeatureColumn.Numeric(header[featureColumns[f]], buffer.ToArray())
                 : FeatureColumn.Categorical(header[featureColumns[f]], categories[f]!.ToArray());
         return new Table(columns, labelArray, classNames, labelColumn >= 0 ? header[labelColumn] : null) { DroppedRows = dropped };
+    }
+
+    // A categorical cell: its trimmed text, or null when it is missing (an error under MissingValues.Error).
+    internal static string? Category(string text, MissingValues missing, string where, string column)
+    {
+        string trimmed = text.Trim();
+        if (!(missing == MissingValues.Impute ? MissingCells.IsMissing(trimmed) : trimmed.Length == 0)) return trimmed;
+        if (missing == MissingValues.Error)
+            throw new DataFormatException($"{where}, column '{column}': missing value; fill it in or drop the row (or set CsvOptions.Missing to Impute)");
+        return null;
+    }
+
+    // A normalised label that names a class: not empty, not NaN or an infinity.
+    internal static void CheckLabel(string label, string where, string column)
+    {
+        if (label.Length == 0) throw new DataFormatException($"{where}, column '{column}': the label is missing");
+        if (!ClassLabels.IsValid(label))
+            throw new DataFormatException($"{where}, column '{column}': '{Shorten(label)}' is not a valid label (NaN and infinities cannot name a class)");
     }
 
     internal static string OneClass(string fileName, string labelColumn, string className) =>
