@@ -4,6 +4,7 @@ using Xent.Bench;
 
 // dotnet run -c Release --project bench/Xent.Bench -- [--json] [--only iris,digits,mnist,gemm,predict]
 // dotnet run -c Release --project bench/Xent.Bench -- --kernels [BenchmarkDotNet arguments]
+// dotnet bench/Xent.Bench/bin/Release/net10.0/Xent.Bench.dll --products | --phases   (an mnist-shaped step: each product timed alone | each phase timed in training)
 // mpirun -np N dotnet bench/Xent.Bench/bin/Release/net10.0/Xent.Bench.dll --allreduce [floats] [calls]
 if (Array.IndexOf(args, "--allreduce") is int allReduce and >= 0)
 {
@@ -13,6 +14,8 @@ if (Array.IndexOf(args, "--allreduce") is int allReduce and >= 0)
 }
 // dotnet bench/Xent.Bench/bin/Release/net10.0/Xent.Bench.dll --csv-to-parquet big.csv big.parquet   (for bench/streaming_read.py)
 if (Array.IndexOf(args, "--csv-to-parquet") is int convert and >= 0) return CsvToParquet.Run(args[convert + 1], args[convert + 2]);
+if (args.Contains("--products")) return StepProducts.Run();
+if (args.Contains("--phases")) return PhaseTimer.Run();
 if (args.Contains("--kernels"))
 {
     BenchmarkSwitcher.FromAssembly(typeof(KernelBenchmarks).Assembly).Run(args.Where(a => a != "--kernels").ToArray());

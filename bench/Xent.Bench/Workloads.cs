@@ -80,6 +80,9 @@ public static class Workloads
         return best;
     }
 
+    /// <summary>The matrix products of an mnist-shaped step, each timed alone: µs each (see <see cref="StepProducts"/>).</summary>
+    public static Dictionary<string, double> Products() => StepProducts.Measure();
+
     /// <summary>C = A·B at 1024 × 1024 × 1024 in float32: the best of several runs, in GFLOP/s (2·n³ floating-point operations).</summary>
     public static Dictionary<string, double> Gemm()
     {
