@@ -6,16 +6,21 @@ namespace Xent.Numerics;
 
 /// <summary>
 /// C (+)= A·Bᵀ when both A [m, k] and B [n, k] have contiguous rows (a dense layer's forward pass, x·Wᵀ): every element
-/// is a dot product along k, so a 4 × 4 tile of C keeps 16 vector accumulators running along k and reads both operands
-/// in place, with no packing. Rows of C (or, when there are at least as many columns as rows, its columns) are split over the worker threads in whole 4-row slabs (4-column groups), so the result does not
-/// depend on the thread count.
+/// is a dot product along k, so a tile of C keeps its vector accumulators running along k and reads both operands in
+/// place, with no packing: 4 × 4 tiles in 16 zmm registers with AVX-512, 4 × 2 tiles in 8 ymm registers with AVX2. Rows
+/// of C (or, when there are at least as many columns as rows, its columns) are split over the worker threads in whole
+/// tiles, so the result does not depend on the thread count.
 /// </summary>
 internal static unsafe class DotGemm
 {
-    public static bool Applies(int aCol, int bRow, int k) => KernelPaths.DotGemm == SimdPath.Vector512 && aCol == 1 && bRow == 1 && k >= 64;
+    public static bool Applies(int aCol, int bRow, int k) => KernelPaths.DotGemm != SimdPath.Scalar && aCol == 1 && bRow == 1 && k >= 64;
 
     // a [m, k] (row stride aRow), b [n, k] (row stride bCol) -> c [m, n]
-    public static void Multiply(float* a, int aRow, float* b, int bCol, float* c, int m, int k, int n, bool accumulate)
+    public static void Multiply(float* a, int aRow, float* b, int bCol, float* c, int m, int k, int n, bool accumulate) =>
+        Multiply(KernelPaths.DotGemm, a, aRow, b, bCol, c, m, k, n, accumulate);
+
+    // The same on a given path, Vector512 or Vector256 (tests run both where the CPU has them).
+    public static void Multiply(SimdPath path, float* a, int aRow, float* b, int bCol, float* c, int m, int k, int n, bool accumulate)
     {
         // A layer's forward pass (m = batch rows, n = the layer's units) splits the units when there are at least as many
         // as rows: then each thread reads only its own rows of W, the same rows that its part of the optimizer's last
@@ -23,29 +28,36 @@ internal static unsafe class DotGemm
         // cache and no core has to take lines from the other's. Split by rows, both threads read all of W; the update
         // then had to take every line of W back from the other core, and mnist-shaped training spent twice as long in it.
         bool columns = n >= m;
-        int slabs = columns ? (n + 3) / 4 : (m + 3) / 4;
+        int width = TileColumns(path);
+        int slabs = columns ? (n + width - 1) / width : (m + 3) / 4;
         int workers = WorkerPool.Parts((long)m * n * k, WorkerPool.ParallelMultiplyAdds, slabs);
         var job = Job.Current;
-        job.Set(a, aRow, b, bCol, c, m, k, n, accumulate, workers, columns);
+        job.Set(path, a, aRow, b, bCol, c, m, k, n, accumulate, workers, columns);
         if (workers == 1) job.Execute(0);
         else WorkerPool.Run(job, workers);
     }
 
-    private static void Rows(float* a, int aRow, float* b, int bCol, float* c, int i0, int i1, int k, int n, bool accumulate)
+    // Rows [i0, i1) × columns [j0, j1) of C, in tiles of 4 rows × TileColumns columns (edges as single dot products); the
+    // tile grid starts at row 0 and column 0 whatever the split, so each element is computed the same way on any thread count.
+    private static void Block(SimdPath path, float* a, int aRow, float* b, int bCol, float* c, int i0, int i1, int j0, int j1, int k, int n, bool accumulate)
     {
-        int k16 = k & ~15;
+        int width = TileColumns(path);
         for (int i = i0; i < i1; i += 4)
         {
             int mr = Math.Min(4, i1 - i);
-            for (int j = 0; j < n; j += 4)
+            for (int j = j0; j < j1; j += width)
             {
-                int nr = Math.Min(4, n - j);
-                if (mr == 4 && nr == 4) Tile(a + (long)i * aRow, aRow, b + (long)j * bCol, bCol, c + (long)i * n + j, n, k, k16, accumulate);
+                int nr = Math.Min(width, j1 - j);
+                if (mr == 4 && nr == width)
+                {
+                    if (path == SimdPath.Vector512) Tile(a + (long)i * aRow, aRow, b + (long)j * bCol, bCol, c + (long)i * n + j, n, k, k & ~15, accumulate);
+                    else Tile256(a + (long)i * aRow, aRow, b + (long)j * bCol, bCol, c + (long)i * n + j, n, k, k & ~7, accumulate);
+                }
                 else
                     for (int r = 0; r < mr; r++)
                         for (int q = 0; q < nr; q++)
                         {
-                            float dot = Dot(a + (long)(i + r) * aRow, b + (long)(j + q) * bCol, k, k16);
+                            float dot = Dot(path, a + (long)(i + r) * aRow, b + (long)(j + q) * bCol, k);
                             float* cell = c + (long)(i + r) * n + j + q;
                             *cell = accumulate ? *cell + dot : dot;
                         }
@@ -53,28 +65,8 @@ internal static unsafe class DotGemm
         }
     }
 
-    // All rows of C, columns [j0, j1).
-    private static void Columns(float* a, int aRow, float* b, int bCol, float* c, int m, int j0, int j1, int k, int n, bool accumulate)
-    {
-        int k16 = k & ~15;
-        for (int i = 0; i < m; i += 4)
-        {
-            int mr = Math.Min(4, m - i);
-            for (int j = j0; j < j1; j += 4)
-            {
-                int nr = Math.Min(4, j1 - j);
-                if (mr == 4 && nr == 4) Tile(a + (long)i * aRow, aRow, b + (long)j * bCol, bCol, c + (long)i * n + j, n, k, k16, accumulate);
-                else
-                    for (int r = 0; r < mr; r++)
-                        for (int q = 0; q < nr; q++)
-                        {
-                            float dot = Dot(a + (long)(i + r) * aRow, b + (long)(j + q) * bCol, k, k16);
-                            float* cell = c + (long)(i + r) * n + j + q;
-                            *cell = accumulate ? *cell + dot : dot;
-                        }
-            }
-        }
-    }
+    // Columns of C per tile: 4 with AVX-512's 32 registers (16 accumulators), 2 with AVX2's 16 (8 accumulators).
+    private static int TileColumns(SimdPath path) => path == SimdPath.Vector512 ? 4 : 2;
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Tile(float* a, int lda, float* b, int ldb, float* c, int ldc, int k, int k16, bool accumulate)
@@ -164,14 +156,72 @@ internal static unsafe class DotGemm
         else { c[0] = d0; c[1] = d1; c[2] = d2; c[3] = d3; }
     }
 
-    private static float Dot(float* x, float* y, int k, int k16)
+    private static float Dot(SimdPath path, float* x, float* y, int k)
     {
-        Vector512<float> s = default;
-        for (int p = 0; p < k16; p += 16) s = Vector512.FusedMultiplyAdd(Vector512.Load(x + p), Vector512.Load(y + p), s);
-        float d = Vector512.Sum(s);
-        for (int p = k16; p < k; p++) d = MathF.FusedMultiplyAdd(x[p], y[p], d);
+        int p = 0;
+        float d;
+        if (path == SimdPath.Vector512)
+        {
+            Vector512<float> s = default;
+            for (; p + 16 <= k; p += 16) s = Vector512.FusedMultiplyAdd(Vector512.Load(x + p), Vector512.Load(y + p), s);
+            d = Vector512.Sum(s);
+        }
+        else
+        {
+            Vector256<float> s = default;
+            for (; p + 8 <= k; p += 8) s = Vector256.FusedMultiplyAdd(Vector256.Load(x + p), Vector256.Load(y + p), s);
+            d = Vector256.Sum(s);
+        }
+        for (; p < k; p++) d = MathF.FusedMultiplyAdd(x[p], y[p], d);
         return d;
     }
+
+    // The AVX2 tile: 4 rows of A × 2 rows of B in 8 accumulators along k, reduced by a shuffle tree into one vector whose
+    // 128-bit lane q holds column q of the tile (rows 0-3).
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Tile256(float* a, int lda, float* b, int ldb, float* c, int ldc, int k, int k8, bool accumulate)
+    {
+        float* a0 = a, a1 = a + lda, a2 = a + 2 * lda, a3 = a + 3 * lda;
+        float* b0 = b, b1 = b + ldb;
+        Vector256<float> s00 = default, s01 = default, s10 = default, s11 = default;
+        Vector256<float> s20 = default, s21 = default, s30 = default, s31 = default;
+        for (int p = 0; p < k8; p += 8)
+        {
+            Vector256<float> y0 = Vector256.Load(b0 + p), y1 = Vector256.Load(b1 + p);
+            Vector256<float> x = Vector256.Load(a0 + p);
+            s00 = Vector256.FusedMultiplyAdd(x, y0, s00); s01 = Vector256.FusedMultiplyAdd(x, y1, s01);
+            x = Vector256.Load(a1 + p);
+            s10 = Vector256.FusedMultiplyAdd(x, y0, s10); s11 = Vector256.FusedMultiplyAdd(x, y1, s11);
+            x = Vector256.Load(a2 + p);
+            s20 = Vector256.FusedMultiplyAdd(x, y0, s20); s21 = Vector256.FusedMultiplyAdd(x, y1, s21);
+            x = Vector256.Load(a3 + p);
+            s30 = Vector256.FusedMultiplyAdd(x, y0, s30); s31 = Vector256.FusedMultiplyAdd(x, y1, s31);
+        }
+        // Row r's two accumulators -> [(r, 0): 4 partial sums | (r, 1): 4 partial sums]
+        Vector256<float> t0 = Halves(s00, s01), t1 = Halves(s10, s11), t2 = Halves(s20, s21), t3 = Halves(s30, s31);
+        // Lane q of t0 [a0 a1 a2 a3] and t1 [b0 b1 b2 b3] -> [a0 + a2, a1 + a3, b0 + b2, b1 + b3]
+        Vector256<float> u01 = Avx.Shuffle(t0, t1, 0x44) + Avx.Shuffle(t0, t1, 0xEE);
+        Vector256<float> u23 = Avx.Shuffle(t2, t3, 0x44) + Avx.Shuffle(t2, t3, 0xEE);
+        // Lane q of u01 [x0 x1 y0 y1] and u23 [z0 z1 w0 w1] -> [x0 + x1, y0 + y1, z0 + z1, w0 + w1]: rows 0-3 of column q
+        Vector256<float> sums = Avx.Shuffle(u01, u23, 0x88) + Avx.Shuffle(u01, u23, 0xDD);
+        for (int r = 0; r < 4; r++)
+        {
+            float d0 = sums[r], d1 = sums[4 + r];
+            float* ar = a + (long)r * lda;
+            for (int p = k8; p < k; p++)
+            {
+                d0 = MathF.FusedMultiplyAdd(ar[p], b0[p], d0);
+                d1 = MathF.FusedMultiplyAdd(ar[p], b1[p], d1);
+            }
+            float* cr = c + (long)r * ldc;
+            if (accumulate) { cr[0] += d0; cr[1] += d1; }
+            else { cr[0] = d0; cr[1] = d1; }
+        }
+    }
+
+    // x, y -> [x.lo + x.hi, y.lo + y.hi] (128-bit halves)
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> Halves(Vector256<float> x, Vector256<float> y) => Avx.Permute2x128(x, y, 0x20) + Avx.Permute2x128(x, y, 0x31);
 
     private sealed class Job : IWorkItem
     {
@@ -181,26 +231,28 @@ internal static unsafe class DotGemm
         private float* _a, _b, _c;
         private int _aRow, _bCol, _m, _k, _n, _parts;
         private bool _accumulate, _columns;
+        private SimdPath _path;
 
-        public void Set(float* a, int aRow, float* b, int bCol, float* c, int m, int k, int n, bool accumulate, int parts, bool columns)
+        public void Set(SimdPath path, float* a, int aRow, float* b, int bCol, float* c, int m, int k, int n, bool accumulate, int parts, bool columns)
         {
-            _a = a; _aRow = aRow; _b = b; _bCol = bCol; _c = c; _m = m; _k = k; _n = n; _accumulate = accumulate; _parts = parts; _columns = columns;
+            _a = a; _aRow = aRow; _b = b; _bCol = bCol; _c = c; _m = m; _k = k; _n = n; _accumulate = accumulate; _parts = parts; _columns = columns; _path = path;
         }
 
         public void Execute(int part)
         {
+            SimdPath path = _path;
             if (_columns)
             {
-                int groups = (_n + 3) / 4;
-                int j0 = (int)((long)groups * part / _parts) * 4;
-                int j1 = Math.Min(_n, (int)((long)groups * (part + 1) / _parts) * 4);
-                if (j0 < j1) Columns(_a, _aRow, _b, _bCol, _c, _m, j0, j1, _k, _n, _accumulate);
+                int width = TileColumns(path), groups = (_n + width - 1) / width;
+                int j0 = (int)((long)groups * part / _parts) * width;
+                int j1 = Math.Min(_n, (int)((long)groups * (part + 1) / _parts) * width);
+                if (j0 < j1) Block(path, _a, _aRow, _b, _bCol, _c, 0, _m, j0, j1, _k, _n, _accumulate);
                 return;
             }
             int slabs = (_m + 3) / 4;
             int i0 = (int)((long)slabs * part / _parts) * 4;
             int i1 = Math.Min(_m, (int)((long)slabs * (part + 1) / _parts) * 4);
-            if (i0 < i1) Rows(_a, _aRow, _b, _bCol, _c, i0, i1, _k, _n, _accumulate);
+            if (i0 < i1) Block(path, _a, _aRow, _b, _bCol, _c, i0, i1, 0, _n, _k, _n, _accumulate);
         }
 
     }

@@ -34,12 +34,18 @@ internal static class KernelPaths
     /// <summary>The packed, register-blocked GEMM's micro-kernel.</summary>
     public static readonly SimdPath Gemm = Best(allow512: true);
 
-    /// <summary>The dot-product form of x·Wᵀ: Vector512 only; on every other CPU the packed GEMM serves it.</summary>
-    public static readonly SimdPath DotGemm = Avx512F.IsSupported ? SimdPath.Vector512 : SimdPath.Scalar;
+    /// <summary>The dot-product form of x·Wᵀ: Vector512 or Vector256 (x86 only); elsewhere (Scalar) the packed GEMM serves it.</summary>
+    public static readonly SimdPath DotGemm =
+        Avx512F.IsSupported ? SimdPath.Vector512 : Avx2.IsSupported && Fma.IsSupported ? SimdPath.Vector256 : SimdPath.Scalar;
 
     /// <summary>The fused small-network training step: Vector512 or Vector256 (x86 only), otherwise not taken (Scalar).</summary>
     public static readonly SimdPath FusedStep =
         Avx512F.IsSupported ? SimdPath.Vector512 : Avx2.IsSupported && Fma.IsSupported ? SimdPath.Vector256 : SimdPath.Scalar;
+
+    /// <summary>The dot-product GEMM's paths this CPU can run (tests run each against the reference).</summary>
+    public static IReadOnlyList<SimdPath> SupportedDotGemmPaths { get; } =
+        new[] { Avx512F.IsSupported ? SimdPath.Vector512 : SimdPath.Scalar, Avx2.IsSupported && Fma.IsSupported ? SimdPath.Vector256 : SimdPath.Scalar }
+            .Where(p => p != SimdPath.Scalar).ToArray();
 
     /// <summary>The GEMM paths this CPU can run, widest first (tests run every one of them against the reference).</summary>
     public static IReadOnlyList<SimdPath> SupportedGemmPaths { get; } = SupportedGemm();

@@ -15,8 +15,10 @@ namespace Xent.Numerics;
 //                                   Vector256  else Vector256 accelerated and Fma.IsSupported    6×16 tile, 12 ymm accumulators               GemmTests, CI's DOTNET_EnableAVX512=0 run
 //                                   Vector128  else Vector128 accelerated (SSE, ARM64 AdvSimd)   6×8 tile; ARM64 and pre-AVX x86              GemmTests
 //                                   scalar     otherwise                                         reference-shaped loops                       GemmTests, CI's DOTNET_EnableHWIntrinsic=0 run
-//  4  dot-product GEMM (DotGemm.cs) Vector512  as 3, for A·Bᵀ with contiguous rows, k ≥ 64,      x·Wᵀ as 16-wide dot products, no packing     GemmTests (DotMultiply); elsewhere 3 serves x·Wᵀ
-//                                              Avx512F.IsSupported
+//  4  dot-product GEMM (DotGemm.cs) Vector512  as 3, for A·Bᵀ with contiguous rows, k ≥ 64,      x·Wᵀ as dot products, no packing of Wᵀ;     GemmTests (DotMultiply, both paths the CPU has)
+//                                              Avx512F.IsSupported                               4 × 4 tiles, one shuffle tree per tile
+//                                   Vector256  else Avx2 and Fma                                 4 × 2 tiles (16 ymm registers)              GemmTests, CI's DOTNET_EnableAVX512=0 run
+//                                   none       otherwise: 3 serves x·Wᵀ                          (packs Wᵀ each call)
 //  5  fused small step              Vector512  2 layers, ≤ 16 → ≤ 32 ReLU → ≤ 16, plain mean     16 rows per register, permute-tree sums      FusedSmallStepTests (both widths the CPU has)
 //     (FusedSmallStep.cs)                      cross entropy (Training/SmallNetworkPath), AVX-512
 //                                   Vector256  else Avx2 and Fma                                 8 rows per register, hadd-tree sums          FusedSmallStepTests, CI's DOTNET_EnableAVX512=0 run
@@ -91,11 +93,11 @@ internal static unsafe class MatMul
             Gemm.Multiply(path, ap, aRow, aCol, bp, bRow, bCol, cp, m, k, n, accumulate);
     }
 
-    /// <summary>The dot-product kernel for A·Bᵀ whatever the size, for tests (rows of a [m, k] and b [n, k] contiguous).</summary>
-    internal static void DotMultiply(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> c, int m, int k, int n, bool accumulate)
+    /// <summary>The dot-product kernel for A·Bᵀ on a given path (one of <see cref="KernelPaths.SupportedDotGemmPaths"/>) whatever the size, for tests (rows of a [m, k] and b [n, k] contiguous).</summary>
+    internal static void DotMultiply(SimdPath path, ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> c, int m, int k, int n, bool accumulate)
     {
         fixed (float* ap = a) fixed (float* bp = b) fixed (float* cp = c)
-            DotGemm.Multiply(ap, k, bp, k, cp, m, k, n, accumulate);
+            DotGemm.Multiply(path, ap, k, bp, k, cp, m, k, n, accumulate);
     }
 
     /// <summary>The small-matrix path whatever the size, for tests.</summary>

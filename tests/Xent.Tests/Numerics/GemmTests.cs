@@ -47,11 +47,12 @@ public class GemmTests
                 AssertClose(reference, fast, tolerance, tolerance, $"{path} A·Bᵀ {m}×{k}×{n}");
             }
 
-            if (KernelPaths.DotGemm == SimdPath.Vector512)
+            // The dot-product kernel on every path this CPU has (AVX-512's 4 × 4 tiles, AVX2's 4 × 2).
+            foreach (SimdPath path in KernelPaths.SupportedDotGemmPaths)
             {
                 fast = (float[])start.Clone();
-                MatMul.DotMultiply(a, bt, fast, m, k, n, accumulate);
-                AssertClose(reference, fast, tolerance, tolerance, $"dot-product A·Bᵀ {m}×{k}×{n}");
+                MatMul.DotMultiply(path, a, bt, fast, m, k, n, accumulate);
+                AssertClose(reference, fast, tolerance, tolerance, $"{path} dot-product A·Bᵀ {m}×{k}×{n}");
             }
 
             // The small-matrix path, in every form, on the same shapes.
@@ -120,6 +121,27 @@ public class GemmTests
         {
             MatMul.PackedMultiply(a.AsSpan(i * k), k, 1, b, n, 1, rows, 6, k, n, false);
             Assert.Equal(whole.AsSpan(i * n, 6 * n).ToArray(), rows);
+        }
+    }
+
+    [Theory]
+    [InlineData(64, 300, 260)]   // more columns than rows: split by columns
+    [InlineData(260, 300, 64)]   // more rows: split by rows
+    public void DotProductResultsDoNotDependOnHowTheProductIsSplitAcrossThreads(int m, int k, int n)
+    {
+        // Large enough for both threads; the same rows computed four at a time (one thread) must give the same bits.
+        var random = new RandomSource(m + n);
+        float[] a = RandomArray(random, m * k), bt = RandomArray(random, n * k);
+        foreach (SimdPath path in KernelPaths.SupportedDotGemmPaths)
+        {
+            var whole = new float[m * n];
+            MatMul.DotMultiply(path, a, bt, whole, m, k, n, accumulate: false);
+            var rows = new float[4 * n];
+            for (int i = 0; i < m; i += 4)
+            {
+                MatMul.DotMultiply(path, a.AsSpan(i * k, 4 * k), bt, rows, 4, k, n, accumulate: false);
+                Assert.Equal(whole.AsSpan(i * n, 4 * n).ToArray(), rows);
+            }
         }
     }
 }
