@@ -119,6 +119,25 @@ internal static unsafe class Gemm
     // op(A) rows [i0, i0 + mc) × columns [p0, p0 + kc) -> panels of MR rows, each stored column by column: dest[panel][p][r].
     private static void PackA(float* a, int aRow, int aCol, int i0, int mc, int p0, int kc, float* dest)
     {
+        if (aRow == 1)
+        {
+            // Aᵀ stored [k, m] (a weight gradient's (∂L/∂z)ᵀ): the MR elements of a panel's column p are contiguous in the
+            // source, so walk p in the outer loop and read them side by side instead of striding a whole row of Aᵀ per element.
+            for (int ir = 0; ir < mc; ir += MR)
+            {
+                int mr = Math.Min(MR, mc - ir);
+                float* panel = dest + (ir / MR) * kc * MR;
+                float* column = a + (i0 + ir) + (long)p0 * aCol;
+                for (int p = 0; p < kc; p++, column += aCol)
+                {
+                    float* to = panel + p * MR;
+                    int r = 0;
+                    for (; r < mr; r++) to[r] = column[r];
+                    for (; r < MR; r++) to[r] = 0;
+                }
+            }
+            return;
+        }
         for (int ir = 0; ir < mc; ir += MR)
         {
             int mr = Math.Min(MR, mc - ir);
