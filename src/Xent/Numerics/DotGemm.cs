@@ -7,7 +7,7 @@ namespace Xent.Numerics;
 /// <summary>
 /// C (+)= A·Bᵀ when both A [m, k] and B [n, k] have contiguous rows (a dense layer's forward pass, x·Wᵀ): every element
 /// is a dot product along k, so a tile of C keeps its vector accumulators running along k and reads both operands in
-/// place, with no packing: 4 × 4 tiles in 16 zmm registers with AVX-512, 4 × 2 tiles in 8 ymm registers with AVX2. Rows
+/// place, with no packing: 4 × 4 tiles in 16 zmm registers with AVX-512, 4 × 3 tiles in 12 ymm registers with AVX2. Rows
 /// of C (or, when there are at least as many columns as rows, its columns) are split over the worker threads in whole
 /// tiles, so the result does not depend on the thread count.
 /// </summary>
@@ -51,8 +51,10 @@ internal static unsafe class DotGemm
                 if (mr == 4 && nr == width)
                 {
                     if (path == SimdPath.Vector512) Tile(a + (long)i * aRow, aRow, b + (long)j * bCol, bCol, c + (long)i * n + j, n, k, k & ~15, accumulate);
-                    else Tile256(a + (long)i * aRow, aRow, b + (long)j * bCol, bCol, c + (long)i * n + j, n, k, k & ~7, accumulate);
+                    else Tile256(a + (long)i * aRow, aRow, b + (long)j * bCol, bCol, c + (long)i * n + j, n, k, k & ~7, width, accumulate);
                 }
+                else if (mr == 4 && path == SimdPath.Vector256)
+                    Tile256(a + (long)i * aRow, aRow, b + (long)j * bCol, bCol, c + (long)i * n + j, n, k, k & ~7, nr, accumulate);   // the last columns
                 else
                     for (int r = 0; r < mr; r++)
                         for (int q = 0; q < nr; q++)
@@ -65,8 +67,8 @@ internal static unsafe class DotGemm
         }
     }
 
-    // Columns of C per tile: 4 with AVX-512's 32 registers (16 accumulators), 2 with AVX2's 16 (8 accumulators).
-    private static int TileColumns(SimdPath path) => path == SimdPath.Vector512 ? 4 : 2;
+    // Columns of C per tile: 4 with AVX-512's 32 registers (16 accumulators), 3 with AVX2's 16 (12 accumulators).
+    private static int TileColumns(SimdPath path) => path == SimdPath.Vector512 ? 4 : 3;
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Tile(float* a, int lda, float* b, int ldb, float* c, int ldc, int k, int k16, bool accumulate)
@@ -176,46 +178,50 @@ internal static unsafe class DotGemm
         return d;
     }
 
-    // The AVX2 tile: 4 rows of A × 2 rows of B in 8 accumulators along k, reduced by a shuffle tree into one vector whose
-    // 128-bit lane q holds column q of the tile (rows 0-3).
+    // The AVX2 tiles: 4 rows of A × 3 rows of B in 12 accumulators along k (the 2- and 1-column forms for a last group of
+    // columns), reduced by a shuffle tree. Twelve accumulators because an FMA's result is ready 4 cycles after it starts and
+    // two start every cycle: eight chains (a 4 × 2 tile) left no slack. With 3 columns of B in registers and the 12
+    // accumulators, A is read straight from memory by each FMA (16 ymm registers in all).
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Tile256(float* a, int lda, float* b, int ldb, float* c, int ldc, int k, int k8, bool accumulate)
+    private static void Tile256(float* a, int lda, float* b, int ldb, float* c, int ldc, int k, int k8, int columns, bool accumulate)
     {
         float* a0 = a, a1 = a + lda, a2 = a + 2 * lda, a3 = a + 3 * lda;
-        float* b0 = b, b1 = b + ldb;
-        Vector256<float> s00 = default, s01 = default, s10 = default, s11 = default;
-        Vector256<float> s20 = default, s21 = default, s30 = default, s31 = default;
+        float* b0 = b, b1 = columns > 1 ? b + ldb : b, b2 = columns > 2 ? b + 2 * ldb : b;
+        Vector256<float> s00 = default, s01 = default, s02 = default, s10 = default, s11 = default, s12 = default;
+        Vector256<float> s20 = default, s21 = default, s22 = default, s30 = default, s31 = default, s32 = default;
         for (int p = 0; p < k8; p += 8)
         {
-            Vector256<float> y0 = Vector256.Load(b0 + p), y1 = Vector256.Load(b1 + p);
-            Vector256<float> x = Vector256.Load(a0 + p);
-            s00 = Vector256.FusedMultiplyAdd(x, y0, s00); s01 = Vector256.FusedMultiplyAdd(x, y1, s01);
-            x = Vector256.Load(a1 + p);
-            s10 = Vector256.FusedMultiplyAdd(x, y0, s10); s11 = Vector256.FusedMultiplyAdd(x, y1, s11);
-            x = Vector256.Load(a2 + p);
-            s20 = Vector256.FusedMultiplyAdd(x, y0, s20); s21 = Vector256.FusedMultiplyAdd(x, y1, s21);
-            x = Vector256.Load(a3 + p);
-            s30 = Vector256.FusedMultiplyAdd(x, y0, s30); s31 = Vector256.FusedMultiplyAdd(x, y1, s31);
+            Vector256<float> y0 = Vector256.Load(b0 + p), y1 = Vector256.Load(b1 + p), y2 = Vector256.Load(b2 + p);
+            s00 = Fma.MultiplyAdd(Vector256.Load(a0 + p), y0, s00); s01 = Fma.MultiplyAdd(Vector256.Load(a0 + p), y1, s01); s02 = Fma.MultiplyAdd(Vector256.Load(a0 + p), y2, s02);
+            s10 = Fma.MultiplyAdd(Vector256.Load(a1 + p), y0, s10); s11 = Fma.MultiplyAdd(Vector256.Load(a1 + p), y1, s11); s12 = Fma.MultiplyAdd(Vector256.Load(a1 + p), y2, s12);
+            s20 = Fma.MultiplyAdd(Vector256.Load(a2 + p), y0, s20); s21 = Fma.MultiplyAdd(Vector256.Load(a2 + p), y1, s21); s22 = Fma.MultiplyAdd(Vector256.Load(a2 + p), y2, s22);
+            s30 = Fma.MultiplyAdd(Vector256.Load(a3 + p), y0, s30); s31 = Fma.MultiplyAdd(Vector256.Load(a3 + p), y1, s31); s32 = Fma.MultiplyAdd(Vector256.Load(a3 + p), y2, s32);
         }
-        // Row r's two accumulators -> [(r, 0): 4 partial sums | (r, 1): 4 partial sums]
+        // Columns 0 and 1: row r's two accumulators -> [(r, 0): 4 partial sums | (r, 1): 4 partial sums]
         Vector256<float> t0 = Halves(s00, s01), t1 = Halves(s10, s11), t2 = Halves(s20, s21), t3 = Halves(s30, s31);
         // Lane q of t0 [a0 a1 a2 a3] and t1 [b0 b1 b2 b3] -> [a0 + a2, a1 + a3, b0 + b2, b1 + b3]
         Vector256<float> u01 = Avx.Shuffle(t0, t1, 0x44) + Avx.Shuffle(t0, t1, 0xEE);
         Vector256<float> u23 = Avx.Shuffle(t2, t3, 0x44) + Avx.Shuffle(t2, t3, 0xEE);
         // Lane q of u01 [x0 x1 y0 y1] and u23 [z0 z1 w0 w1] -> [x0 + x1, y0 + y1, z0 + z1, w0 + w1]: rows 0-3 of column q
-        Vector256<float> sums = Avx.Shuffle(u01, u23, 0x88) + Avx.Shuffle(u01, u23, 0xDD);
+        Vector256<float> sums01 = Avx.Shuffle(u01, u23, 0x88) + Avx.Shuffle(u01, u23, 0xDD);
+        // Column 2: rows 0, 1 and rows 2, 3 paired the same way; then row r is element 4·(r mod 2) + r / 2.
+        Vector256<float> v01 = Halves(s02, s12), v23 = Halves(s22, s32);
+        Vector256<float> w = Avx.Shuffle(v01, v23, 0x44) + Avx.Shuffle(v01, v23, 0xEE);
+        Vector256<float> sums2 = Avx.Shuffle(w, w, 0x88) + Avx.Shuffle(w, w, 0xDD);
         for (int r = 0; r < 4; r++)
         {
-            float d0 = sums[r], d1 = sums[4 + r];
+            float d0 = sums01[r], d1 = sums01[4 + r], d2 = sums2[4 * (r & 1) + (r >> 1)];
             float* ar = a + (long)r * lda;
             for (int p = k8; p < k; p++)
             {
                 d0 = MathF.FusedMultiplyAdd(ar[p], b0[p], d0);
                 d1 = MathF.FusedMultiplyAdd(ar[p], b1[p], d1);
+                d2 = MathF.FusedMultiplyAdd(ar[p], b2[p], d2);
             }
             float* cr = c + (long)r * ldc;
-            if (accumulate) { cr[0] += d0; cr[1] += d1; }
-            else { cr[0] = d0; cr[1] = d1; }
+            cr[0] = accumulate ? cr[0] + d0 : d0;
+            if (columns > 1) cr[1] = accumulate ? cr[1] + d1 : d1;
+            if (columns > 2) cr[2] = accumulate ? cr[2] + d2 : d2;
         }
     }
 
