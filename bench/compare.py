@@ -7,8 +7,9 @@ Usage:
     /usr/bin/python3 bench/compare.py [--markdown] [--avx2]
 
 --avx2 restricts every system to AVX2: Xent with DOTNET_EnableAVX512=0, OpenBLAS with OPENBLAS_CORETYPE=Haswell, PyTorch
-with ATEN_CPU_CAPABILITY=avx2. Without it, OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE are removed from numpy's environment so
-OpenBLAS picks its own kernel for this CPU.
+with ATEN_CPU_CAPABILITY=avx2 for its own kernels and OPENBLAS_CORETYPE=Haswell for its matrix products (Debian's PyTorch
+multiplies through OpenBLAS). Without it, OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE are removed from numpy's and PyTorch's
+environments so OpenBLAS picks its own kernel for this CPU.
 """
 import argparse
 import json
@@ -33,17 +34,21 @@ def main():
     xent_env, blas_env, torch_env = dict(os.environ), dict(os.environ), dict(os.environ)
     for name in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"):
         blas_env.pop(name, None)
+        torch_env.pop(name, None)
     if args.avx2:
         xent_env["DOTNET_EnableAVX512"] = "0"
         blas_env["OPENBLAS_CORETYPE"] = "Haswell"
+        # Debian's PyTorch multiplies through the same OpenBLAS: its kernel is restricted too, not only ATen's own.
         torch_env["ATEN_CPU_CAPABILITY"] = "avx2"
+        torch_env["OPENBLAS_CORETYPE"] = "Haswell"
     subprocess.run(["dotnet", "build", "-c", "Release", "bench/Xent.Bench", "-v", "q", "-nologo"], check=True, cwd=ROOT, capture_output=True)
     xent = run_json(["dotnet", "bench/Xent.Bench/bin/Release/net10.0/Xent.Bench.dll", "--json"], xent_env)
     torch = run_json([sys.executable, os.path.join(HERE, "peers", "torch_bench.py")], torch_env)
     blas = run_json([sys.executable, os.path.join(HERE, "peers", "numpy_gemm.py")], blas_env)
     machine = xent["machine"]
     print(f"CPU: {machine['cpu']}; Xent paths: {machine['paths']}; .NET {machine['dotnet']}; "
-          f"OpenBLAS core type: {blas_env.get('OPENBLAS_CORETYPE', 'auto')}; PyTorch capability: {torch_env.get('ATEN_CPU_CAPABILITY', 'auto')}\n")
+          f"OpenBLAS core type: {blas_env.get('OPENBLAS_CORETYPE', 'auto')}; PyTorch capability: {torch_env.get('ATEN_CPU_CAPABILITY', 'auto')}, "
+          f"its OpenBLAS core type: {torch_env.get('OPENBLAS_CORETYPE', 'auto')}\n")
     rows = [
         ("iris", "stepsPerSecond", "PyTorch", torch["iris"]["stepsPerSecond"], False, "≥ 20×"),
         ("digits", "samplesPerSecond", "PyTorch", torch["digits"]["samplesPerSecond"], False, "≥ 3×"),
