@@ -189,7 +189,21 @@ internal static unsafe class DotGemm
         float* b0 = b, b1 = columns > 1 ? b + ldb : b, b2 = columns > 2 ? b + 2 * ldb : b;
         Vector256<float> s00 = default, s01 = default, s02 = default, s10 = default, s11 = default, s12 = default;
         Vector256<float> s20 = default, s21 = default, s22 = default, s30 = default, s31 = default, s32 = default;
-        for (int p = 0; p < k8; p += 8)
+        int p = 0;
+        for (; p + 16 <= k8; p += 16)
+        {
+            Vector256<float> y0 = Vector256.Load(b0 + p), y1 = Vector256.Load(b1 + p), y2 = Vector256.Load(b2 + p);
+            s00 = Fma.MultiplyAdd(Vector256.Load(a0 + p), y0, s00); s01 = Fma.MultiplyAdd(Vector256.Load(a0 + p), y1, s01); s02 = Fma.MultiplyAdd(Vector256.Load(a0 + p), y2, s02);
+            s10 = Fma.MultiplyAdd(Vector256.Load(a1 + p), y0, s10); s11 = Fma.MultiplyAdd(Vector256.Load(a1 + p), y1, s11); s12 = Fma.MultiplyAdd(Vector256.Load(a1 + p), y2, s12);
+            s20 = Fma.MultiplyAdd(Vector256.Load(a2 + p), y0, s20); s21 = Fma.MultiplyAdd(Vector256.Load(a2 + p), y1, s21); s22 = Fma.MultiplyAdd(Vector256.Load(a2 + p), y2, s22);
+            s30 = Fma.MultiplyAdd(Vector256.Load(a3 + p), y0, s30); s31 = Fma.MultiplyAdd(Vector256.Load(a3 + p), y1, s31); s32 = Fma.MultiplyAdd(Vector256.Load(a3 + p), y2, s32);
+            y0 = Vector256.Load(b0 + p + 8); y1 = Vector256.Load(b1 + p + 8); y2 = Vector256.Load(b2 + p + 8);
+            s00 = Fma.MultiplyAdd(Vector256.Load(a0 + p + 8), y0, s00); s01 = Fma.MultiplyAdd(Vector256.Load(a0 + p + 8), y1, s01); s02 = Fma.MultiplyAdd(Vector256.Load(a0 + p + 8), y2, s02);
+            s10 = Fma.MultiplyAdd(Vector256.Load(a1 + p + 8), y0, s10); s11 = Fma.MultiplyAdd(Vector256.Load(a1 + p + 8), y1, s11); s12 = Fma.MultiplyAdd(Vector256.Load(a1 + p + 8), y2, s12);
+            s20 = Fma.MultiplyAdd(Vector256.Load(a2 + p + 8), y0, s20); s21 = Fma.MultiplyAdd(Vector256.Load(a2 + p + 8), y1, s21); s22 = Fma.MultiplyAdd(Vector256.Load(a2 + p + 8), y2, s22);
+            s30 = Fma.MultiplyAdd(Vector256.Load(a3 + p + 8), y0, s30); s31 = Fma.MultiplyAdd(Vector256.Load(a3 + p + 8), y1, s31); s32 = Fma.MultiplyAdd(Vector256.Load(a3 + p + 8), y2, s32);
+        }
+        for (; p < k8; p += 8)
         {
             Vector256<float> y0 = Vector256.Load(b0 + p), y1 = Vector256.Load(b1 + p), y2 = Vector256.Load(b2 + p);
             s00 = Fma.MultiplyAdd(Vector256.Load(a0 + p), y0, s00); s01 = Fma.MultiplyAdd(Vector256.Load(a0 + p), y1, s01); s02 = Fma.MultiplyAdd(Vector256.Load(a0 + p), y2, s02);
@@ -212,11 +226,11 @@ internal static unsafe class DotGemm
         {
             float d0 = sums01[r], d1 = sums01[4 + r], d2 = sums2[4 * (r & 1) + (r >> 1)];
             float* ar = a + (long)r * lda;
-            for (int p = k8; p < k; p++)
+            for (int q = k8; q < k; q++)
             {
-                d0 = MathF.FusedMultiplyAdd(ar[p], b0[p], d0);
-                d1 = MathF.FusedMultiplyAdd(ar[p], b1[p], d1);
-                d2 = MathF.FusedMultiplyAdd(ar[p], b2[p], d2);
+                d0 = MathF.FusedMultiplyAdd(ar[q], b0[q], d0);
+                d1 = MathF.FusedMultiplyAdd(ar[q], b1[q], d1);
+                d2 = MathF.FusedMultiplyAdd(ar[q], b2[q], d2);
             }
             float* cr = c + (long)r * ldc;
             cr[0] = accumulate ? cr[0] + d0 : d0;
