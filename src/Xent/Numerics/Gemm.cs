@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace Xent.Numerics;
 
@@ -219,6 +220,15 @@ internal static unsafe class Gemm
     private static void Kernel<W, TVector>(float* a, float* b, int ldb, int kc, float* c, int ldc, bool overwrite)
         where W : IVectorWidth<TVector> where TVector : unmanaged
     {
+        if (!overwrite && Sse.IsSupported)
+        {
+            // The tile of C is added to at the end; ask for its lines now, so that they arrive while the tile is computed.
+            for (int r = 0; r < MR; r++)
+            {
+                Sse.Prefetch0(c + (long)r * ldc);
+                Sse.Prefetch0(c + (long)r * ldc + 2 * W.Count - 1);
+            }
+        }
         TVector c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
         TVector c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
         for (int p = 0; p < kc; p++, a += MR, b += ldb)
