@@ -231,7 +231,39 @@ internal static unsafe class Gemm
         }
         TVector c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
         TVector c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
-        for (int p = 0; p < kc; p++, a += MR, b += ldb)
+        int p = 0;
+        long ldb2 = 2L * ldb;
+        for (; p + 2 <= kc; p += 2, a += 2 * MR, b += ldb2)
+        {
+            // Two steps of k per iteration: half the loop's bookkeeping, which on AVX2 competes with the FMAs for dispatch.
+            TVector b0 = W.Load(b), b1 = W.Load(b + W.Count);
+            TVector x = W.Broadcast(a[0]);
+            c00 = W.MultiplyAdd(x, b0, c00); c01 = W.MultiplyAdd(x, b1, c01);
+            x = W.Broadcast(a[1]);
+            c10 = W.MultiplyAdd(x, b0, c10); c11 = W.MultiplyAdd(x, b1, c11);
+            x = W.Broadcast(a[2]);
+            c20 = W.MultiplyAdd(x, b0, c20); c21 = W.MultiplyAdd(x, b1, c21);
+            x = W.Broadcast(a[3]);
+            c30 = W.MultiplyAdd(x, b0, c30); c31 = W.MultiplyAdd(x, b1, c31);
+            x = W.Broadcast(a[4]);
+            c40 = W.MultiplyAdd(x, b0, c40); c41 = W.MultiplyAdd(x, b1, c41);
+            x = W.Broadcast(a[5]);
+            c50 = W.MultiplyAdd(x, b0, c50); c51 = W.MultiplyAdd(x, b1, c51);
+            b0 = W.Load(b + ldb); b1 = W.Load(b + ldb + W.Count);
+            x = W.Broadcast(a[6]);
+            c00 = W.MultiplyAdd(x, b0, c00); c01 = W.MultiplyAdd(x, b1, c01);
+            x = W.Broadcast(a[7]);
+            c10 = W.MultiplyAdd(x, b0, c10); c11 = W.MultiplyAdd(x, b1, c11);
+            x = W.Broadcast(a[8]);
+            c20 = W.MultiplyAdd(x, b0, c20); c21 = W.MultiplyAdd(x, b1, c21);
+            x = W.Broadcast(a[9]);
+            c30 = W.MultiplyAdd(x, b0, c30); c31 = W.MultiplyAdd(x, b1, c31);
+            x = W.Broadcast(a[10]);
+            c40 = W.MultiplyAdd(x, b0, c40); c41 = W.MultiplyAdd(x, b1, c41);
+            x = W.Broadcast(a[11]);
+            c50 = W.MultiplyAdd(x, b0, c50); c51 = W.MultiplyAdd(x, b1, c51);
+        }
+        for (; p < kc; p++, a += MR, b += ldb)
         {
             TVector b0 = W.Load(b), b1 = W.Load(b + W.Count);
             TVector x = W.Broadcast(a[0]);
