@@ -180,8 +180,8 @@ internal static unsafe class DotGemm
 
     // The AVX2 tiles: 4 rows of A × 3 rows of B in 12 accumulators along k (the 2- and 1-column forms for a last group of
     // columns), reduced by a shuffle tree. Twelve accumulators because an FMA's result is ready 4 cycles after it starts and
-    // two start every cycle: eight chains (a 4 × 2 tile) left no slack. With 3 columns of B in registers and the 12
-    // accumulators, A is read straight from memory by each FMA (16 ymm registers in all).
+    // two start every cycle: eight chains (a 4 × 2 tile) left no slack. Three columns of B, one row of A and the 12
+    // accumulators fill the 16 ymm registers.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Tile256(float* a, int lda, float* b, int ldb, float* c, int ldc, int k, int k8, int columns, bool accumulate)
     {

@@ -17,7 +17,7 @@ namespace Xent.Numerics;
 //                                   scalar     otherwise                                         reference-shaped loops                       GemmTests, CI's DOTNET_EnableHWIntrinsic=0 run
 //  4  dot-product GEMM (DotGemm.cs) Vector512  as 3, for A·Bᵀ with contiguous rows, k ≥ 64,      x·Wᵀ as dot products, no packing of Wᵀ;     GemmTests (DotMultiply, both paths the CPU has)
 //                                              Avx512F.IsSupported                               4 × 4 tiles, one shuffle tree per tile
-//                                   Vector256  else Avx2 and Fma                                 4 × 2 tiles (16 ymm registers)              GemmTests, CI's DOTNET_EnableAVX512=0 run
+//                                   Vector256  else Avx2 and Fma                                 4 × 3 tiles, 12 of the 16 ymm registers    GemmTests, CI's DOTNET_EnableAVX512=0 run
 //                                   none       otherwise: 3 serves x·Wᵀ                          (packs Wᵀ each call)
 //  5  fused small step              Vector512  2 layers, ≤ 16 → ≤ 32 ReLU → ≤ 16, plain mean     16 rows per register, permute-tree sums      FusedSmallStepTests (both widths the CPU has)
 //     (FusedSmallStep.cs)                      cross entropy (Training/SmallNetworkPath), AVX-512

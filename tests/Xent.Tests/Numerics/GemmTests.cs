@@ -47,7 +47,7 @@ public class GemmTests
                 AssertClose(reference, fast, tolerance, tolerance, $"{path} A·Bᵀ {m}×{k}×{n}");
             }
 
-            // The dot-product kernel on every path this CPU has (AVX-512's 4 × 4 tiles, AVX2's 4 × 2).
+            // The dot-product kernel on every path this CPU has (AVX-512's 4 × 4 tiles, AVX2's 4 × 3).
             foreach (SimdPath path in KernelPaths.SupportedDotGemmPaths)
             {
                 fast = (float[])start.Clone();
