@@ -190,27 +190,15 @@ internal static unsafe class DotGemm
         Vector256<float> s00 = default, s01 = default, s02 = default, s10 = default, s11 = default, s12 = default;
         Vector256<float> s20 = default, s21 = default, s22 = default, s30 = default, s31 = default, s32 = default;
         int p = 0;
+        // Two steps of k per iteration: half the loop's bookkeeping.
         for (; p + 16 <= k8; p += 16)
         {
-            Vector256<float> y0 = Vector256.Load(b0 + p), y1 = Vector256.Load(b1 + p), y2 = Vector256.Load(b2 + p);
-            s00 = Fma.MultiplyAdd(Vector256.Load(a0 + p), y0, s00); s01 = Fma.MultiplyAdd(Vector256.Load(a0 + p), y1, s01); s02 = Fma.MultiplyAdd(Vector256.Load(a0 + p), y2, s02);
-            s10 = Fma.MultiplyAdd(Vector256.Load(a1 + p), y0, s10); s11 = Fma.MultiplyAdd(Vector256.Load(a1 + p), y1, s11); s12 = Fma.MultiplyAdd(Vector256.Load(a1 + p), y2, s12);
-            s20 = Fma.MultiplyAdd(Vector256.Load(a2 + p), y0, s20); s21 = Fma.MultiplyAdd(Vector256.Load(a2 + p), y1, s21); s22 = Fma.MultiplyAdd(Vector256.Load(a2 + p), y2, s22);
-            s30 = Fma.MultiplyAdd(Vector256.Load(a3 + p), y0, s30); s31 = Fma.MultiplyAdd(Vector256.Load(a3 + p), y1, s31); s32 = Fma.MultiplyAdd(Vector256.Load(a3 + p), y2, s32);
-            y0 = Vector256.Load(b0 + p + 8); y1 = Vector256.Load(b1 + p + 8); y2 = Vector256.Load(b2 + p + 8);
-            s00 = Fma.MultiplyAdd(Vector256.Load(a0 + p + 8), y0, s00); s01 = Fma.MultiplyAdd(Vector256.Load(a0 + p + 8), y1, s01); s02 = Fma.MultiplyAdd(Vector256.Load(a0 + p + 8), y2, s02);
-            s10 = Fma.MultiplyAdd(Vector256.Load(a1 + p + 8), y0, s10); s11 = Fma.MultiplyAdd(Vector256.Load(a1 + p + 8), y1, s11); s12 = Fma.MultiplyAdd(Vector256.Load(a1 + p + 8), y2, s12);
-            s20 = Fma.MultiplyAdd(Vector256.Load(a2 + p + 8), y0, s20); s21 = Fma.MultiplyAdd(Vector256.Load(a2 + p + 8), y1, s21); s22 = Fma.MultiplyAdd(Vector256.Load(a2 + p + 8), y2, s22);
-            s30 = Fma.MultiplyAdd(Vector256.Load(a3 + p + 8), y0, s30); s31 = Fma.MultiplyAdd(Vector256.Load(a3 + p + 8), y1, s31); s32 = Fma.MultiplyAdd(Vector256.Load(a3 + p + 8), y2, s32);
+            Step256(a0 + p, a1 + p, a2 + p, a3 + p, b0 + p, b1 + p, b2 + p, ref s00, ref s01, ref s02, ref s10, ref s11, ref s12, ref s20, ref s21, ref s22, ref s30, ref s31, ref s32);
+            Step256(a0 + p + 8, a1 + p + 8, a2 + p + 8, a3 + p + 8, b0 + p + 8, b1 + p + 8, b2 + p + 8,
+                ref s00, ref s01, ref s02, ref s10, ref s11, ref s12, ref s20, ref s21, ref s22, ref s30, ref s31, ref s32);
         }
-        for (; p < k8; p += 8)
-        {
-            Vector256<float> y0 = Vector256.Load(b0 + p), y1 = Vector256.Load(b1 + p), y2 = Vector256.Load(b2 + p);
-            s00 = Fma.MultiplyAdd(Vector256.Load(a0 + p), y0, s00); s01 = Fma.MultiplyAdd(Vector256.Load(a0 + p), y1, s01); s02 = Fma.MultiplyAdd(Vector256.Load(a0 + p), y2, s02);
-            s10 = Fma.MultiplyAdd(Vector256.Load(a1 + p), y0, s10); s11 = Fma.MultiplyAdd(Vector256.Load(a1 + p), y1, s11); s12 = Fma.MultiplyAdd(Vector256.Load(a1 + p), y2, s12);
-            s20 = Fma.MultiplyAdd(Vector256.Load(a2 + p), y0, s20); s21 = Fma.MultiplyAdd(Vector256.Load(a2 + p), y1, s21); s22 = Fma.MultiplyAdd(Vector256.Load(a2 + p), y2, s22);
-            s30 = Fma.MultiplyAdd(Vector256.Load(a3 + p), y0, s30); s31 = Fma.MultiplyAdd(Vector256.Load(a3 + p), y1, s31); s32 = Fma.MultiplyAdd(Vector256.Load(a3 + p), y2, s32);
-        }
+        if (p < k8)
+            Step256(a0 + p, a1 + p, a2 + p, a3 + p, b0 + p, b1 + p, b2 + p, ref s00, ref s01, ref s02, ref s10, ref s11, ref s12, ref s20, ref s21, ref s22, ref s30, ref s31, ref s32);
         // Columns 0 and 1: row r's two accumulators -> [(r, 0): 4 partial sums | (r, 1): 4 partial sums]
         Vector256<float> t0 = Halves(s00, s01), t1 = Halves(s10, s11), t2 = Halves(s20, s21), t3 = Halves(s30, s31);
         // Lane q of t0 [a0 a1 a2 a3] and t1 [b0 b1 b2 b3] -> [a0 + a2, a1 + a3, b0 + b2, b1 + b3]
@@ -237,6 +225,23 @@ internal static unsafe class DotGemm
             if (columns > 1) cr[1] = accumulate ? cr[1] + d1 : d1;
             if (columns > 2) cr[2] = accumulate ? cr[2] + d2 : d2;
         }
+    }
+
+    // One step of k (8 floats) of the AVX2 tile: three vectors of B against each row of A, into the 12 accumulators.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Step256(float* a0, float* a1, float* a2, float* a3, float* b0, float* b1, float* b2,
+        ref Vector256<float> s00, ref Vector256<float> s01, ref Vector256<float> s02, ref Vector256<float> s10, ref Vector256<float> s11, ref Vector256<float> s12,
+        ref Vector256<float> s20, ref Vector256<float> s21, ref Vector256<float> s22, ref Vector256<float> s30, ref Vector256<float> s31, ref Vector256<float> s32)
+    {
+        Vector256<float> y0 = Vector256.Load(b0), y1 = Vector256.Load(b1), y2 = Vector256.Load(b2);
+        Vector256<float> x = Vector256.Load(a0);
+        s00 = Fma.MultiplyAdd(x, y0, s00); s01 = Fma.MultiplyAdd(x, y1, s01); s02 = Fma.MultiplyAdd(x, y2, s02);
+        x = Vector256.Load(a1);
+        s10 = Fma.MultiplyAdd(x, y0, s10); s11 = Fma.MultiplyAdd(x, y1, s11); s12 = Fma.MultiplyAdd(x, y2, s12);
+        x = Vector256.Load(a2);
+        s20 = Fma.MultiplyAdd(x, y0, s20); s21 = Fma.MultiplyAdd(x, y1, s21); s22 = Fma.MultiplyAdd(x, y2, s22);
+        x = Vector256.Load(a3);
+        s30 = Fma.MultiplyAdd(x, y0, s30); s31 = Fma.MultiplyAdd(x, y1, s31); s32 = Fma.MultiplyAdd(x, y2, s32);
     }
 
     // x, y -> [x.lo + x.hi, y.lo + y.hi] (128-bit halves)

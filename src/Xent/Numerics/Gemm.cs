@@ -214,8 +214,7 @@ internal static unsafe class Gemm
             }
     }
 
-    // The vector micro-kernel, one for every width: a 6 × (2 vectors) tile of C in 12 accumulators; each step is one row
-    // of the B panel (two loads) against six broadcast elements of the A panel.
+    // The vector micro-kernel, one for every width: a 6 × (2 vectors) tile of C in 12 accumulators, taken along k a Step at a time.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Kernel<W, TVector>(float* a, float* b, int ldb, int kc, float* c, int ldc, bool overwrite)
         where W : IVectorWidth<TVector> where TVector : unmanaged
@@ -232,55 +231,36 @@ internal static unsafe class Gemm
         TVector c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
         TVector c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
         int p = 0;
-        long ldb2 = 2L * ldb;
-        for (; p + 2 <= kc; p += 2, a += 2 * MR, b += ldb2)
+        // Two steps of k per iteration: half the loop's bookkeeping, which on AVX2 competes with the FMAs for dispatch.
+        for (; p + 2 <= kc; p += 2, a += 2 * MR, b += 2L * ldb)
         {
-            // Two steps of k per iteration: half the loop's bookkeeping, which on AVX2 competes with the FMAs for dispatch.
-            TVector b0 = W.Load(b), b1 = W.Load(b + W.Count);
-            TVector x = W.Broadcast(a[0]);
-            c00 = W.MultiplyAdd(x, b0, c00); c01 = W.MultiplyAdd(x, b1, c01);
-            x = W.Broadcast(a[1]);
-            c10 = W.MultiplyAdd(x, b0, c10); c11 = W.MultiplyAdd(x, b1, c11);
-            x = W.Broadcast(a[2]);
-            c20 = W.MultiplyAdd(x, b0, c20); c21 = W.MultiplyAdd(x, b1, c21);
-            x = W.Broadcast(a[3]);
-            c30 = W.MultiplyAdd(x, b0, c30); c31 = W.MultiplyAdd(x, b1, c31);
-            x = W.Broadcast(a[4]);
-            c40 = W.MultiplyAdd(x, b0, c40); c41 = W.MultiplyAdd(x, b1, c41);
-            x = W.Broadcast(a[5]);
-            c50 = W.MultiplyAdd(x, b0, c50); c51 = W.MultiplyAdd(x, b1, c51);
-            b0 = W.Load(b + ldb); b1 = W.Load(b + ldb + W.Count);
-            x = W.Broadcast(a[6]);
-            c00 = W.MultiplyAdd(x, b0, c00); c01 = W.MultiplyAdd(x, b1, c01);
-            x = W.Broadcast(a[7]);
-            c10 = W.MultiplyAdd(x, b0, c10); c11 = W.MultiplyAdd(x, b1, c11);
-            x = W.Broadcast(a[8]);
-            c20 = W.MultiplyAdd(x, b0, c20); c21 = W.MultiplyAdd(x, b1, c21);
-            x = W.Broadcast(a[9]);
-            c30 = W.MultiplyAdd(x, b0, c30); c31 = W.MultiplyAdd(x, b1, c31);
-            x = W.Broadcast(a[10]);
-            c40 = W.MultiplyAdd(x, b0, c40); c41 = W.MultiplyAdd(x, b1, c41);
-            x = W.Broadcast(a[11]);
-            c50 = W.MultiplyAdd(x, b0, c50); c51 = W.MultiplyAdd(x, b1, c51);
+            Step<W, TVector>(a, b, ref c00, ref c01, ref c10, ref c11, ref c20, ref c21, ref c30, ref c31, ref c40, ref c41, ref c50, ref c51);
+            Step<W, TVector>(a + MR, b + ldb, ref c00, ref c01, ref c10, ref c11, ref c20, ref c21, ref c30, ref c31, ref c40, ref c41, ref c50, ref c51);
         }
-        for (; p < kc; p++, a += MR, b += ldb)
-        {
-            TVector b0 = W.Load(b), b1 = W.Load(b + W.Count);
-            TVector x = W.Broadcast(a[0]);
-            c00 = W.MultiplyAdd(x, b0, c00); c01 = W.MultiplyAdd(x, b1, c01);
-            x = W.Broadcast(a[1]);
-            c10 = W.MultiplyAdd(x, b0, c10); c11 = W.MultiplyAdd(x, b1, c11);
-            x = W.Broadcast(a[2]);
-            c20 = W.MultiplyAdd(x, b0, c20); c21 = W.MultiplyAdd(x, b1, c21);
-            x = W.Broadcast(a[3]);
-            c30 = W.MultiplyAdd(x, b0, c30); c31 = W.MultiplyAdd(x, b1, c31);
-            x = W.Broadcast(a[4]);
-            c40 = W.MultiplyAdd(x, b0, c40); c41 = W.MultiplyAdd(x, b1, c41);
-            x = W.Broadcast(a[5]);
-            c50 = W.MultiplyAdd(x, b0, c50); c51 = W.MultiplyAdd(x, b1, c51);
-        }
+        if (p < kc) Step<W, TVector>(a, b, ref c00, ref c01, ref c10, ref c11, ref c20, ref c21, ref c30, ref c31, ref c40, ref c41, ref c50, ref c51);
         Put<W, TVector>(c, c00, c01, overwrite); Put<W, TVector>(c + ldc, c10, c11, overwrite); Put<W, TVector>(c + 2 * ldc, c20, c21, overwrite);
         Put<W, TVector>(c + 3 * ldc, c30, c31, overwrite); Put<W, TVector>(c + 4 * ldc, c40, c41, overwrite); Put<W, TVector>(c + 5 * ldc, c50, c51, overwrite);
+    }
+
+    // One step of k: one row of the B panel (two loads) against six broadcast elements of the A panel, into the 12 accumulators.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Step<W, TVector>(float* a, float* b, ref TVector c00, ref TVector c01, ref TVector c10, ref TVector c11, ref TVector c20, ref TVector c21,
+        ref TVector c30, ref TVector c31, ref TVector c40, ref TVector c41, ref TVector c50, ref TVector c51)
+        where W : IVectorWidth<TVector> where TVector : unmanaged
+    {
+        TVector b0 = W.Load(b), b1 = W.Load(b + W.Count);
+        TVector x = W.Broadcast(a[0]);
+        c00 = W.MultiplyAdd(x, b0, c00); c01 = W.MultiplyAdd(x, b1, c01);
+        x = W.Broadcast(a[1]);
+        c10 = W.MultiplyAdd(x, b0, c10); c11 = W.MultiplyAdd(x, b1, c11);
+        x = W.Broadcast(a[2]);
+        c20 = W.MultiplyAdd(x, b0, c20); c21 = W.MultiplyAdd(x, b1, c21);
+        x = W.Broadcast(a[3]);
+        c30 = W.MultiplyAdd(x, b0, c30); c31 = W.MultiplyAdd(x, b1, c31);
+        x = W.Broadcast(a[4]);
+        c40 = W.MultiplyAdd(x, b0, c40); c41 = W.MultiplyAdd(x, b1, c41);
+        x = W.Broadcast(a[5]);
+        c50 = W.MultiplyAdd(x, b0, c50); c51 = W.MultiplyAdd(x, b1, c51);
     }
 
     // One row of a tile into C: stored, or added to what C holds.

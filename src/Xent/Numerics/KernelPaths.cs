@@ -35,17 +35,19 @@ internal static class KernelPaths
     public static readonly SimdPath Gemm = Best(allow512: true);
 
     /// <summary>The dot-product form of x·Wᵀ: Vector512 or Vector256 (x86 only); elsewhere (Scalar) the packed GEMM serves it.</summary>
-    public static readonly SimdPath DotGemm =
-        Avx512F.IsSupported ? SimdPath.Vector512 : Avx2.IsSupported && Fma.IsSupported ? SimdPath.Vector256 : SimdPath.Scalar;
+    public static readonly SimdPath DotGemm = WidestX86();
 
     /// <summary>The fused small-network training step: Vector512 or Vector256 (x86 only), otherwise not taken (Scalar).</summary>
-    public static readonly SimdPath FusedStep =
-        Avx512F.IsSupported ? SimdPath.Vector512 : Avx2.IsSupported && Fma.IsSupported ? SimdPath.Vector256 : SimdPath.Scalar;
+    public static readonly SimdPath FusedStep = WidestX86();
 
     /// <summary>The dot-product GEMM's paths this CPU can run (tests run each against the reference).</summary>
     public static IReadOnlyList<SimdPath> SupportedDotGemmPaths { get; } =
-        new[] { Avx512F.IsSupported ? SimdPath.Vector512 : SimdPath.Scalar, Avx2.IsSupported && Fma.IsSupported ? SimdPath.Vector256 : SimdPath.Scalar }
-            .Where(p => p != SimdPath.Scalar).ToArray();
+        new[] { SimdPath.Vector512, SimdPath.Vector256 }.Where(p => p == SimdPath.Vector512 ? Avx512F.IsSupported : Avx2AndFma).ToArray();
+
+    private static bool Avx2AndFma => Avx2.IsSupported && Fma.IsSupported;
+
+    // The hand-written x86 kernels (explicit Avx512F or Avx2 intrinsics): AVX-512 whenever the CPU has it, else AVX2 with FMA.
+    private static SimdPath WidestX86() => Avx512F.IsSupported ? SimdPath.Vector512 : Avx2AndFma ? SimdPath.Vector256 : SimdPath.Scalar;
 
     /// <summary>The GEMM paths this CPU can run, widest first (tests run every one of them against the reference).</summary>
     public static IReadOnlyList<SimdPath> SupportedGemmPaths { get; } = SupportedGemm();
