@@ -47,20 +47,22 @@ public class UserPathTests
         return p.AsSpan((r - first) * model.ClassNames.Count, model.ClassNames.Count).ToArray();
     }
 
-    [Fact]
-    public void ConcurrentNetworkInferenceEqualsSerialOnALargeNetwork()
+    [Theory]
+    [InlineData(64, 300)]    // more rows than units: the products split their rows over the threads
+    [InlineData(784, 128)]   // mnist-shaped: the first layer's forward product splits its units over the threads
+    public void ConcurrentNetworkInferenceEqualsSerialOnALargeNetwork(int inputs, int rows)
     {
         // Large enough that the products take the packed, multi-threaded kernels.
-        Network network = Network.CreateClassifier(64, [256, 128], 10, Activation.Relu, seed: 5);
+        Network network = Network.CreateClassifier(inputs, [256, 128], 10, Activation.Relu, seed: 5);
         var random = new Xent.Numerics.RandomSource(9);
-        float[] input = Numerical.RandomArray(random, 300 * 64);
-        var expected = new float[300 * 10];
-        network.PredictProbabilities(input, 300, expected);
+        float[] input = Numerical.RandomArray(random, rows * inputs);
+        var expected = new float[rows * 10];
+        network.PredictProbabilities(input, rows, expected);
         int wrong = 0;
         Parallel.For(0, 64, new ParallelOptions { MaxDegreeOfParallelism = 6 }, _ =>
         {
-            var p = new float[300 * 10];
-            network.PredictProbabilities(input, 300, p);
+            var p = new float[rows * 10];
+            network.PredictProbabilities(input, rows, p);
             if (!p.AsSpan().SequenceEqual(expected)) Interlocked.Increment(ref wrong);
         });
         Assert.Equal(0, wrong);
