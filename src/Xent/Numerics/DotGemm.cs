@@ -8,8 +8,8 @@ namespace Xent.Numerics;
 /// C (+)= A·Bᵀ when both A [m, k] and B [n, k] have contiguous rows (a dense layer's forward pass, x·Wᵀ): every element
 /// is a dot product along k, so a tile of C keeps its vector accumulators running along k and reads both operands in
 /// place, with no packing: 4 × 4 tiles in 16 zmm registers with AVX-512, 4 × 3 tiles in 12 ymm registers with AVX2. Rows
-/// of C (or, when there are at least as many columns as rows, its columns) are split over the worker threads in whole
-/// tiles, so the result does not depend on the thread count.
+/// of C (or, when there are at least as many columns as rows, its columns) are cut into slabs of whole tiles that the
+/// threads claim in runs (<see cref="WorkerPool"/>), so the result does not depend on the thread count.
 /// </summary>
 internal static unsafe class DotGemm
 {
@@ -23,10 +23,11 @@ internal static unsafe class DotGemm
     public static void Multiply(SimdPath path, float* a, int aRow, float* b, int bCol, float* c, int m, int k, int n, bool accumulate)
     {
         // A layer's forward pass (m = batch rows, n = the layer's units) splits the units when there are at least as many
-        // as rows: then each thread reads only its own rows of W, the same rows that its part of the optimizer's last
-        // update wrote (SlicedUpdate gives part t the same share of every parameter), so they are still in its core's
-        // cache and no core has to take lines from the other's. Split by rows, both threads read all of W; the update
-        // then had to take every line of W back from the other core, and mnist-shaped training spent twice as long in it.
+        // as rows: then each thread reads mostly its own rows of W, the rows that its share of the optimizer's last update
+        // wrote (SlicedUpdate cuts every parameter the same way, and in both the caller claims from the front and the
+        // worker from the back), so they are still in its core's cache and no core has to take lines from the other's.
+        // Split by rows, both threads read all of W; the update then had to take every line of W back from the other core,
+        // and mnist-shaped training spent twice as long in it.
         bool columns = n >= m;
         int width = TileColumns(path);
         int slabs = columns ? (n + width - 1) / width : (m + 3) / 4;
@@ -263,20 +264,23 @@ internal static unsafe class DotGemm
             _a = a; _aRow = aRow; _b = b; _bCol = bCol; _c = c; _m = m; _k = k; _n = n; _accumulate = accumulate; _parts = parts; _columns = columns; _path = path;
         }
 
-        public void Execute(int part)
+        public void Execute(int part) => Execute(part, part + 1);
+
+        // Parts [first, last): the same share of the tile columns (or rows) for any number of parts.
+        public void Execute(int first, int last)
         {
             SimdPath path = _path;
             if (_columns)
             {
                 int width = TileColumns(path), groups = (_n + width - 1) / width;
-                int j0 = (int)((long)groups * part / _parts) * width;
-                int j1 = Math.Min(_n, (int)((long)groups * (part + 1) / _parts) * width);
+                int j0 = (int)((long)groups * first / _parts) * width;
+                int j1 = Math.Min(_n, (int)((long)groups * last / _parts) * width);
                 if (j0 < j1) Block(path, _a, _aRow, _b, _bCol, _c, 0, _m, j0, j1, _k, _n, _accumulate);
                 return;
             }
             int slabs = (_m + 3) / 4;
-            int i0 = (int)((long)slabs * part / _parts) * 4;
-            int i1 = Math.Min(_m, (int)((long)slabs * (part + 1) / _parts) * 4);
+            int i0 = (int)((long)slabs * first / _parts) * 4;
+            int i1 = Math.Min(_m, (int)((long)slabs * last / _parts) * 4);
             if (i0 < i1) Block(path, _a, _aRow, _b, _bCol, _c, i0, i1, 0, _n, _k, _n, _accumulate);
         }
 

@@ -13,8 +13,8 @@ namespace Xent.Numerics;
 /// rows of op(A), pack it into row panels of MR; then an MR × NR micro-kernel keeps the whole C tile in registers and
 /// streams both panels with fused multiply-adds. On AVX-512 the tile is 6 × 32 (12 zmm accumulators), on AVX2 6 × 16,
 /// with Vector128 6 × 8; <see cref="KernelPaths.Gemm"/> chooses.
-/// Large products split their rows over cores, whole MR-row slabs per worker, so every element of C is summed by one
-/// thread in one order: results do not depend on the thread count.
+/// Large products are cut into MR-row slabs that the threads claim in runs (<see cref="WorkerPool"/>), so every element of C
+/// is summed by one thread in one order: results do not depend on the thread count or on who ran which slab.
 /// </para>
 /// </summary>
 internal static unsafe class Gemm
@@ -50,13 +50,14 @@ internal static unsafe class Gemm
         long packedLength = (long)k * panels * width;
         float[] packedB = t_packedB is { } pb && pb.Length >= packedLength ? pb : t_packedB = new float[packedLength];
         int slabs = (m + MR - 1) / MR;
-        int workers = WorkerPool.Parts((long)m * n * k, WorkerPool.ParallelMultiplyAdds, slabs);
+        int workers = WorkerPool.Parts((long)m * n * k, WorkerPool.ParallelMultiplyAdds, slabs);   // 1, or one part per slab
         // When op(B)'s rows are contiguous (C = A·B), the kernel can read full panels in place (only a ragged last panel is
         // packed), saving the packing pass; mnist's batch-sized products gained from it. But a tall product reads every panel
         // once per MC block, and in place a panel's rows are a row of B apart: when that stride is a multiple of 128 floats
         // (512 bytes) they fall into at most 8 of the 64 L1 sets and evict each other. Then B is packed: 1024³ with the AVX2
         // kernel went from 94-134 to 186-201 GFLOP/s, 2-4% better with AVX-512 (AMD EPYC, 2 threads).
-        bool direct = bCol == 1 && ((m + workers - 1) / workers <= MC || bRow % 128 != 0);
+        int threads = Math.Min(WorkerPool.Size, workers);
+        bool direct = bCol == 1 && ((m + threads - 1) / threads <= MC || bRow % 128 != 0);
         fixed (float* bp = packedB)
         {
             var job = Job.Current;
@@ -68,10 +69,13 @@ internal static unsafe class Gemm
             }
             else
             {
+                // Packing splits op(B)'s panels, computing C's row slabs.
                 job.Packing = true;
+                job.Parts = workers == 1 ? 1 : panels;
                 if (workers == 1) job.Execute(0);
-                else WorkerPool.Run(job, workers);
+                else WorkerPool.Run(job, job.Parts);
                 job.Packing = false;
+                job.Parts = workers;
             }
             if (workers == 1) job.Execute(0);
             else WorkerPool.Run(job, workers);
@@ -277,8 +281,8 @@ internal static unsafe class Gemm
     }
 
     /// <summary>
-    /// One multiply's parallel parts, reused so nothing is allocated per call. Packing: worker t packs an equal share of
-    /// op(B)'s panels. Computing: worker t takes an equal share of whole MR-row slabs of C.
+    /// One multiply's parallel parts, reused so nothing is allocated per call. Packing: part t of n packs the t-th n-th of
+    /// op(B)'s panels. Computing: part t of n computes the t-th n-th of C's MR-row slabs.
     /// </summary>
     private sealed class Job : IWorkItem
     {
@@ -287,7 +291,8 @@ internal static unsafe class Gemm
 
         private SimdPath _path;
         private float* _a, _b, _packedB, _c;
-        private int _aRow, _aCol, _bRow, _bCol, _m, _k, _n, _parts;
+        private int _aRow, _aCol, _bRow, _bCol, _m, _k, _n;
+        public int Parts;
         private bool _direct, _accumulate;
         public bool Packing;
 
@@ -295,21 +300,24 @@ internal static unsafe class Gemm
         {
             _path = path;
             _a = a; _aRow = aRow; _aCol = aCol; _b = b; _bRow = bRow; _bCol = bCol; _packedB = packedB; _direct = direct;
-            _c = c; _m = m; _k = k; _n = n; _parts = parts; _accumulate = accumulate;
+            _c = c; _m = m; _k = k; _n = n; Parts = parts; _accumulate = accumulate;
         }
 
-        public void Execute(int part)
+        public void Execute(int part) => Execute(part, part + 1);
+
+        // Parts [first, last): the same share of op(B)'s panels (packing) or of C's MR-row slabs (computing) for any number of parts.
+        public void Execute(int first, int last)
         {
             int width = PanelWidth(_path), panels = (_n + width - 1) / width;
             if (Packing)
             {
                 for (int p0 = 0; p0 < _k; p0 += KC)
-                    PackB(width, _b, _bRow, _bCol, p0, Math.Min(KC, _k - p0), _n, _packedB + (long)p0 * panels * width, panels * part / _parts, panels * (part + 1) / _parts);
+                    PackB(width, _b, _bRow, _bCol, p0, Math.Min(KC, _k - p0), _n, _packedB + (long)p0 * panels * width, (int)((long)panels * first / Parts), (int)((long)panels * last / Parts));
                 return;
             }
             int slabs = (_m + MR - 1) / MR;
-            int i0 = (int)((long)slabs * part / _parts) * MR;
-            int i1 = Math.Min(_m, (int)((long)slabs * (part + 1) / _parts) * MR);
+            int i0 = (int)((long)slabs * first / Parts) * MR;
+            int i1 = Math.Min(_m, (int)((long)slabs * last / Parts) * MR);
             if (i0 >= i1) return;
             // Without accumulate, the first k block's tiles are stored rather than added: no separate pass to clear C.
             for (int p0 = 0; p0 < _k; p0 += KC)

@@ -4,14 +4,21 @@ namespace Xent.Numerics;
 internal interface IWorkItem
 {
     void Execute(int part);
+
+    /// <summary>Parts [first, last) in turn; a job overrides it when a run of neighbouring parts is cheaper done at once.</summary>
+    void Execute(int first, int last)
+    {
+        for (int part = first; part < last; part++) Execute(part);
+    }
 }
 
 /// <summary>
 /// Long-lived worker threads (one per core beyond the caller's) that run the parts of a split kernel. Handing out work
-/// allocates nothing, unlike Parallel.For, so large products inside the training loop stay allocation-free. Part 0 runs
-/// on the calling thread; parts 1 … n−1 are claimed from a shared counter by whichever thread is free first, the caller
-/// included, so a worker that the operating system has not scheduled yet does not hold the caller up: the caller runs the
-/// part itself. Which thread runs a part never changes what the part computes. Calls from several threads take turns.
+/// allocates nothing, unlike Parallel.For, so large products inside the training loop stay allocation-free. The calling
+/// thread claims runs of parts from the front, the workers from the back, each claim a share of what is left (a third
+/// with two threads), so the claims shrink as the two ends meet: a thread that runs slower, starts late or is not
+/// scheduled at all simply ends up with fewer parts, and nobody waits for more than the last part it claimed. Which
+/// thread runs a part never changes what the part computes. Calls from several threads take turns.
 /// </summary>
 /// <remarks>
 /// A training step runs several split products with short serial stretches between them (activations, the loss, the
@@ -36,17 +43,22 @@ internal static class WorkerPool
     /// <summary>Element-wise passes (optimizer updates, batch gathers) below this many floats run on one thread.</summary>
     public const long ParallelElements = 1L << 16;
 
-    /// <summary>How many parts to split work into: up to <paramref name="maxParts"/> (and the pool's size) when <paramref name="work"/> reaches <paramref name="threshold"/>, else 1.</summary>
-    public static int Parts(long work, long threshold, long maxParts) => work >= threshold ? (int)Math.Max(1, Math.Min(Size, maxParts)) : 1;
+    /// <summary>
+    /// How many parts to split work into: <paramref name="units"/> (at most 65535), the smallest pieces it can be cut into,
+    /// when there are worker threads and <paramref name="work"/> reaches <paramref name="threshold"/>; else 1, all of it on
+    /// the calling thread. The threads claim runs of neighbouring parts, so many small parts cost few hand-offs.
+    /// </summary>
+    public static int Parts(long work, long threshold, long units) => Size > 1 && work >= threshold ? (int)Math.Clamp(units, 1, 0xFFFF) : 1;
 
     private static readonly long SpinTime = System.Diagnostics.Stopwatch.Frequency / 1000;
     private static readonly object Gate = new();
     private static Worker[]? s_workers;
-    // The current run's claim word: run number (high 32 bits) | part count (16 bits) | next unclaimed part (16 bits). A
-    // compare-and-swap on the whole word claims a part only while that run is current, so a late worker cannot take a
-    // part of a later run by mistake.
+    // The current run's claim word: run number (high 32 bits) | back (16 bits) | front (16 bits); parts [front, back) are
+    // unclaimed. A compare-and-swap on the whole word claims parts only while that run is current, so a late worker cannot
+    // take parts of a later run by mistake.
     private static long s_claim;
     private static int s_run;
+    private static int s_threads;
     private static IWorkItem? s_job;
     private static int s_done;
     private static Exception? s_failure;
@@ -91,62 +103,70 @@ internal static class WorkerPool
                     deadline = System.Diagnostics.Stopwatch.GetTimestamp() + SpinTime;
                 }
                 seen = Volatile.Read(ref _generation);
-                RunClaimedParts();
+                RunClaimedParts(fromFront: false);
             }
         }
     }
 
-    // Claims and runs parts of the current run until none is left; a failure is kept for the caller.
-    private static void RunClaimedParts()
+    // Claims and runs runs of parts of the current run, from the front (the caller) or the back (the workers), until none
+    // is left; a failure is kept for the caller.
+    private static void RunClaimedParts(bool fromFront)
     {
-        while (TryClaim(out int part))
+        while (TryClaim(fromFront, out int first, out int last))
         {
             // The run stays current until every claimed part is done, so s_job is this run's job.
-            try { s_job!.Execute(part); }
-            catch (Exception e) { s_failure ??= e; }
-            finally { Interlocked.Increment(ref s_done); }
+            try { s_job!.Execute(first, last); }
+            catch (Exception e) { Interlocked.CompareExchange(ref s_failure, e, null); }
+            finally { Interlocked.Add(ref s_done, last - first); }
         }
     }
 
-    private static bool TryClaim(out int part)
+    private static bool TryClaim(bool fromFront, out int first, out int last)
     {
         while (true)
         {
             long claim = Volatile.Read(ref s_claim);
-            int parts = (int)(claim >> 16) & 0xFFFF, next = (int)claim & 0xFFFF;
-            if (next >= parts) { part = -1; return false; }
-            if (Interlocked.CompareExchange(ref s_claim, claim + 1, claim) == claim) { part = next; return true; }
+            int front = (int)claim & 0xFFFF, back = (int)(claim >> 16) & 0xFFFF;
+            if (front >= back) { first = last = -1; return false; }
+            // A share of what is left: large while the ends are far apart (few claims, each a compare-and-swap on a line the
+            // other core also writes), one part at a time at the end (no thread is left with much more than the others).
+            int take = Math.Max(1, (back - front) / (s_threads + 1));
+            (first, last) = fromFront ? (front, front + take) : (back - take, back);
+            long next = fromFront ? claim + take : claim - ((long)take << 16);
+            if (Interlocked.CompareExchange(ref s_claim, next, claim) == claim) return true;
         }
     }
 
-    /// <summary>Runs parts 0 … <paramref name="parts"/> − 1 of the job, part 0 on this thread, and returns when all are done.</summary>
+    /// <summary>
+    /// Runs parts 0 … <paramref name="parts"/> − 1 of the job on this thread and the workers, and returns when all are done.
+    /// A part that throws does not stop the others; the first failure is then thrown, wrapped in an AggregateException.
+    /// </summary>
     public static void Run(IWorkItem job, int parts)
     {
-        if (parts <= 1) { job.Execute(0); return; }
+        if (parts <= 0) return;
+        if (parts == 1 || Size == 1) { job.Execute(0, parts); return; }
+        if (parts > 0xFFFF) throw new ArgumentOutOfRangeException(nameof(parts), parts, "at most 65535 parts");
         lock (Gate)
         {
             s_workers ??= Enumerable.Range(1, Size - 1).Select(i => new Worker(i)).ToArray();
-            parts = Math.Min(parts, Math.Min(Size, 0xFFFF));
+            int helpers = Math.Min(Size, parts) - 1;
+            s_threads = helpers + 1;
             s_failure = null;
             s_job = job;
-            Volatile.Write(ref s_done, 1);   // part 0 is this thread's and not claimable: parts 1 … n−1 start at 1
+            Volatile.Write(ref s_done, 0);
             s_run++;
-            Volatile.Write(ref s_claim, ((long)s_run << 32) | ((long)parts << 16) | 1);
-            for (int w = 0; w < parts - 1; w++) s_workers[w].Wake();
-            try { job.Execute(0); }
-            finally
-            {
-                // Then help with the parts nobody has claimed yet, and wait for the claimed ones. Even when part 0 threw, the
-                // other parts must be done before the next Run reuses the counters. The wait spins without system calls for up
-                // to SpinTime, then yields the core (never sleeping a whole millisecond) if a descheduled worker drags it on.
-                RunClaimedParts();
-                long deadline = System.Diagnostics.Stopwatch.GetTimestamp() + SpinTime;
-                while (Volatile.Read(ref s_done) != parts && System.Diagnostics.Stopwatch.GetTimestamp() < deadline) Thread.SpinWait(20);
-                var spinner = new SpinWait();
-                while (Volatile.Read(ref s_done) != parts) spinner.SpinOnce(sleep1Threshold: -1);
-                s_job = null;
-            }
-            if (s_failure is { } failure) throw new AggregateException("a worker thread failed", failure);
+            Volatile.Write(ref s_claim, ((long)s_run << 32) | ((long)parts << 16));
+            for (int w = 0; w < helpers; w++) s_workers[w].Wake();
+            RunClaimedParts(fromFront: true);
+            // Then wait for the parts the workers claimed: spinning without system calls for up to SpinTime, then yielding the
+            // core (never sleeping a whole millisecond) if a descheduled worker drags it on. Even after a failure, every part
+            // must be done before the next Run reuses the counters.
+            long deadline = System.Diagnostics.Stopwatch.GetTimestamp() + SpinTime;
+            while (Volatile.Read(ref s_done) != parts && System.Diagnostics.Stopwatch.GetTimestamp() < deadline) Thread.SpinWait(20);
+            var spinner = new SpinWait();
+            while (Volatile.Read(ref s_done) != parts) spinner.SpinOnce(sleep1Threshold: -1);
+            s_job = null;
+            if (s_failure is { } failure) throw new AggregateException("a part of a parallel kernel failed", failure);
         }
     }
 }

@@ -21,9 +21,11 @@ internal sealed class BatchGather : IWorkItem
         WorkerPool.Run(this, _parts);
     }
 
-    public void Execute(int part)
+    public void Execute(int part) => Execute(part, part + 1);
+
+    public void Execute(int firstPart, int lastPart)
     {
-        int first = (int)((long)_batch * part / _parts), last = (int)((long)_batch * (part + 1) / _parts);
+        int first = (int)((long)_batch * firstPart / _parts), last = (int)((long)_batch * lastPart / _parts);
         for (int i = first; i < last; i++)
         {
             int row = _order[_start + i];

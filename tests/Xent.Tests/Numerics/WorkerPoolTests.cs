@@ -2,7 +2,7 @@ using Xent.Numerics;
 
 namespace Xent.Tests.Numerics;
 
-/// <summary>The worker pool runs every part exactly once, wakes sleeping workers, survives failures and concurrent callers.</summary>
+/// <summary>The worker pool runs every part exactly once, wakes sleeping workers, survives failures and concurrent callers, and lets a fast thread take over a slow one's parts.</summary>
 public class WorkerPoolTests
 {
     private sealed class CountingJob : IWorkItem
@@ -72,12 +72,54 @@ public class WorkerPoolTests
         WithinTimeLimit(() =>
         {
             var failing = new CountingJob { ThrowOnPart = 0, SlowPart = 1 };
-            Assert.Throws<InvalidOperationException>(() => WorkerPool.Run(failing, 2));
+            var error = Assert.Throws<AggregateException>(() => WorkerPool.Run(failing, 2));
+            Assert.IsType<InvalidOperationException>(error.InnerException);
             AssertEachPartRanOnce(failing, 2);   // the worker's part had finished when Run threw
             var next = new CountingJob();
             WorkerPool.Run(next, 2);
             AssertEachPartRanOnce(next, 2);
         });
+    }
+
+    [Fact]
+    public void ManyMorePartsThanThreadsEachRunOnce()
+    {
+        WithinTimeLimit(() =>
+        {
+            var job = new CountingJob();
+            for (int i = 0; i < 2000; i++) WorkerPool.Run(job, 64);
+            AssertEachPartRanOnce(job, 64, times: 2000);
+        });
+    }
+
+    [Fact]
+    public void AFastThreadTakesMoreThanItsShare()
+    {
+        if (WorkerPool.Size != 2) return; // the counts below are for one worker beside the caller
+        WithinTimeLimit(() =>
+        {
+            // Parts take 1 ms on the worker and a few microseconds on the caller. With fixed halves each would run 32 of the
+            // 64 parts and the caller would wait for the worker's; claimed in shrinking runs from both ends, the worker keeps
+            // only what it claimed before the caller was done (a third of the parts, 21, in its first claim).
+            var job = new SlowWorkerJob();
+            WorkerPool.Run(job, 64);
+            Assert.All(job.Runs, runs => Assert.Equal(1, runs));
+            Assert.True(job.OnCaller >= 40, $"the caller ran {job.OnCaller} of the 64 parts");
+        });
+    }
+
+    private sealed class SlowWorkerJob : IWorkItem
+    {
+        public readonly int[] Runs = new int[64];
+        public int OnCaller;
+        private readonly int _caller = Environment.CurrentManagedThreadId;
+
+        public void Execute(int part)
+        {
+            if (Environment.CurrentManagedThreadId == _caller) { Interlocked.Increment(ref OnCaller); Thread.SpinWait(1000); }
+            else Thread.Sleep(1);
+            Interlocked.Increment(ref Runs[part]);
+        }
     }
 
     [Fact]
