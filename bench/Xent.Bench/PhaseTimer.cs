@@ -28,7 +28,7 @@ public static class PhaseTimer
         var gather = new BatchGather();
         int[] order = Enumerable.Range(0, rows).ToArray();
         new Random(1).Shuffle(order);
-        var bx = new float[batch * width];
+        Memory<float> bx = AlignedMemory.Allocate(batch * width);
         var by = new int[batch];
         var grad = new float[batch * 10];
         var t = new double[5];
@@ -41,11 +41,11 @@ public static class PhaseTimer
                 long a = Stopwatch.GetTimestamp();
                 gather.Run(x, y, width, order, s, batch, bx, by);
                 long b = Stopwatch.GetTimestamp();
-                var logits = network.Forward(bx, batch);
+                var logits = network.Forward(bx.Span, batch);
                 long c = Stopwatch.GetTimestamp();
                 loss.ForwardBackward(logits, by, batch, 10, grad);
                 long d = Stopwatch.GetTimestamp();
-                network.Backward(bx, grad, batch, accumulate: false);
+                network.Backward(bx.Span, grad, batch, accumulate: false);
                 long e = Stopwatch.GetTimestamp();
                 sgd.Step();
                 long f = Stopwatch.GetTimestamp();

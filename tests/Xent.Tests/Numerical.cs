@@ -58,17 +58,17 @@ internal static class Numerical
     /// Central differences of a scalar function of a float32 buffer, each perturbation h = 1e-3 applied to one
     /// element and the two evaluations taken in double: ∂f/∂x[i] ≈ (f(x + h·e_i) − f(x − h·e_i)) / 2h.
     /// </summary>
-    public static double[] NumericGradient(float[] x, Func<double> f, double h = 1e-3)
+    public static double[] NumericGradient(Memory<float> values, Func<double> f, double h = 1e-3)
     {
-        var gradient = new double[x.Length];
-        for (int i = 0; i < x.Length; i++)
+        var gradient = new double[values.Length];
+        for (int i = 0; i < values.Length; i++)
         {
-            float original = x[i];
-            x[i] = (float)(original + h);
+            float original = values.Span[i];
+            values.Span[i] = (float)(original + h);
             double plus = f();
-            x[i] = (float)(original - h);
+            values.Span[i] = (float)(original - h);
             double minus = f();
-            x[i] = original;
+            values.Span[i] = original;
             // Divide by the step actually taken in float32, not the nominal one.
             double step = (double)(float)(original + h) - (float)(original - h);
             gradient[i] = (plus - minus) / step;

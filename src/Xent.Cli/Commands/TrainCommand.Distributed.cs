@@ -303,7 +303,7 @@ internal static partial class TrainCommand
     {
         foreach (Layers.Parameter p in model.Network.Parameters)
         {
-            float[] root = (float[])p.Value.Clone();
+            float[] root = p.Value.ToArray();
             group.Broadcast(root, root: 0);
             if (!root.AsSpan().SequenceEqual(p.Value))
                 throw new InvalidOperationException($"the weights of '{p.Name}' differ from process 0's after training");

@@ -63,7 +63,7 @@ public sealed class Dense
             double limit = Math.Sqrt(6.0 / (Inputs + Outputs));
             for (int i = 0; i < w.Length; i++) w[i] = (float)((2 * random.NextDouble() - 1) * limit);
         }
-        Bias.Value.AsSpan().Clear();
+        Bias.Value.Clear();
     }
 
     // input [batch, inputs] -> preActivation z [batch, outputs], output y = f(z) [batch, outputs]
@@ -109,7 +109,7 @@ public sealed class Dense
         // dL/dW += (dL/dz)ᵀ · x      [outputs, batch]·[batch, inputs]
         MatMul.MultiplyTransposeA(zGrad, input, Weight.Gradient, Outputs, batch, Inputs, accumulate);
         // dL/db += Σ over rows of dL/dz
-        if (!accumulate) Bias.Gradient.AsSpan().Clear();
+        if (!accumulate) Bias.Gradient.Clear();
         RowOps.AddColumnSums(zGrad, batch, Bias.Gradient);
         // dL/dx = dL/dz · W          [batch, outputs]·[outputs, inputs]
         if (!inputGrad.IsEmpty) MatMul.Multiply(zGrad, Weight.Value, inputGrad, batch, Outputs, Inputs);

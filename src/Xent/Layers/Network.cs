@@ -13,10 +13,11 @@ public sealed class Network
     private readonly Dense[] _layers;
     private readonly Parameter[] _parameters;
     private int _capacity;
-    private float[][] _preActivations = [];
-    private float[][] _outputs = [];
-    private float[][] _gradients = [];
-    private float[] _scratch = [];
+    // 64-byte aligned (AlignedMemory): the kernels' vector loads from them never straddle two cache lines.
+    private Memory<float>[] _preActivations = [];
+    private Memory<float>[] _outputs = [];
+    private Memory<float>[] _gradients = [];
+    private Memory<float> _scratch;
 
     /// <summary>A network of the given layers, applied in order; each layer's inputs must equal the previous layer's outputs.</summary>
     /// <param name="layers">At least one layer, with distinct names; the last one's outputs are the logits.</param>
@@ -100,10 +101,10 @@ public sealed class Network
 
     private void Grow(int batch)
     {
-        _preActivations = _layers.Select(l => new float[batch * l.Outputs]).ToArray();
-        _outputs = _layers.Select(l => new float[batch * l.Outputs]).ToArray();
-        _gradients = _layers.Select(l => new float[batch * l.Outputs]).ToArray();
-        _scratch = new float[batch * _layers.Max(l => Math.Max(l.Inputs, l.Outputs))];
+        _preActivations = _layers.Select(l => AlignedMemory.Allocate(batch * l.Outputs)).ToArray();
+        _outputs = _layers.Select(l => AlignedMemory.Allocate(batch * l.Outputs)).ToArray();
+        _gradients = _layers.Select(l => AlignedMemory.Allocate(batch * l.Outputs)).ToArray();
+        _scratch = AlignedMemory.Allocate(batch * _layers.Max(l => Math.Max(l.Inputs, l.Outputs)));
         _capacity = batch;
     }
 
@@ -121,8 +122,8 @@ public sealed class Network
         ReadOnlySpan<float> x = input[..(batch * InputCount)];
         for (int i = 0; i < _layers.Length; i++)
         {
-            _layers[i].Forward(x, batch, _preActivations[i], _outputs[i]);
-            x = _outputs[i].AsSpan(0, batch * _layers[i].Outputs);
+            _layers[i].Forward(x, batch, _preActivations[i].Span, _outputs[i].Span);
+            x = _outputs[i].Span[..(batch * _layers[i].Outputs)];
         }
         return x;
     }
@@ -131,13 +132,13 @@ public sealed class Network
     /// <param name="index">The layer, 0 for the first.</param>
     /// <param name="batch">The batch size of the last Forward.</param>
     /// <returns>A view of the network's buffer.</returns>
-    public ReadOnlySpan<float> LayerOutput(int index, int batch) => _outputs[index].AsSpan(0, batch * _layers[index].Outputs);
+    public ReadOnlySpan<float> LayerOutput(int index, int batch) => _outputs[index].Span[..(batch * _layers[index].Outputs)];
 
     /// <summary>The pre-activation z of layer <paramref name="index"/> from the last Forward, [batch, outputs].</summary>
     /// <param name="index">The layer, 0 for the first.</param>
     /// <param name="batch">The batch size of the last Forward.</param>
     /// <returns>A view of the network's buffer.</returns>
-    public ReadOnlySpan<float> LayerPreActivation(int index, int batch) => _preActivations[index].AsSpan(0, batch * _layers[index].Outputs);
+    public ReadOnlySpan<float> LayerPreActivation(int index, int batch) => _preActivations[index].Span[..(batch * _layers[index].Outputs)];
 
     // input [batch, inputs] (the one given to the last Forward), logitsGrad [batch, classes] -> adds into every parameter's gradient
     // (with accumulate false, writes them instead, so that a training step needs no ZeroGrad pass first)
@@ -153,18 +154,18 @@ public sealed class Network
         for (int i = _layers.Length - 1; i >= 0; i--)
         {
             Dense layer = _layers[i];
-            ReadOnlySpan<float> layerInput = i == 0 ? input : _outputs[i - 1].AsSpan(0, batch * layer.Inputs);
+            ReadOnlySpan<float> layerInput = i == 0 ? input : _outputs[i - 1].Span[..(batch * layer.Inputs)];
             // The input gradient of layer i is the output gradient of layer i − 1; the first layer has none to give.
-            Span<float> inputGrad = i == 0 ? Span<float>.Empty : _gradients[i - 1].AsSpan(0, batch * layer.Inputs);
-            layer.Backward(layerInput, _preActivations[i], _outputs[i], outputGrad, batch, _scratch, inputGrad, accumulate);
-            if (i > 0) outputGrad = _gradients[i - 1].AsSpan(0, batch * layer.Inputs);
+            Span<float> inputGrad = i == 0 ? Span<float>.Empty : _gradients[i - 1].Span[..(batch * layer.Inputs)];
+            layer.Backward(layerInput, _preActivations[i].Span, _outputs[i].Span, outputGrad, batch, _scratch.Span, inputGrad, accumulate);
+            if (i > 0) outputGrad = _gradients[i - 1].Span[..(batch * layer.Inputs)];
         }
     }
 
     /// <summary>Sets every parameter's gradient to zero.</summary>
     public void ZeroGrad()
     {
-        foreach (Parameter p in _parameters) p.Gradient.AsSpan().Clear();
+        foreach (Parameter p in _parameters) p.Gradient.Clear();
     }
 
     // input [batch, inputs] -> logits [batch, classes]
@@ -239,7 +240,7 @@ public sealed class Network
     public Network Clone()
     {
         var copy = new Network(_layers.Select(l => new Dense(l.Inputs, l.Outputs, l.Activation, l.Name)).ToArray());
-        for (int i = 0; i < _parameters.Length; i++) _parameters[i].Value.CopyTo(copy._parameters[i].Value, 0);
+        for (int i = 0; i < _parameters.Length; i++) _parameters[i].Value.CopyTo(copy._parameters[i].Value);
         return copy;
     }
 
@@ -251,7 +252,7 @@ public sealed class Network
         for (int i = 0; i < _parameters.Length; i++)
         {
             if (other._parameters[i].Length != _parameters[i].Length) throw new ArgumentException("architectures differ", nameof(other));
-            other._parameters[i].Value.CopyTo(_parameters[i].Value, 0);
+            other._parameters[i].Value.CopyTo(_parameters[i].Value);
         }
     }
 

@@ -1,3 +1,5 @@
+using Xent.Numerics;
+
 namespace Xent.Layers;
 
 /// <summary>
@@ -16,21 +18,27 @@ public sealed class Parameter
         if (shape.Length == 0 || shape.Any(d => d <= 0)) throw new ArgumentException("every dimension must be positive", nameof(shape));
         Name = name;
         Shape = shape;
-        int length = shape.Aggregate(1, (a, b) => checked(a * b));
-        Value = new float[length];
-        Gradient = new float[length];
+        Length = shape.Aggregate(1, (a, b) => checked(a * b));
+        _value = AlignedMemory.Allocate(Length);
+        _gradient = AlignedMemory.Allocate(Length);
     }
+
+    private readonly Memory<float> _value, _gradient;
 
     /// <summary>The name the model file stores the values under.</summary>
     public string Name { get; }
     /// <summary>The dimensions; the values are row-major.</summary>
     public int[] Shape { get; }
-    /// <summary>The values, row-major; optimizers update them in place.</summary>
-    public float[] Value { get; }
-    /// <summary>∂L/∂Value, the same length as <see cref="Value"/>; backward passes write or add into it.</summary>
-    public float[] Gradient { get; }
+    /// <summary>The values, row-major, starting on a 64-byte boundary (the kernels' vector loads then never straddle two cache lines); optimizers update them in place.</summary>
+    public Span<float> Value => _value.Span;
+    /// <summary>∂L/∂Value, the same length as <see cref="Value"/> and aligned alike; backward passes write or add into it.</summary>
+    public Span<float> Gradient => _gradient.Span;
+    /// <summary>The buffer behind <see cref="Value"/>, for kernels that keep hold of it.</summary>
+    internal Memory<float> ValueMemory => _value;
+    /// <summary>The buffer behind <see cref="Gradient"/>.</summary>
+    internal Memory<float> GradientMemory => _gradient;
     /// <summary>The number of scalars: the product of <see cref="Shape"/>.</summary>
-    public int Length => Value.Length;
+    public int Length { get; }
 
     /// <summary>Reads like <c>hidden1.weight [16, 4]</c>.</summary>
     /// <returns>The name and shape.</returns>

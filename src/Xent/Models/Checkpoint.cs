@@ -25,7 +25,7 @@ public static class Checkpoint
         Directory.CreateDirectory(directory);
         TrainingState state = trainer.CaptureState();
         var tensors = new List<NamedTensor>();
-        foreach (Layers.Parameter p in trainer.Network.Parameters) tensors.Add(new NamedTensor(p.Name, p.Shape, p.Value));
+        foreach (Layers.Parameter p in trainer.Network.Parameters) tensors.Add(new NamedTensor(p.Name, p.Shape, p.Value.ToArray()));
         for (int i = 0; i < state.BestWeights.Length; i++)
             tensors.Add(new NamedTensor("best/" + trainer.Network.Parameters[i].Name, trainer.Network.Parameters[i].Shape, state.BestWeights[i]));
         foreach ((string name, float[] buffer) in state.OptimizerState) tensors.Add(new NamedTensor("optimizer/" + name, [buffer.Length], buffer));
@@ -67,7 +67,7 @@ public static class Checkpoint
             return t.Data;
         }
         var parameters = trainer.Network.Parameters;
-        foreach (Layers.Parameter p in parameters) Take(p.Name, p.Length).CopyTo(p.Value, 0);
+        foreach (Layers.Parameter p in parameters) Take(p.Name, p.Length).AsSpan().CopyTo(p.Value);
         TrainingState state = scalars with
         {
             OptimizerState = trainer.Optimizer.State.Select(s => (s.Name, Take("optimizer/" + s.Name, s.Buffer.Length))).ToArray(),

@@ -65,7 +65,7 @@ public static class ModelFile
     /// <exception cref="ModelFileException">The written file did not load back; nothing was replaced.</exception>
     public static void Save(Classifier model, string path, bool overwrite = true)
     {
-        var tensors = model.Network.Parameters.Select(p => new NamedTensor(p.Name, p.Shape, p.Value)).ToList();
+        var tensors = model.Network.Parameters.Select(p => new NamedTensor(p.Name, p.Shape, p.Value.ToArray())).ToList();
         if (!overwrite && File.Exists(path)) throw new IOException($"{path} already exists");
         // The finished temporary file is loaded back before it is installed: a model Xent writes is always one it reads.
         SafeTensors.Write(path, tensors, Metadata(model), overwrite, verify: temporary =>
@@ -142,7 +142,7 @@ public static class ModelFile
             if (!t.Shape.SequenceEqual(p.Shape))
                 throw new ModelFileException($"{name}: tensor '{p.Name}' has shape [{string.Join(", ", t.Shape)}], the architecture needs [{string.Join(", ", p.Shape)}]");
             if (t.Data.Any(v => !float.IsFinite(v))) throw new ModelFileException($"{name}: tensor '{p.Name}' holds NaN or infinite values");
-            t.Data.CopyTo(p.Value, 0);
+            t.Data.AsSpan().CopyTo(p.Value);
         }
         if (!allowExtraTensors)
             foreach (string tensor in tensors.Keys)

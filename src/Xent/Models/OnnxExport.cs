@@ -69,8 +69,8 @@ public static class OnnxExport
         for (int i = 0; i < layers.Count; i++)
         {
             Dense layer = layers[i];
-            initializers.Add(TensorProto(layer.Weight.Name, layer.Weight.Shape, layer.Weight.Value));
-            initializers.Add(TensorProto(layer.Bias.Name, layer.Bias.Shape, layer.Bias.Value));
+            initializers.Add(TensorProto(layer.Weight.Name, layer.Weight.Shape, layer.Weight.Value.ToArray()));
+            initializers.Add(TensorProto(layer.Bias.Name, layer.Bias.Shape, layer.Bias.Value.ToArray()));
             bool last = i == layers.Count - 1;
             string affine = last && layer.Activation == Activation.Identity ? "logits" : $"{layer.Name}.affine";
             nodes.Add(Node("Gemm", [current, layer.Weight.Name, layer.Bias.Name], [affine], $"{layer.Name}_gemm", IntAttribute("transB", 1)));

@@ -162,7 +162,7 @@ internal sealed unsafe class FusedSmallStep
     {
         SmallNetwork network = _network;
         fixed (float* blocks = &_blocks[_blocksStart], arena = &_arena[_arenaStart])
-        fixed (float* w1 = network.W1, b1 = network.B1, w2 = network.W2, b2 = network.B2)
+        fixed (float* w1 = network.W1.Span, b1 = network.B1.Span, w2 = network.W2.Span, b2 = network.B2.Span)
         fixed (float* xFixed = x)
         fixed (int* labels = y)
         {
@@ -347,13 +347,13 @@ internal sealed unsafe class FusedSmallStep
         {
             W.LaneSums((W*)arena, count, sums);
             int hidden = network.Hidden, w1Length = hidden * TInputs.Value;
-            new ReadOnlySpan<float>(sums, w1Length).CopyTo(network.W1Grad);
-            new ReadOnlySpan<float>(sums + w1Length, hidden).CopyTo(network.B1Grad);
+            new ReadOnlySpan<float>(sums, w1Length).CopyTo(network.W1Grad.Span);
+            new ReadOnlySpan<float>(sums + w1Length, hidden).CopyTo(network.B1Grad.Span);
             float* w2t = sums + w1Length + hidden;
-            float[] w2Grad = network.W2Grad;
+            Span<float> w2Grad = network.W2Grad.Span;
             for (int j = 0; j < hidden; j++)
                 for (int c = 0; c < TClasses.Value; c++) w2Grad[c * hidden + j] = w2t[j * TClasses.Value + c];
-            new ReadOnlySpan<float>(w2t + hidden * TClasses.Value, TClasses.Value).CopyTo(network.B2Grad);
+            new ReadOnlySpan<float>(w2t + hidden * TClasses.Value, TClasses.Value).CopyTo(network.B2Grad.Span);
         }
 
         // e^x for finite x ≤ 0 (the softmax's shifted logits), within 2 ulp: x = n·ln 2 + r with |r| ≤ ln 2 / 2, e^r by its Taylor
@@ -382,15 +382,15 @@ internal sealed unsafe class FusedSmallStep
 /// The two dense layers' parameters and gradients as <see cref="FusedSmallStep"/> reads and writes them: W1 [hidden,
 /// inputs], b1 [hidden], W2 [classes, hidden], b2 [classes], row-major as Dense stores them.
 /// </summary>
-internal sealed record SmallNetwork(int Inputs, int Hidden, int Classes, float[] W1, float[] B1, float[] W2, float[] B2,
-    float[] W1Grad, float[] B1Grad, float[] W2Grad, float[] B2Grad)
+internal sealed record SmallNetwork(int Inputs, int Hidden, int Classes, Memory<float> W1, Memory<float> B1, Memory<float> W2, Memory<float> B2,
+    Memory<float> W1Grad, Memory<float> B1Grad, Memory<float> W2Grad, Memory<float> B2Grad)
 {
     public void ClearGradients()
     {
-        Array.Clear(W1Grad);
-        Array.Clear(B1Grad);
-        Array.Clear(W2Grad);
-        Array.Clear(B2Grad);
+        W1Grad.Span.Clear();
+        B1Grad.Span.Clear();
+        W2Grad.Span.Clear();
+        B2Grad.Span.Clear();
     }
 }
 

@@ -26,8 +26,9 @@ internal static unsafe class Gemm
     /// <summary>Columns of a micro-tile on each path: two vectors' worth.</summary>
     private static int PanelWidth(SimdPath path) => path switch { SimdPath.Vector512 => 32, SimdPath.Vector256 => 16, _ => 8 };
 
-    [ThreadStatic] private static float[]? t_packedA;
-    [ThreadStatic] private static float[]? t_packedB;
+    // Pinned and 64-byte aligned (AlignedMemory): the micro-kernel's loads from the B panels never straddle two cache lines.
+    [ThreadStatic] private static Memory<float> t_packedA;
+    [ThreadStatic] private static Memory<float> t_packedB;
 
     // C[i, j] = Σ_p A(i, p)·B(p, j) with A(i, p) = a[i·aRow + p·aCol], B(p, j) = b[p·bRow + j·bCol], C row-major with ldc = n.
     public static void Multiply(float* a, int aRow, int aCol, float* b, int bRow, int bCol, float* c, int m, int k, int n, bool accumulate) =>
@@ -48,7 +49,8 @@ internal static unsafe class Gemm
         // block on its own rows after at most one hand-off for packing and one for computing: a hand-off per k block (two
         // waits for the slowest thread each) cost more than the packing on batch-sized products when threads are contended.
         long packedLength = (long)k * panels * width;
-        float[] packedB = t_packedB is { } pb && pb.Length >= packedLength ? pb : t_packedB = new float[packedLength];
+        if (t_packedB.Length < packedLength) t_packedB = AlignedMemory.Allocate(checked((int)packedLength));
+        Memory<float> packedB = t_packedB;
         int slabs = (m + MR - 1) / MR;
         int workers = WorkerPool.Parts((long)m * n * k, WorkerPool.ParallelMultiplyAdds, slabs);   // 1, or one part per slab
         // When op(B)'s rows are contiguous (C = A·B), the kernel can read full panels in place (only a ragged last panel is
@@ -58,7 +60,7 @@ internal static unsafe class Gemm
         // kernel went from 94-134 to 186-201 GFLOP/s, 2-4% better with AVX-512 (AMD EPYC, 2 threads).
         int threads = Math.Min(WorkerPool.Size, workers);
         bool direct = bCol == 1 && ((m + threads - 1) / threads <= MC || bRow % 128 != 0);
-        fixed (float* bp = packedB)
+        fixed (float* bp = packedB.Span)
         {
             var job = Job.Current;
             job.Set(path, a, aRow, aCol, b, bRow, bCol, bp, direct, c, m, k, n, workers, accumulate);
@@ -86,9 +88,10 @@ internal static unsafe class Gemm
     private static void RowRange(SimdPath path, float* a, int aRow, int aCol, float* b, int bRow, bool direct, float* packedB, float* c, int i0, int i1, int p0, int kc, int n, bool overwrite)
     {
         int width = PanelWidth(path);
-        float[] packedA = t_packedA is { } pa && pa.Length >= MC * KC ? pa : t_packedA = new float[MC * KC];
+        if (t_packedA.Length < MC * KC) t_packedA = AlignedMemory.Allocate(MC * KC);
+        Memory<float> packedA = t_packedA;
         Span<float> edge = stackalloc float[MR * 32];   // the widest tile
-        fixed (float* ap = packedA)
+        fixed (float* ap = packedA.Span)
         fixed (float* tile = edge)
         {
             for (int ic = i0; ic < i1; ic += MC)

@@ -29,6 +29,9 @@ namespace Xent.Numerics;
 // Splitting over cores: products of at least WorkerPool.ParallelMultiplyAdds and element-wise passes of at least
 // WorkerPool.ParallelElements use the worker threads (3, 4, optimizer updates, batch gathers); every element is computed
 // by one thread in one order, so results do not depend on the thread count (GemmTests.ResultsDoNotDependOn…).
+//
+// Memory: parameters, their gradients, the network's activation buffers, the training batch and the packed panels start on a
+// 64-byte boundary (AlignedMemory), so that no vector load straddles two cache lines (AlignedMemoryTests).
 
 /// <summary>
 /// Row-major float32 matrix products in the three forms backpropagation needs, without materialising a

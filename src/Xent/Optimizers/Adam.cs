@@ -81,7 +81,7 @@ public sealed class Adam : IOptimizer
     {
         float decay = DecoupledWeightDecay ? 1 - LearningRate * WeightDecay : 1;
         float l2 = DecoupledWeightDecay ? 0 : WeightDecay;
-        Update(_parameters[index].Value.AsSpan(start, count), _parameters[index].Gradient.AsSpan(start, count),
+        Update(_parameters[index].Value.Slice(start, count), _parameters[index].Gradient.Slice(start, count),
             _first[index].AsSpan(start, count), _second[index].AsSpan(start, count), decay, l2, Beta1, Beta2, Epsilon, _stepSize, _rootCorrection2);
     }
 

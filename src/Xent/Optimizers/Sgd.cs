@@ -62,7 +62,7 @@ public sealed class Sgd : IOptimizer
     private void UpdateSlice(int index, int start, int count)
     {
         Span<float> velocity = Momentum > 0 ? _velocity[index].AsSpan(start, count) : default;
-        Update(_parameters[index].Value.AsSpan(start, count), _parameters[index].Gradient.AsSpan(start, count), velocity,
+        Update(_parameters[index].Value.Slice(start, count), _parameters[index].Gradient.Slice(start, count), velocity,
             LearningRate, Momentum, WeightDecay, Nesterov);
     }
 

@@ -9,12 +9,13 @@ namespace Xent.Training;
 /// </summary>
 internal sealed class BatchGather : IWorkItem
 {
-    private float[] _features = [], _batchFeatures = [];
+    private float[] _features = [];
+    private Memory<float> _batchFeatures;
     private int[] _labels = [], _batchLabels = [], _order = [];
     private int _start, _batch, _width, _parts;
 
     // features [rows, width], labels [rows], order: a permutation of rows -> batchFeatures [batch, width], batchLabels [batch]
-    public void Run(float[] features, int[] labels, int width, int[] order, int start, int batch, float[] batchFeatures, int[] batchLabels)
+    public void Run(float[] features, int[] labels, int width, int[] order, int start, int batch, Memory<float> batchFeatures, int[] batchLabels)
     {
         (_features, _labels, _width, _order, _start, _batch, _batchFeatures, _batchLabels) = (features, labels, width, order, start, batch, batchFeatures, batchLabels);
         _parts = WorkerPool.Parts((long)batch * width, WorkerPool.ParallelElements, batch);
@@ -29,7 +30,7 @@ internal sealed class BatchGather : IWorkItem
         for (int i = first; i < last; i++)
         {
             int row = _order[_start + i];
-            _features.AsSpan(row * _width, _width).CopyTo(_batchFeatures.AsSpan(i * _width, _width));
+            _features.AsSpan(row * _width, _width).CopyTo(_batchFeatures.Span.Slice(i * _width, _width));
             _batchLabels[i] = _labels[row];
         }
     }

@@ -1,4 +1,5 @@
 using Xent.Data;
+using Xent.Numerics;
 
 namespace Xent.Training;
 
@@ -14,7 +15,7 @@ internal sealed class BatchSource(long seed) : EpochBatchSource(seed)
 {
     private readonly BatchGather _gather = new();
     private int[] _order = [];
-    private float[] _features = [];
+    private Memory<float> _features;   // 64-byte aligned (AlignedMemory), like the network's own buffers
     private int[] _labels = [];
     private Dataset? _data;
     private int _batchSize;
@@ -33,7 +34,7 @@ internal sealed class BatchSource(long seed) : EpochBatchSource(seed)
         _batchSize = batchSize;
         _rowCount = share.GlobalRowCount;
         if (_order.Length != _rowCount) _order = new int[_rowCount];
-        if (_features.Length < batchSize * data.FeatureCount) _features = new float[batchSize * data.FeatureCount];
+        if (_features.Length < batchSize * data.FeatureCount) _features = AlignedMemory.Allocate(batchSize * data.FeatureCount);
         if (_labels.Length < batchSize) _labels = new int[batchSize];
         _localOf = null;
         if (!share.IsWhole)
@@ -80,7 +81,7 @@ internal sealed class BatchSource(long seed) : EpochBatchSource(seed)
             (order, start) = (_localOrder, 0);
         }
         if (rows > 0) _gather.Run(data.Features, data.Labels, data.FeatureCount, order, start, rows, _features, _labels);
-        x = _features.AsSpan(0, rows * data.FeatureCount);
+        x = _features.Span[..(rows * data.FeatureCount)];
         y = _labels.AsSpan(0, rows);
         return true;
     }

@@ -1,4 +1,5 @@
 using Xent.Data;
+using Xent.Numerics;
 
 namespace Xent.Training;
 
@@ -22,7 +23,7 @@ internal sealed class CachedBatchSource : EpochBatchSource
     private readonly int[] _bufferLabels;
     private readonly int[] _rowOrder;
     private readonly Standardizer? _standardizer;
-    private float[] _features = [];
+    private Memory<float> _features;   // 64-byte aligned (AlignedMemory), like the network's own buffers
     private int[] _labels = [];
     private int _batchSize;
     private int _nextBuffer;        // the next buffer to load, as an index into groups of the block order
@@ -53,7 +54,7 @@ internal sealed class CachedBatchSource : EpochBatchSource
     public void Use(int batchSize)
     {
         _batchSize = batchSize;
-        if (_labels.Length < batchSize) (_features, _labels) = (new float[batchSize * _width], new int[batchSize]);
+        if (_labels.Length < batchSize) (_features, _labels) = (AlignedMemory.Allocate(batchSize * _width), new int[batchSize]);
     }
 
     protected override void Shuffle()
@@ -110,10 +111,10 @@ internal sealed class CachedBatchSource : EpochBatchSource
         {
             if (_bufferCursor == _bufferRows) LoadBuffer();
             int row = _rowOrder[_bufferCursor++];
-            _bufferFeatures.AsSpan(row * _width, _width).CopyTo(_features.AsSpan(i * _width, _width));
+            _bufferFeatures.AsSpan(row * _width, _width).CopyTo(_features.Span.Slice(i * _width, _width));
             _labels[i] = _bufferLabels[row];
         }
-        x = _features.AsSpan(0, batch * _width);
+        x = _features.Span[..(batch * _width)];
         y = _labels.AsSpan(0, batch);
         return true;
     }

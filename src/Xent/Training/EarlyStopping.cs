@@ -22,7 +22,7 @@ internal sealed class EarlyStopping(IReadOnlyList<Parameter> parameters, Trainer
         {
             (Best, BestEpoch, SinceBest) = (value, epoch, 0);
             if (keepWeights)
-                for (int i = 0; i < _bestWeights.Length; i++) parameters[i].Value.CopyTo(_bestWeights[i], 0);
+                for (int i = 0; i < _bestWeights.Length; i++) parameters[i].Value.CopyTo(_bestWeights[i]);
             return false;
         }
         return ++SinceBest >= options.Patience;
@@ -32,7 +32,7 @@ internal sealed class EarlyStopping(IReadOnlyList<Parameter> parameters, Trainer
     public bool RestoreBest(int currentEpoch)
     {
         if (BestEpoch == 0 || BestEpoch == currentEpoch) return false;
-        for (int i = 0; i < _bestWeights.Length; i++) _bestWeights[i].CopyTo(parameters[i].Value, 0);
+        for (int i = 0; i < _bestWeights.Length; i++) _bestWeights[i].AsSpan().CopyTo(parameters[i].Value);
         return true;
     }
 

@@ -23,8 +23,8 @@ internal static class SmallNetworkPath
         if (!FusedSmallStep.Fits(first.Inputs, first.Outputs, second.Outputs)) return null;
         if (loss is not SoftmaxCrossEntropy { Options: { Weights: null, LabelSmoothing: 0, Reduction: Reduction.Mean or Reduction.Sum } } crossEntropy) return null;
         var parameters = new SmallNetwork(first.Inputs, first.Outputs, second.Outputs,
-            first.Weight.Value, first.Bias.Value, second.Weight.Value, second.Bias.Value,
-            first.Weight.Gradient, first.Bias.Gradient, second.Weight.Gradient, second.Bias.Gradient);
+            first.Weight.ValueMemory, first.Bias.ValueMemory, second.Weight.ValueMemory, second.Bias.ValueMemory,
+            first.Weight.GradientMemory, first.Bias.GradientMemory, second.Weight.GradientMemory, second.Bias.GradientMemory);
         return FusedSmallStep.TryCreate(parameters, crossEntropy.Options.IgnoreIndex, path, crossEntropy.Options.Reduction == Reduction.Mean);
     }
 }

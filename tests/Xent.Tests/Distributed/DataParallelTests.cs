@@ -38,7 +38,7 @@ public class DataParallelTests
             Network network = Network.CreateClassifier(data.FeatureCount, hidden, data.ClassCount, Activation.Relu, options.Seed);
             var trainer = new Trainer(network, options, me);
             TrainingResult result = trainer.Fit(new TrainingShare(data.Subset(mine), mine, data.RowCount));
-            results[rank] = (result, network.Parameters.SelectMany(p => p.Value).ToArray());
+            results[rank] = (result, network.Parameters.SelectMany(p => p.Value.ToArray()).ToArray());
         });
         return results;
     }
@@ -47,7 +47,7 @@ public class DataParallelTests
     {
         Network network = Network.CreateClassifier(data.FeatureCount, hidden, data.ClassCount, Activation.Relu, options.Seed);
         TrainingResult result = new Trainer(network, options).Fit(data);
-        return (result, network.Parameters.SelectMany(p => p.Value).ToArray());
+        return (result, network.Parameters.SelectMany(p => p.Value.ToArray()).ToArray());
     }
 
     [Theory]

@@ -27,7 +27,7 @@ public class GradientCheckTests
         const int inputs = 5, outputs = 4;
         var layer = new Dense(inputs, outputs, activation, "layer");
         layer.Initialize(random);
-        RandomArray(random, outputs, 0.5).CopyTo(layer.Bias.Value, 0);
+        RandomArray(random, outputs, 0.5).AsSpan().CopyTo(layer.Bias.Value);
         float[] x = RandomArray(random, batch * inputs);
         float[] r = RandomArray(random, batch * outputs);
         var z = new float[batch * outputs];
@@ -44,12 +44,12 @@ public class GradientCheckTests
         Loss();
         var scratch = new float[batch * outputs];
         var inputGrad = new float[batch * inputs];
-        layer.Weight.Gradient.AsSpan().Clear();
-        layer.Bias.Gradient.AsSpan().Clear();
+        layer.Weight.Gradient.Clear();
+        layer.Bias.Gradient.Clear();
         layer.Backward(x, z, y, r, batch, scratch, inputGrad);
 
-        AssertGradient(layer.Weight.Gradient, NumericGradient(layer.Weight.Value, Loss), $"{activation} weight gradient");
-        AssertGradient(layer.Bias.Gradient, NumericGradient(layer.Bias.Value, Loss), $"{activation} bias gradient");
+        AssertGradient(layer.Weight.Gradient, NumericGradient(layer.Weight.ValueMemory, Loss), $"{activation} weight gradient");
+        AssertGradient(layer.Bias.Gradient, NumericGradient(layer.Bias.ValueMemory, Loss), $"{activation} bias gradient");
         AssertGradient(inputGrad, NumericGradient(x, Loss), $"{activation} input gradient");
     }
 
@@ -110,7 +110,7 @@ public class GradientCheckTests
         var random = new RandomSource(57 + batch);
         Network network = Network.CreateClassifier(4, [6, 5], 3, Activation.Tanh, seed: batch);
         foreach (Parameter p in network.Parameters.Where(p => p.Name.EndsWith(".bias")))
-            RandomArray(random, p.Length, 0.3).CopyTo(p.Value, 0);
+            RandomArray(random, p.Length, 0.3).AsSpan().CopyTo(p.Value);
         float[] x = RandomArray(random, batch * 4);
         int[] targets = Enumerable.Range(0, batch).Select(_ => random.NextInt(3)).ToArray();
         IClassificationLoss loss = MakeLoss(lossName);
@@ -122,7 +122,7 @@ public class GradientCheckTests
         loss.ForwardBackward(network.Forward(x, batch), targets, batch, 3, logitsGrad);
         network.Backward(x, logitsGrad, batch);
         foreach (Parameter p in network.Parameters)
-            AssertGradient(p.Gradient, NumericGradient(p.Value, Loss), p.Name);
+            AssertGradient(p.Gradient, NumericGradient(p.ValueMemory, Loss), p.Name);
     }
 
     [Fact]
@@ -138,6 +138,6 @@ public class GradientCheckTests
         network.Backward(x, logitsGrad, 2);
         AssertClose(once.Select(v => 2 * v).ToArray(), network.Parameters[0].Gradient, 1e-6, 1e-7, "two backward passes");
         network.ZeroGrad();
-        Assert.All(network.Parameters, p => Assert.All(p.Gradient, g => Assert.Equal(0f, g)));
+        Assert.All(network.Parameters, p => Assert.All(p.Gradient.ToArray(), g => Assert.Equal(0f, g)));
     }
 }

@@ -44,7 +44,7 @@ public class FusedSmallStepTests
         {
             var random = new RandomSource(inputs * 100 + classes * 10 + batch);
             Network general = Network.CreateClassifier(inputs, [hidden], classes, Activation.Relu, seed: batch);
-            foreach (Parameter p in general.Parameters.Where(p => p.Name.EndsWith(".bias"))) RandomArray(random, p.Length, 0.5).CopyTo(p.Value, 0);
+            foreach (Parameter p in general.Parameters.Where(p => p.Name.EndsWith(".bias"))) RandomArray(random, p.Length, 0.5).AsSpan().CopyTo(p.Value);
             Network fused = general.Clone();
             FusedSmallStep step = SmallNetworkPath.TryCreate(fused, new SoftmaxCrossEntropy(), width) ?? throw new InvalidOperationException("the fused path should apply");
             CompareOnOneBatch(random, general, fused, step, batch, width);
@@ -81,7 +81,7 @@ public class FusedSmallStepTests
         double expected = loss.ForwardBackward(logits, y, batch, classes, grad);
         general.Backward(x, grad, batch);
 
-        foreach (Parameter p in fused.Parameters) Array.Fill(p.Gradient, 123f);   // the step writes the gradients: no ZeroGrad
+        foreach (Parameter p in fused.Parameters) p.Gradient.Fill(123f);   // the step writes the gradients: no ZeroGrad
         double? actual = step.Step(x, y, batch, out int correct);
         Assert.NotNull(actual);
         AssertClose(expected, actual!.Value, 1e-5, 1e-6, $"{width} loss, batch {batch}");
@@ -105,7 +105,7 @@ public class FusedSmallStepTests
             Assert.True(double.IsFinite(step.Step(x, y, 40, out _)!.Value));
             network.Layers[1].Bias.Value[1] = bias;
             Assert.Equal(finite, double.IsFinite(step.Step(x, y, 40, out _)!.Value));
-            if (!finite) Assert.All(network.Parameters, p => Assert.All(p.Gradient, g => Assert.Equal(0f, g)));   // as ZeroGrad left them before
+            if (!finite) Assert.All(network.Parameters, p => Assert.All(p.Gradient.ToArray(), g => Assert.Equal(0f, g)));   // as ZeroGrad left them before
         }
     }
 

@@ -22,7 +22,7 @@ public class OptimizerKernelTests
         {
             (Parameter[] parameters, float[][] c, float[][] b) = Problem(length);
             var optimizer = new Sgd(parameters, 0.1f, momentum, nesterov, decay);
-            float[][] theta = parameters.Select(p => (float[])p.Value.Clone()).ToArray();
+            float[][] theta = parameters.Select(p => p.Value.ToArray()).ToArray();
             float[][] velocity = parameters.Select(p => new float[p.Length]).ToArray();
             for (int step = 0; step < 3; step++)
             {
@@ -54,7 +54,7 @@ public class OptimizerKernelTests
             (Parameter[] parameters, float[][] c, float[][] b) = Problem(length);
             const float lr = 0.01f, beta1 = 0.9f, beta2 = 0.999f, eps = 1e-8f, decay = 0.01f;
             var optimizer = new Adam(parameters, lr, beta1, beta2, eps, decay, decoupled);
-            float[][] theta = parameters.Select(p => (float[])p.Value.Clone()).ToArray();
+            float[][] theta = parameters.Select(p => p.Value.ToArray()).ToArray();
             float[][] m = parameters.Select(p => new float[p.Length]).ToArray(), v = parameters.Select(p => new float[p.Length]).ToArray();
             for (int step = 1; step <= 3; step++)
             {
@@ -83,7 +83,7 @@ public class OptimizerKernelTests
     {
         var random = new RandomSource(length + 1);
         Parameter[] parameters = [new Parameter("a", [length]), new Parameter("b", [length / 2 + 3])];
-        foreach (Parameter p in parameters) RandomArray(random, p.Length, 1).CopyTo(p.Value, 0);
+        foreach (Parameter p in parameters) RandomArray(random, p.Length, 1).AsSpan().CopyTo(p.Value);
         float[][] c = parameters.Select(p => RandomArray(random, p.Length, 1).Select(Math.Abs).ToArray()).ToArray();
         float[][] b = parameters.Select(p => RandomArray(random, p.Length, 1)).ToArray();
         return (parameters, c, b);
