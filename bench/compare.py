@@ -73,12 +73,17 @@ def main():
         print(f"Medians of {len(rounds)} rounds; the ratio is the median of the rounds' ratios, with the lowest and highest in brackets.\n")
     print("| workload | metric | Xent | peer | peer value | Xent ÷ peer (higher is better) | target |")
     print("|---|---|---|---|---|---|---|")
+    by_round = []
     for workload, metric, peer, peer_value, lower_better, target in rows:
         mine = [x[workload][metric] for x, _, _ in rounds]
         theirs = [peer_value(t, b) for _, t, b in rounds]
-        ratios = sorted(v / m if lower_better else m / v for m, v in zip(mine, theirs))
+        in_order = [v / m if lower_better else m / v for m, v in zip(mine, theirs)]
+        ratios = sorted(in_order)
         spread = f" ({ratios[0]:.2f}–{ratios[-1]:.2f})" if several else ""
         print(f"| {workload} | {metric} | {median(mine):,.2f} | {peer} | {median(theirs):,.2f} | {median(ratios):.2f}×{spread} | {target} |")
+        by_round.append(f"{workload} vs {peer}: " + ", ".join(f"{r:.2f}" for r in in_order))
+    if several:
+        print("\nRatios round by round: " + "; ".join(by_round))
     xent, torch, _ = rounds[0]
     dataset = 60000 * 784 * 4
     parameters = (784 * 256 + 256 + 256 * 128 + 128 + 128 * 10 + 10) * 4
