@@ -38,14 +38,15 @@ public static class StepProducts
         double totalMicroseconds = 0;
         foreach (var (name, form, m, k, n) in products)
         {
-            float[] a = Fill(random, m * k), b = Fill(random, k * n), c = new float[m * n];
+            // 64-byte aligned, as the network's parameters, activations and batch are in training (AlignedMemory).
+            Memory<float> a = Fill(random, m * k), b = Fill(random, k * n), c = AlignedMemory.Allocate(m * n);
             void Once()
             {
                 switch (form)
                 {
-                    case Form.AB: MatMul.Multiply(a, b, c, m, k, n); break;
-                    case Form.AtB: MatMul.MultiplyTransposeA(a, b, c, m, k, n); break;
-                    default: MatMul.MultiplyTransposeB(a, b, c, m, k, n); break;
+                    case Form.AB: MatMul.Multiply(a.Span, b.Span, c.Span, m, k, n); break;
+                    case Form.AtB: MatMul.MultiplyTransposeA(a.Span, b.Span, c.Span, m, k, n); break;
+                    default: MatMul.MultiplyTransposeB(a.Span, b.Span, c.Span, m, k, n); break;
                 }
             }
             for (int i = 0; i < 500; i++) Once();
@@ -64,10 +65,10 @@ public static class StepProducts
         return results;
     }
 
-    private static float[] Fill(RandomSource random, int length)
+    private static Memory<float> Fill(RandomSource random, int length)
     {
-        var values = new float[length];
-        for (int i = 0; i < length; i++) values[i] = (float)random.NextGaussian();
+        Memory<float> values = AlignedMemory.Allocate(length);
+        for (int i = 0; i < length; i++) values.Span[i] = (float)random.NextGaussian();
         return values;
     }
 }
