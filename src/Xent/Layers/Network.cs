@@ -13,7 +13,8 @@ public sealed class Network
     private readonly Dense[] _layers;
     private readonly Parameter[] _parameters;
     private int _capacity;
-    // 64-byte aligned (AlignedMemory): the kernels' vector loads from them never straddle two cache lines.
+    // 64-byte aligned (AlignedMemory): the kernels' vector loads along rows whose width is a multiple of 16 floats never
+    // straddle two cache lines.
     private Memory<float>[] _preActivations = [];
     private Memory<float>[] _outputs = [];
     private Memory<float>[] _gradients = [];

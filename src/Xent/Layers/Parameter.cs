@@ -29,7 +29,7 @@ public sealed class Parameter
     public string Name { get; }
     /// <summary>The dimensions; the values are row-major.</summary>
     public int[] Shape { get; }
-    /// <summary>The values, row-major, starting on a 64-byte boundary (the kernels' vector loads then never straddle two cache lines); optimizers update them in place.</summary>
+    /// <summary>The values, row-major, starting on a 64-byte boundary (so that the kernels' vector loads along rows whose width is a multiple of 16 never straddle two cache lines); optimizers update them in place.</summary>
     public Span<float> Value => _value.Span;
     /// <summary>∂L/∂Value, the same length as <see cref="Value"/> and aligned alike; backward passes write or add into it.</summary>
     public Span<float> Gradient => _gradient.Span;

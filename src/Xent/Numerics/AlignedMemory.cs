@@ -16,7 +16,7 @@ internal static class AlignedMemory
     {
         ArgumentOutOfRangeException.ThrowIfNegative(length);
         const int slack = Alignment / sizeof(float) - 1;
-        float[] array = GC.AllocateArray<float>(length + slack, pinned: true);
+        float[] array = GC.AllocateArray<float>(checked(length + slack), pinned: true);
         int offset;
         fixed (float* start = array) offset = (int)((Alignment - ((nint)start & (Alignment - 1))) & (Alignment - 1)) / sizeof(float);
         return array.AsMemory(offset, length);

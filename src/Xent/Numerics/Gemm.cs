@@ -72,12 +72,19 @@ internal static unsafe class Gemm
             else
             {
                 // Packing splits op(B)'s panels, computing C's row slabs.
+                // (At most 65535 parts, the pool's limit: each part then packs a proportional share of the panels.)
                 job.Packing = true;
-                job.Parts = workers == 1 ? 1 : panels;
-                if (workers == 1) job.Execute(0);
-                else WorkerPool.Run(job, job.Parts);
-                job.Packing = false;
-                job.Parts = workers;
+                job.Parts = workers == 1 ? 1 : Math.Min(panels, 0xFFFF);
+                try
+                {
+                    if (workers == 1) job.Execute(0);
+                    else WorkerPool.Run(job, job.Parts);
+                }
+                finally
+                {
+                    job.Packing = false;
+                    job.Parts = workers;
+                }
             }
             if (workers == 1) job.Execute(0);
             else WorkerPool.Run(job, workers);
@@ -304,6 +311,7 @@ internal static unsafe class Gemm
             _path = path;
             _a = a; _aRow = aRow; _aCol = aCol; _b = b; _bRow = bRow; _bCol = bCol; _packedB = packedB; _direct = direct;
             _c = c; _m = m; _k = k; _n = n; Parts = parts; _accumulate = accumulate;
+            Packing = false;
         }
 
         public void Execute(int part) => Execute(part, part + 1);

@@ -31,7 +31,8 @@ namespace Xent.Numerics;
 // by one thread in one order, so results do not depend on the thread count (GemmTests.ResultsDoNotDependOn…).
 //
 // Memory: parameters, their gradients, the network's activation buffers, the training batch and the packed panels start on a
-// 64-byte boundary (AlignedMemory), so that no vector load straddles two cache lines (AlignedMemoryTests).
+// 64-byte boundary (AlignedMemory), so that vector loads along rows whose width is a multiple of 16 floats never straddle
+// two cache lines (AlignedMemoryTests). The optimizers' state and buffers the caller hands in keep their own alignment.
 
 /// <summary>
 /// Row-major float32 matrix products in the three forms backpropagation needs, without materialising a

@@ -17,8 +17,9 @@ internal interface IWorkItem
 /// allocates nothing, unlike Parallel.For, so large products inside the training loop stay allocation-free. The calling
 /// thread claims runs of parts from the front, the workers from the back, each claim a share of what is left (a third
 /// with two threads), so the claims shrink as the two ends meet: a thread that runs slower, starts late or is not
-/// scheduled at all simply ends up with fewer parts, and nobody waits for more than the last part it claimed. Which
-/// thread runs a part never changes what the part computes. Calls from several threads take turns.
+/// scheduled at all simply ends up with fewer parts, and the caller waits only for the parts a worker has already
+/// claimed (at worst its first claim, a third). Which thread runs a part never changes what the part computes. Calls from
+/// several threads take turns.
 /// </summary>
 /// <remarks>
 /// A training step runs several split products with short serial stretches between them (activations, the loss, the
@@ -138,8 +139,10 @@ internal static class WorkerPool
     }
 
     /// <summary>
-    /// Runs parts 0 … <paramref name="parts"/> − 1 of the job on this thread and the workers, and returns when all are done.
-    /// A part that throws does not stop the others; the first failure is then thrown, wrapped in an AggregateException.
+    /// Runs parts 0 … <paramref name="parts"/> − 1 (at most 65535) of the job on this thread and the workers, and returns
+    /// when all are done. A part that throws ends the run of parts its thread had claimed; the runs the other threads
+    /// claimed still finish, and then the first failure is thrown, wrapped in an AggregateException. With one part, or no
+    /// worker threads, everything runs on this thread and a failure propagates as it is.
     /// </summary>
     public static void Run(IWorkItem job, int parts)
     {

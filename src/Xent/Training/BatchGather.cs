@@ -27,10 +27,11 @@ internal sealed class BatchGather : IWorkItem
     public void Execute(int firstPart, int lastPart)
     {
         int first = (int)((long)_batch * firstPart / _parts), last = (int)((long)_batch * lastPart / _parts);
+        Span<float> batchFeatures = _batchFeatures.Span;
         for (int i = first; i < last; i++)
         {
             int row = _order[_start + i];
-            _features.AsSpan(row * _width, _width).CopyTo(_batchFeatures.Span.Slice(i * _width, _width));
+            _features.AsSpan(row * _width, _width).CopyTo(batchFeatures.Slice(i * _width, _width));
             _batchLabels[i] = _labels[row];
         }
     }

@@ -107,11 +107,12 @@ internal sealed class CachedBatchSource : EpochBatchSource
     {
         batch = rows = (int)Math.Min(_batchSize, _cache.RowCount - Position);
         if (batch <= 0) { x = default; y = default; return false; }
+        Span<float> features = _features.Span;
         for (int i = 0; i < batch; i++)
         {
             if (_bufferCursor == _bufferRows) LoadBuffer();
             int row = _rowOrder[_bufferCursor++];
-            _bufferFeatures.AsSpan(row * _width, _width).CopyTo(_features.Span.Slice(i * _width, _width));
+            _bufferFeatures.AsSpan(row * _width, _width).CopyTo(features.Slice(i * _width, _width));
             _labels[i] = _bufferLabels[row];
         }
         x = _features.Span[..(batch * _width)];

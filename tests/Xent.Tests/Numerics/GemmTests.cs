@@ -144,4 +144,26 @@ public class GemmTests
             }
         }
     }
+
+    [Fact]
+    public void AProductWithMorePanelsThanThePoolHasPartsIsPackedWhole()
+    {
+        // op(B) = Bᵀ with 2²¹ + 5 columns: more panels of B than the 65535 parts the worker pool takes, on every path
+        // (AVX-512's panels are 32 columns wide). The packing is cut into at most 65535 parts and every column is computed.
+        const int m = 7, k = 8, n = (1 << 21) + 5;
+        var random = new RandomSource(9);
+        float[] a = RandomArray(random, m * k), bt = RandomArray(random, n * k);
+        foreach (SimdPath path in KernelPaths.SupportedGemmPaths)
+        {
+            var fast = new float[m * n];
+            MatMul.PackedMultiply(path, a, k, 1, bt, 1, k, fast, m, k, n, accumulate: false);
+            foreach (int j in new[] { 0, 1, 65535 * 8, 65536 * 16 + 3, n - 1 })
+                for (int i = 0; i < m; i++)
+                {
+                    double expected = 0;
+                    for (int p = 0; p < k; p++) expected += (double)a[i * k + p] * bt[(long)j * k + p];
+                    Assert.True(Math.Abs(expected - fast[(long)i * n + j]) <= 1e-4, $"{path} C[{i}, {j}] = {fast[(long)i * n + j]}, expected {expected}");
+                }
+        }
+    }
 }
