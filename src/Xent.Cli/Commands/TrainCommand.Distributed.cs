@@ -77,6 +77,9 @@ internal static partial class TrainCommand
         console.Error.Flush();
         Span<byte> shared = [(byte)Math.Clamp(code, 0, 255)];
         mpi.Broadcast(shared, root: 0);
+        // A process that exits non-zero makes mpirun end the others (SIGCONT, then SIGTERM), and a process still on its way
+        // out would take this one for killed and say so (CI saw it after a SIGUSR1 stop): the mark says it ended knowingly.
+        if (shared[0] != 0) watch?.MarkEnding();
         mpi.Dispose();
         return shared[0];
     }
