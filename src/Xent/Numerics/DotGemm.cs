@@ -31,11 +31,10 @@ internal static unsafe class DotGemm
         bool columns = n >= m;
         int width = TileColumns(path);
         int slabs = columns ? (n + width - 1) / width : (m + 3) / 4;
-        int workers = WorkerPool.Parts((long)m * n * k, WorkerPool.ParallelMultiplyAdds, slabs);
+        int parts = WorkerPool.Parts((long)m * n * k, WorkerPool.ParallelMultiplyAdds, slabs);
         var job = Job.Current;
-        job.Set(path, a, aRow, b, bCol, c, m, k, n, accumulate, workers, columns);
-        if (workers == 1) job.Execute(0);
-        else WorkerPool.Run(job, workers);
+        job.Set(path, a, aRow, b, bCol, c, m, k, n, accumulate, parts, columns);
+        WorkerPool.Run(job, parts);
     }
 
     // Rows [i0, i1) × columns [j0, j1) of C, in tiles of 4 rows × TileColumns columns (edges as single dot products); the
@@ -264,24 +263,18 @@ internal static unsafe class DotGemm
             _a = a; _aRow = aRow; _b = b; _bCol = bCol; _c = c; _m = m; _k = k; _n = n; _accumulate = accumulate; _parts = parts; _columns = columns; _path = path;
         }
 
-        public void Execute(int part) => Execute(part, part + 1);
-
-        // Parts [first, last): the same share of the tile columns (or rows) for any number of parts.
+        // Parts [first, last): their share of the tile columns (or rows), whole tiles.
         public void Execute(int first, int last)
         {
-            SimdPath path = _path;
             if (_columns)
             {
-                int width = TileColumns(path), groups = (_n + width - 1) / width;
-                int j0 = (int)((long)groups * first / _parts) * width;
-                int j1 = Math.Min(_n, (int)((long)groups * last / _parts) * width);
-                if (j0 < j1) Block(path, _a, _aRow, _b, _bCol, _c, 0, _m, j0, j1, _k, _n, _accumulate);
+                int width = TileColumns(_path);
+                (int from, int to) = WorkerPool.Share((_n + width - 1) / width, first, last, _parts);
+                if (from < to) Block(_path, _a, _aRow, _b, _bCol, _c, 0, _m, from * width, Math.Min(_n, to * width), _k, _n, _accumulate);
                 return;
             }
-            int slabs = (_m + 3) / 4;
-            int i0 = (int)((long)slabs * first / _parts) * 4;
-            int i1 = Math.Min(_m, (int)((long)slabs * last / _parts) * 4);
-            if (i0 < i1) Block(path, _a, _aRow, _b, _bCol, _c, i0, i1, 0, _n, _k, _n, _accumulate);
+            (int start, int end) = WorkerPool.Share((_m + 3) / 4, first, last, _parts);
+            if (start < end) Block(_path, _a, _aRow, _b, _bCol, _c, start * 4, Math.Min(_m, end * 4), 0, _n, _k, _n, _accumulate);
         }
 
     }

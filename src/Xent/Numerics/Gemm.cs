@@ -52,18 +52,16 @@ internal static unsafe class Gemm
         if (t_packedB.Length < packedLength) t_packedB = AlignedMemory.Allocate(checked((int)packedLength));
         Memory<float> packedB = t_packedB;
         int slabs = (m + MR - 1) / MR;
-        int workers = WorkerPool.Parts((long)m * n * k, WorkerPool.ParallelMultiplyAdds, slabs);   // 1, or one part per slab
+        int parts = WorkerPool.Parts((long)m * n * k, WorkerPool.ParallelMultiplyAdds, slabs);   // 1, or one part per slab
         // When op(B)'s rows are contiguous (C = A·B), the kernel can read full panels in place (only a ragged last panel is
         // packed), saving the packing pass; mnist's batch-sized products gained from it. But a tall product reads every panel
         // once per MC block, and in place a panel's rows are a row of B apart: when that stride is a multiple of 128 floats
         // (512 bytes) they fall into at most 8 of the 64 L1 sets and evict each other. Then B is packed: 1024³ with the AVX2
         // kernel went from 94-134 to 186-201 GFLOP/s, 2-4% better with AVX-512 (AMD EPYC, 2 threads).
-        int threads = Math.Min(WorkerPool.Size, workers);
+        int threads = Math.Min(WorkerPool.Size, parts);
         bool direct = bCol == 1 && ((m + threads - 1) / threads <= MC || bRow % 128 != 0);
         fixed (float* bp = packedB.Span)
         {
-            var job = Job.Current;
-            job.Set(path, a, aRow, aCol, b, bRow, bCol, bp, direct, c, m, k, n, workers, accumulate);
             if (direct)
             {
                 if (n % width != 0)
@@ -71,23 +69,15 @@ internal static unsafe class Gemm
             }
             else
             {
-                // Packing splits op(B)'s panels, computing C's row slabs.
-                // (At most 65535 parts, the pool's limit: each part then packs a proportional share of the panels.)
-                job.Packing = true;
-                job.Parts = workers == 1 ? 1 : Math.Min(panels, 0xFFFF);
-                try
-                {
-                    if (workers == 1) job.Execute(0);
-                    else WorkerPool.Run(job, job.Parts);
-                }
-                finally
-                {
-                    job.Packing = false;
-                    job.Parts = workers;
-                }
+                // Packing shares out op(B)'s panels (at most the pool's limit of parts), computing C's row slabs.
+                var pack = PackJob.Current;
+                int packParts = parts == 1 ? 1 : Math.Min(panels, WorkerPool.MaxParts);
+                pack.Set(width, b, bRow, bCol, bp, k, n, packParts);
+                WorkerPool.Run(pack, packParts);
             }
-            if (workers == 1) job.Execute(0);
-            else WorkerPool.Run(job, workers);
+            var job = Job.Current;
+            job.Set(path, a, aRow, aCol, b, bRow, bp, direct, c, m, k, n, parts, accumulate);
+            WorkerPool.Run(job, parts);
         }
     }
 
@@ -290,10 +280,7 @@ internal static unsafe class Gemm
         W.Store(hi, c + W.Count);
     }
 
-    /// <summary>
-    /// One multiply's parallel parts, reused so nothing is allocated per call. Packing: part t of n packs the t-th n-th of
-    /// op(B)'s panels. Computing: part t of n computes the t-th n-th of C's MR-row slabs.
-    /// </summary>
+    /// <summary>One multiply's computing parts, reused so nothing is allocated per call: part t of n computes the t-th n-th of C's MR-row slabs.</summary>
     private sealed class Job : IWorkItem
     {
         [ThreadStatic] private static Job? t_current;
@@ -301,38 +288,48 @@ internal static unsafe class Gemm
 
         private SimdPath _path;
         private float* _a, _b, _packedB, _c;
-        private int _aRow, _aCol, _bRow, _bCol, _m, _k, _n;
-        public int Parts;
+        private int _aRow, _aCol, _bRow, _m, _k, _n, _parts;
         private bool _direct, _accumulate;
-        public bool Packing;
 
-        public void Set(SimdPath path, float* a, int aRow, int aCol, float* b, int bRow, int bCol, float* packedB, bool direct, float* c, int m, int k, int n, int parts, bool accumulate)
+        public void Set(SimdPath path, float* a, int aRow, int aCol, float* b, int bRow, float* packedB, bool direct, float* c, int m, int k, int n, int parts, bool accumulate)
         {
             _path = path;
-            _a = a; _aRow = aRow; _aCol = aCol; _b = b; _bRow = bRow; _bCol = bCol; _packedB = packedB; _direct = direct;
-            _c = c; _m = m; _k = k; _n = n; Parts = parts; _accumulate = accumulate;
-            Packing = false;
+            _a = a; _aRow = aRow; _aCol = aCol; _b = b; _bRow = bRow; _packedB = packedB; _direct = direct;
+            _c = c; _m = m; _k = k; _n = n; _parts = parts; _accumulate = accumulate;
         }
 
-        public void Execute(int part) => Execute(part, part + 1);
-
-        // Parts [first, last): the same share of op(B)'s panels (packing) or of C's MR-row slabs (computing) for any number of parts.
         public void Execute(int first, int last)
         {
             int width = PanelWidth(_path), panels = (_n + width - 1) / width;
-            if (Packing)
-            {
-                for (int p0 = 0; p0 < _k; p0 += KC)
-                    PackB(width, _b, _bRow, _bCol, p0, Math.Min(KC, _k - p0), _n, _packedB + (long)p0 * panels * width, (int)((long)panels * first / Parts), (int)((long)panels * last / Parts));
-                return;
-            }
-            int slabs = (_m + MR - 1) / MR;
-            int i0 = (int)((long)slabs * first / Parts) * MR;
-            int i1 = Math.Min(_m, (int)((long)slabs * last / Parts) * MR);
+            (int start, int end) = WorkerPool.Share((_m + MR - 1) / MR, first, last, _parts);
+            int i0 = start * MR, i1 = Math.Min(_m, end * MR);
             if (i0 >= i1) return;
             // Without accumulate, the first k block's tiles are stored rather than added: no separate pass to clear C.
             for (int p0 = 0; p0 < _k; p0 += KC)
                 RowRange(_path, _a, _aRow, _aCol, _b, _bRow, _direct, _packedB + (long)p0 * panels * width, _c, i0, i1, p0, Math.Min(KC, _k - p0), _n, overwrite: !_accumulate && p0 == 0);
+        }
+    }
+
+    /// <summary>One multiply's packing parts, reused like <see cref="Job"/>: part t of n packs the t-th n-th of op(B)'s panels, every k block.</summary>
+    private sealed class PackJob : IWorkItem
+    {
+        [ThreadStatic] private static PackJob? t_current;
+        public static PackJob Current => t_current ??= new PackJob();
+
+        private float* _b, _packedB;
+        private int _width, _bRow, _bCol, _k, _n, _parts;
+
+        public void Set(int width, float* b, int bRow, int bCol, float* packedB, int k, int n, int parts)
+        {
+            _width = width; _b = b; _bRow = bRow; _bCol = bCol; _packedB = packedB; _k = k; _n = n; _parts = parts;
+        }
+
+        public void Execute(int first, int last)
+        {
+            int panels = (_n + _width - 1) / _width;
+            (int from, int to) = WorkerPool.Share(panels, first, last, _parts);
+            for (int p0 = 0; p0 < _k; p0 += KC)
+                PackB(_width, _b, _bRow, _bCol, p0, Math.Min(KC, _k - p0), _n, _packedB + (long)p0 * panels * _width, from, to);
         }
     }
 }

@@ -1,15 +1,10 @@
 namespace Xent.Numerics;
 
-/// <summary>A piece of work split into numbered parts.</summary>
+/// <summary>A piece of work split into numbered parts; a thread runs a run of neighbouring parts at once.</summary>
 internal interface IWorkItem
 {
-    void Execute(int part);
-
-    /// <summary>Parts [first, last) in turn; a job overrides it when a run of neighbouring parts is cheaper done at once.</summary>
-    void Execute(int first, int last)
-    {
-        for (int part = first; part < last; part++) Execute(part);
-    }
+    /// <summary>Parts [first, last).</summary>
+    void Execute(int first, int last);
 }
 
 /// <summary>
@@ -49,7 +44,17 @@ internal static class WorkerPool
     /// when there are worker threads and <paramref name="work"/> reaches <paramref name="threshold"/>; else 1, all of it on
     /// the calling thread. The threads claim runs of neighbouring parts, so many small parts cost few hand-offs.
     /// </summary>
-    public static int Parts(long work, long threshold, long units) => Size > 1 && work >= threshold ? (int)Math.Clamp(units, 1, 0xFFFF) : 1;
+    public static int Parts(long work, long threshold, long units) => Size > 1 && work >= threshold ? (int)Math.Clamp(units, 1, MaxParts) : 1;
+
+    /// <summary>The most parts a run takes (they are counted in 16 bits).</summary>
+    public const int MaxParts = 0xFFFF;
+
+    /// <summary>
+    /// Units [Start, End) that parts [<paramref name="first"/>, <paramref name="last"/>) cover when <paramref name="units"/>
+    /// whole units are shared out among <paramref name="parts"/> parts as evenly as they go: the same for any run of parts.
+    /// </summary>
+    public static (int Start, int End) Share(int units, int first, int last, int parts) =>
+        ((int)((long)units * first / parts), (int)((long)units * last / parts));
 
     private static readonly long SpinTime = System.Diagnostics.Stopwatch.Frequency / 1000;
     private static readonly object Gate = new();
@@ -148,7 +153,7 @@ internal static class WorkerPool
     {
         if (parts <= 0) return;
         if (parts == 1 || Size == 1) { job.Execute(0, parts); return; }
-        if (parts > 0xFFFF) throw new ArgumentOutOfRangeException(nameof(parts), parts, "at most 65535 parts");
+        if (parts > MaxParts) throw new ArgumentOutOfRangeException(nameof(parts), parts, $"at most {MaxParts} parts");
         lock (Gate)
         {
             s_workers ??= Enumerable.Range(1, Size - 1).Select(i => new Worker(i)).ToArray();

@@ -32,8 +32,6 @@ internal sealed class SlicedUpdate : IWorkItem
         WorkerPool.Run(this, _parts);
     }
 
-    public void Execute(int part) => Execute(part, part + 1);
-
     public void Execute(int first, int last)
     {
         for (int i = 0; i < _parameters.Length; i++)

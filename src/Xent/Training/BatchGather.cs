@@ -22,11 +22,9 @@ internal sealed class BatchGather : IWorkItem
         WorkerPool.Run(this, _parts);
     }
 
-    public void Execute(int part) => Execute(part, part + 1);
-
     public void Execute(int firstPart, int lastPart)
     {
-        int first = (int)((long)_batch * firstPart / _parts), last = (int)((long)_batch * lastPart / _parts);
+        (int first, int last) = WorkerPool.Share(_batch, firstPart, lastPart, _parts);
         Span<float> batchFeatures = _batchFeatures.Span;
         for (int i = first; i < last; i++)
         {

@@ -11,7 +11,12 @@ public class WorkerPoolTests
         public int ThrowOnPart = -1;
         public int SlowPart = -1;
 
-        public void Execute(int part)
+        public void Execute(int first, int last)
+        {
+            for (int part = first; part < last; part++) Run(part);
+        }
+
+        private void Run(int part)
         {
             if (part == SlowPart) Thread.Sleep(50);
             Interlocked.Increment(ref Runs[part]);
@@ -114,7 +119,12 @@ public class WorkerPoolTests
         public int OnCaller;
         private readonly int _caller = Environment.CurrentManagedThreadId;
 
-        public void Execute(int part)
+        public void Execute(int first, int last)
+        {
+            for (int part = first; part < last; part++) Run(part);
+        }
+
+        private void Run(int part)
         {
             if (Environment.CurrentManagedThreadId == _caller) { Interlocked.Increment(ref OnCaller); Thread.SpinWait(1000); }
             else Thread.Sleep(5);
