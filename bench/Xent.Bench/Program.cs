@@ -23,7 +23,13 @@ if (args.Contains("--kernels"))
 }
 bool json = args.Contains("--json");
 int onlyIndex = Array.IndexOf(args, "--only");
-string[] only = onlyIndex >= 0 && onlyIndex + 1 < args.Length ? args[onlyIndex + 1].Split(',') : ["mnist", "iris", "digits", "gemm", "predict"];
+string[] known = ["mnist", "iris", "digits", "gemm", "predict"];
+string[] only = onlyIndex >= 0 && onlyIndex + 1 < args.Length ? args[onlyIndex + 1].Split(',') : known;
+if (only.FirstOrDefault(w => !known.Contains(w)) is { } unknown)
+{
+    Console.Error.WriteLine($"Xent.Bench: --only: unknown workload '{unknown}'; choose from {string.Join(", ", known)}");
+    return 2;
+}
 var results = new Dictionary<string, Dictionary<string, double>>();
 // mnist runs first so that the process's peak working set is that workload's.
 foreach (string workload in only)
